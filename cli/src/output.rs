@@ -1,0 +1,59 @@
+//! `-T fields` output, formatted as tshark 4.0 formats it.
+
+use std::io::{self, Write};
+
+use dissector_core::fields::{values, write_value, Value};
+use dissector_core::Packet;
+
+use crate::{Config, Occurrence};
+
+/// Prints one line per packet with the configured fields.
+pub struct FieldsPrinter<'c> {
+    c: &'c Config,
+    line: String,
+}
+
+impl<'c> FieldsPrinter<'c> {
+    /// A printer for `c`.
+    pub fn new(c: &'c Config) -> Self {
+        FieldsPrinter { c, line: String::with_capacity(512) }
+    }
+
+    /// The header line: the field names.
+    pub fn header(&mut self, out: &mut dyn Write) -> io::Result<()> {
+        let names: Vec<&str> = self.c.fields.iter().map(|f| f.info().abbrev).collect();
+        writeln!(out, "{}", names.join(&self.c.separator))
+    }
+
+    /// One packet's line.
+    pub fn packet(&mut self, out: &mut dyn Write, pkt: &Packet<'_>) -> io::Result<()> {
+        self.line.clear();
+        let mut vals: Vec<Value<'_>> = Vec::with_capacity(8);
+        for (i, &f) in self.c.fields.iter().enumerate() {
+            if i > 0 {
+                self.line.push_str(&self.c.separator);
+            }
+            vals.clear();
+            values(pkt, f, &mut vals);
+            let chosen: &[Value<'_>] = match self.c.occurrence {
+                Occurrence::All => &vals,
+                Occurrence::First => &vals[..vals.len().min(1)],
+                Occurrence::Last => &vals[vals.len().saturating_sub(1)..],
+            };
+            if let Some(q) = self.c.quote {
+                self.line.push(q);
+            }
+            for (k, v) in chosen.iter().enumerate() {
+                if k > 0 {
+                    self.line.push_str(&self.c.aggregator);
+                }
+                write_value(&mut self.line, f.info(), v);
+            }
+            if let Some(q) = self.c.quote {
+                self.line.push(q);
+            }
+        }
+        self.line.push('\n');
+        out.write_all(self.line.as_bytes())
+    }
+}

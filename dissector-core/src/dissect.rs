@@ -1,0 +1,422 @@
+//! The per-frame pipeline: link → IP → (ICMP quote) → TCP/UDP → DNS, with the per-capture
+//! state that tshark-compatible values need.
+
+use std::collections::HashMap;
+
+use crate::conn::{Endpoint, FlowView, TcpConversations};
+use crate::dns::{self, DnsProblem, Message};
+use crate::ip::{self, Icmp, IpPayload, IpProblem, Ipv4, Ipv6};
+use crate::link::{self, Ethernet, Next, Sll, Vlan};
+use crate::tcp::{self, OptionProblem, TcpHeader, TcpOptions};
+use crate::udp::{self, UdpHeader};
+
+/// Capture-level facts about one frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameMeta {
+    /// 1-based frame number.
+    pub number: u32,
+    /// Capture time, nanoseconds since the Unix epoch.
+    pub ts_ns: i128,
+    /// Bytes captured.
+    pub caplen: u32,
+    /// Bytes on the wire.
+    pub len: u32,
+    /// Link type (LINKTYPE_ value) of the frame's interface.
+    pub linktype: u32,
+}
+
+/// TCP as seen in one frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpLayer<'a> {
+    /// Source port.
+    pub src_port: u16,
+    /// Destination port.
+    pub dst_port: u16,
+    /// The fixed header, when 20 bytes were captured.
+    pub header: Option<TcpHeader>,
+    /// Options.
+    pub options: TcpOptions<'a>,
+    /// Length of the options area the header declares.
+    pub options_len: usize,
+    /// Segment payload length, when known.
+    pub seglen: Option<u32>,
+    /// What the conversation table computed, when the header was whole.
+    pub view: Option<FlowView>,
+    /// Captured payload.
+    pub payload: &'a [u8],
+    /// This header is quoted inside an ICMP error.
+    pub in_icmp: bool,
+}
+
+/// UDP as seen in one frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UdpLayer {
+    /// Header.
+    pub header: UdpHeader,
+    /// This header is quoted inside an ICMP error.
+    pub in_icmp: bool,
+}
+
+/// One protocol layer of a frame, in protocol-tree order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layer<'a> {
+    /// Ethernet II.
+    Ethernet(Ethernet),
+    /// An 802.1Q/802.1ad tag.
+    Vlan(Vlan),
+    /// Linux cooked capture.
+    Sll(Sll),
+    /// BSD loopback family.
+    Null(u32),
+    /// IPv4.
+    Ipv4(Ipv4),
+    /// IPv6.
+    Ipv6(Ipv6),
+    /// ICMP or ICMPv6.
+    Icmp(Icmp),
+    /// TCP.
+    Tcp(TcpLayer<'a>),
+    /// UDP.
+    Udp(UdpLayer),
+    /// A DNS message.
+    Dns(Box<Message>),
+}
+
+/// Something wrong with a frame that did not stop the rest of it from being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Anomaly {
+    /// The link header is cut short.
+    LinkTruncated,
+    /// Link type not supported.
+    UnknownLinkType(u32),
+    /// IP header problem.
+    Ip(IpProblem),
+    /// Fewer than 20 bytes of TCP header.
+    TcpShortHeader,
+    /// TCP data offset below 5 words.
+    TcpBadHeaderLength(u8),
+    /// TCP header longer than the IP payload.
+    TcpHeaderPastSegment,
+    /// Options could not all be read.
+    TcpOptions(OptionProblem),
+    /// UDP header short or bad length.
+    UdpBad,
+    /// DNS message problem.
+    Dns(DnsProblem),
+    /// DNS message shorter than its header.
+    DnsShort,
+}
+
+impl core::fmt::Display for Anomaly {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Anomaly::LinkTruncated => write!(f, "link-layer header cut short"),
+            Anomaly::UnknownLinkType(t) => write!(f, "unsupported link type {t}"),
+            Anomaly::Ip(p) => write!(f, "IP: {p:?}"),
+            Anomaly::TcpShortHeader => write!(f, "TCP header cut short"),
+            Anomaly::TcpBadHeaderLength(l) => write!(f, "bogus TCP header length ({l}, must be at least 20)"),
+            Anomaly::TcpHeaderPastSegment => write!(f, "TCP header longer than the segment"),
+            Anomaly::TcpOptions(p) => write!(f, "TCP options: {p:?}"),
+            Anomaly::UdpBad => write!(f, "bad UDP header"),
+            Anomaly::Dns(p) => write!(f, "{p}"),
+            Anomaly::DnsShort => write!(f, "DNS message shorter than its header"),
+        }
+    }
+}
+
+/// One dissected frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packet<'a> {
+    /// Capture facts.
+    pub meta: FrameMeta,
+    /// Time since the first frame, in nanoseconds.
+    pub rel_ns: i128,
+    /// Layers in tree order.
+    pub layers: Vec<Layer<'a>>,
+    /// Problems found.
+    pub anomalies: Vec<Anomaly>,
+}
+
+impl Packet<'_> {
+    /// The outermost TCP layer that is not quoted in an ICMP error.
+    pub fn tcp(&self) -> Option<&TcpLayer<'_>> {
+        self.layers.iter().find_map(|l| match l {
+            Layer::Tcp(t) if !t.in_icmp => Some(t),
+            _ => None,
+        })
+    }
+}
+
+/// Partial DNS-over-TCP message waiting for the next segment of its direction.
+#[derive(Debug, Default)]
+struct Pending {
+    next_seq: u32,
+    buf: Vec<u8>,
+}
+
+/// Ports with a DNS dissector in tshark: DNS, mDNS, LLMNR over UDP; DNS and mDNS over TCP.
+const DNS_UDP_PORTS: [u16; 3] = [53, 5353, 5355];
+const DNS_TCP_PORTS: [u16; 2] = [53, 5353];
+
+/// Per-capture dissection state. Feed frames in capture order.
+#[derive(Debug, Default)]
+pub struct Dissector {
+    first_ts: Option<i128>,
+    tcp: TcpConversations,
+    dns_tcp: HashMap<(u32, bool), Pending>,
+}
+
+struct Ctx<'a, 'p> {
+    layers: &'p mut Vec<Layer<'a>>,
+    anomalies: &'p mut Vec<Anomaly>,
+}
+
+impl Dissector {
+    /// A dissector for a new capture.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The TCP conversation table (stream numbering).
+    pub fn tcp_conversations(&self) -> &TcpConversations {
+        &self.tcp
+    }
+
+    /// Dissect one frame.
+    pub fn dissect<'a>(&mut self, meta: FrameMeta, data: &'a [u8]) -> Packet<'a> {
+        let first = *self.first_ts.get_or_insert(meta.ts_ns);
+        let mut layers = Vec::with_capacity(6);
+        let mut anomalies = Vec::new();
+        let mut ctx = Ctx { layers: &mut layers, anomalies: &mut anomalies };
+        let (hdrs, next) = link::parse_link(meta.linktype, data);
+        if let Some(e) = hdrs.ethernet {
+            ctx.layers.push(Layer::Ethernet(e));
+        }
+        if let Some(s) = hdrs.sll {
+            ctx.layers.push(Layer::Sll(s));
+        }
+        if let Some(f) = hdrs.null_family {
+            ctx.layers.push(Layer::Null(f));
+        }
+        for v in hdrs.vlans {
+            ctx.layers.push(Layer::Vlan(v));
+        }
+        match next {
+            Some((Next::Ipv4, b)) => self.ip(&mut ctx, 4, b, false),
+            Some((Next::Ipv6, b)) => self.ip(&mut ctx, 6, b, false),
+            Some((Next::Other(_), _)) => {}
+            None => {
+                let known = matches!(
+                    meta.linktype,
+                    link::LINKTYPE_NULL
+                        | link::LINKTYPE_ETHERNET
+                        | link::LINKTYPE_RAW_BSD
+                        | link::LINKTYPE_RAW
+                        | link::LINKTYPE_LOOP
+                        | link::LINKTYPE_LINUX_SLL
+                        | link::LINKTYPE_IPV4
+                        | link::LINKTYPE_IPV6
+                        | link::LINKTYPE_LINUX_SLL2
+                );
+                ctx.anomalies.push(if known { Anomaly::LinkTruncated } else { Anomaly::UnknownLinkType(meta.linktype) });
+            }
+        }
+        Packet { meta, rel_ns: meta.ts_ns - first, layers, anomalies }
+    }
+
+    fn ip<'a>(&mut self, ctx: &mut Ctx<'a, '_>, version: u8, b: &'a [u8], in_icmp: bool) {
+        let parsed = if version == 4 {
+            ip::parse_ipv4(b).map(|(h, p)| (Layer::Ipv4(h), h.src.to_vec(), h.dst.to_vec(), p))
+        } else {
+            ip::parse_ipv6(b).map(|(h, p)| (Layer::Ipv6(h), h.src.to_vec(), h.dst.to_vec(), p))
+        };
+        let (layer, src, dst, payload) = match parsed {
+            Ok(x) => x,
+            Err(p) => {
+                ctx.anomalies.push(Anomaly::Ip(p));
+                return;
+            }
+        };
+        ctx.layers.push(layer);
+        let payload = match payload {
+            Ok(p) => p,
+            Err(p) => {
+                ctx.anomalies.push(Anomaly::Ip(p));
+                return;
+            }
+        };
+        if payload.fragment {
+            return;
+        }
+        match payload.proto {
+            ip::PROTO_TCP => self.tcp(ctx, &src, &dst, payload, in_icmp),
+            ip::PROTO_UDP => self.udp(ctx, payload, in_icmp),
+            ip::PROTO_ICMP | ip::PROTO_ICMPV6 if !in_icmp => {
+                let v = if payload.proto == ip::PROTO_ICMP { 4 } else { 6 };
+                if let Some((icmp, quoted)) = ip::parse_icmp(v, payload.data) {
+                    ctx.layers.push(Layer::Icmp(icmp));
+                    if let Some(q) = quoted {
+                        match q.first().map(|b| b >> 4) {
+                            Some(4) => self.ip(ctx, 4, q, true),
+                            Some(6) => self.ip(ctx, 6, q, true),
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+
+    fn tcp<'a>(&mut self, ctx: &mut Ctx<'a, '_>, src: &[u8], dst: &[u8], p: IpPayload<'a>, in_icmp: bool) {
+        let b = p.data;
+        let port = |i: usize| b.get(i..i + 2).map(|s| u16::from_be_bytes([s[0], s[1]]));
+        let (Some(src_port), Some(dst_port)) = (port(0), port(2)) else {
+            ctx.anomalies.push(Anomaly::TcpShortHeader);
+            return;
+        };
+        let mut layer = TcpLayer {
+            src_port,
+            dst_port,
+            header: None,
+            options: TcpOptions::default(),
+            options_len: 0,
+            seglen: None,
+            view: None,
+            payload: &[],
+            in_icmp,
+        };
+        let Ok((_, h)) = tcp::parse_header(b) else {
+            if !in_icmp {
+                ctx.anomalies.push(Anomaly::TcpShortHeader);
+            }
+            ctx.layers.push(Layer::Tcp(layer));
+            return;
+        };
+        layer.header = Some(h);
+        let hl = usize::from(h.hdr_len);
+        // RFC 9293 §3.1: Data Offset is at least 5 words.
+        let seglen = if in_icmp {
+            None
+        } else if p.reported_len < hl {
+            ctx.anomalies.push(Anomaly::TcpHeaderPastSegment);
+            None
+        } else {
+            u32::try_from(p.reported_len - hl).ok()
+        };
+        let options_len = hl.saturating_sub(20);
+        if hl >= 20 {
+            let area = b.get(20..b.len().min(hl)).unwrap_or(&[]);
+            layer.options = tcp::parse_options(area, options_len);
+            layer.options_len = options_len;
+            if let Some(pr) = layer.options.problem {
+                ctx.anomalies.push(Anomaly::TcpOptions(pr));
+            }
+        }
+        let view = self.tcp.on_segment(Endpoint::new(src, src_port), Endpoint::new(dst, dst_port), &h, &layer.options, seglen);
+        layer.view = Some(view);
+        if hl < 20 {
+            ctx.anomalies.push(Anomaly::TcpBadHeaderLength(h.hdr_len));
+            layer.options = TcpOptions::default();
+            ctx.layers.push(Layer::Tcp(layer));
+            return;
+        }
+        layer.seglen = seglen;
+        let payload = b.get(hl..).unwrap_or(&[]);
+        layer.payload = payload;
+        ctx.layers.push(Layer::Tcp(layer));
+        let Some(len) = seglen else { return };
+        if len == 0 || !is_dns_port(&DNS_TCP_PORTS, src_port, dst_port) {
+            return;
+        }
+        // Reassembly needs the whole segment (tshark will not desegment a cut-short frame).
+        let whole = payload.len() as u64 == u64::from(len);
+        let dir = (Endpoint::new(src, src_port), src_port) < (Endpoint::new(dst, dst_port), dst_port);
+        self.dns_over_tcp(ctx, view.stream, dir, h.seq, payload, whole);
+    }
+
+    /// RFC 7766 §8 / RFC 1035 §4.2.2: each message is preceded by a two-byte length; a message
+    /// may span segments and a segment may hold several messages.
+    fn dns_over_tcp(&mut self, ctx: &mut Ctx<'_, '_>, stream: u32, dir: bool, seq: u32, payload: &[u8], whole: bool) {
+        let key = (stream, dir);
+        let mut joined;
+        let mut data: &[u8] = payload;
+        let mut start_seq = seq;
+        if let Some(p) = self.dns_tcp.remove(&key) {
+            let ahead = seq.wrapping_sub(p.next_seq) as i32;
+            if ahead == 0 && whole {
+                joined = p.buf;
+                joined.extend_from_slice(payload);
+                start_seq = p.next_seq.wrapping_sub(joined.len() as u32 - payload.len() as u32);
+                data = &joined;
+            } else if ahead < 0 {
+                // A retransmission of bytes already buffered: keep waiting for new data.
+                self.dns_tcp.insert(key, p);
+                return;
+            }
+        }
+        let _ = start_seq;
+        let mut off = 0usize;
+        while off < data.len() {
+            let rest = &data[off..];
+            let need = match rest.get(..2) {
+                Some(l) => 2 + usize::from(u16::from_be_bytes([l[0], l[1]])),
+                None => usize::MAX,
+            };
+            if rest.len() >= need {
+                push_dns(ctx, &rest[2..need], false, Some((need - 2) as u16));
+                off += need;
+                continue;
+            }
+            if whole {
+                let next_seq = seq.wrapping_add(payload.len() as u32);
+                self.dns_tcp.insert(key, Pending { next_seq, buf: rest.to_vec() });
+            } else if need != usize::MAX {
+                // Cannot reassemble a cut-short frame: show what is there.
+                push_dns(ctx, &rest[2..], false, Some((need - 2) as u16));
+            }
+            break;
+        }
+    }
+
+    fn udp<'a>(&mut self, ctx: &mut Ctx<'a, '_>, p: IpPayload<'a>, in_icmp: bool) {
+        let Some(h) = udp::parse_header(p.data) else {
+            ctx.anomalies.push(Anomaly::UdpBad);
+            return;
+        };
+        ctx.layers.push(Layer::Udp(UdpLayer { header: h, in_icmp }));
+        let ulen = usize::from(h.length);
+        if ulen < 8 {
+            ctx.anomalies.push(Anomaly::UdpBad);
+            return;
+        }
+        let end = if in_icmp { p.data.len() } else { ulen.min(p.data.len()) };
+        let payload = p.data.get(8..end).unwrap_or(&[]);
+        let lo = h.src_port.min(h.dst_port);
+        let hi = h.src_port.max(h.dst_port);
+        let port = [lo, hi].into_iter().find(|pt| DNS_UDP_PORTS.contains(pt));
+        match port {
+            Some(pt) => push_dns(ctx, payload, pt == 5353, None),
+            None if dns::looks_like_dns(payload) => push_dns(ctx, payload, false, None),
+            None => {}
+        }
+    }
+}
+
+fn is_dns_port(ports: &[u16], a: u16, b: u16) -> bool {
+    ports.contains(&a) || ports.contains(&b)
+}
+
+fn push_dns(ctx: &mut Ctx<'_, '_>, msg: &[u8], multicast: bool, tcp_length: Option<u16>) {
+    match dns::parse_message(msg, multicast) {
+        Some(mut m) => {
+            m.tcp_length = tcp_length;
+            if let Some(p) = m.problem {
+                ctx.anomalies.push(Anomaly::Dns(p));
+            }
+            ctx.layers.push(Layer::Dns(Box::new(m)));
+        }
+        None => ctx.anomalies.push(Anomaly::DnsShort),
+    }
+}

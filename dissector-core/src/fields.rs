@@ -1,0 +1,500 @@
+//! THE field table: every field synack can print or register, with its name, type, display
+//! base and description. The CLI prints from it and the Wireshark plugin registers the
+//! `synack.*` part of it, so a field's name and meaning live in exactly one place.
+//!
+//! Fields named like tshark's (`tcp.seq`, `dns.qry.name`, ...) carry tshark 4.0's values and
+//! formatting, so `synack -T fields` can stand in for `tshark -T fields`.
+
+use core::fmt::Write;
+
+use crate::dissect::{Layer, Packet, TcpLayer};
+use crate::dns::{rtype, RecordData};
+use crate::format;
+use crate::tcp::TcpOption;
+
+/// Wireshark field types synack uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// FT_UINT8.
+    U8,
+    /// FT_UINT16.
+    U16,
+    /// FT_UINT32.
+    U32,
+    /// FT_INT32.
+    I32,
+    /// FT_BOOLEAN.
+    Bool,
+    /// FT_STRING.
+    Str,
+    /// FT_IPv4.
+    Ipv4,
+    /// FT_IPv6.
+    Ipv6,
+    /// FT_ETHER.
+    Ether,
+    /// FT_BYTES.
+    Bytes,
+    /// FT_PROTOCOL (an option or protocol item; printed as the hex of its bytes).
+    Protocol,
+    /// FT_RELATIVE_TIME.
+    RelTime,
+    /// FT_ABSOLUTE_TIME (printed as epoch seconds).
+    AbsTime,
+    /// FT_FRAMENUM.
+    FrameNum,
+}
+
+/// Display base of integer fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    /// BASE_NONE.
+    None,
+    /// BASE_DEC.
+    Dec,
+    /// BASE_HEX.
+    Hex,
+}
+
+/// One row of the field table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldInfo {
+    /// Identifier.
+    pub field: Field,
+    /// Filter name, e.g. `tcp.seq`.
+    pub abbrev: &'static str,
+    /// Human name.
+    pub name: &'static str,
+    /// Type.
+    pub ftype: FieldType,
+    /// Display base.
+    pub base: Base,
+    /// One-line description.
+    pub desc: &'static str,
+}
+
+macro_rules! field_table {
+    ($( $id:ident = $abbrev:literal, $name:literal, $ty:ident, $base:ident, $desc:literal; )*) => {
+        /// Every field synack knows.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[allow(missing_docs)]
+        pub enum Field { $($id),* }
+
+        /// The field table, in display order.
+        pub static FIELDS: &[FieldInfo] = &[
+            $( FieldInfo { field: Field::$id, abbrev: $abbrev, name: $name,
+                           ftype: FieldType::$ty, base: Base::$base, desc: $desc }, )*
+        ];
+    };
+}
+
+field_table! {
+    FrameNumber = "frame.number", "Frame Number", FrameNum, None, "1-based position of the frame in the capture";
+    FrameTimeRelative = "frame.time_relative", "Time since first frame", RelTime, None, "Seconds since the first frame";
+    FrameTimeEpoch = "frame.time_epoch", "Epoch Time", AbsTime, None, "Capture time in seconds since 1970-01-01 UTC";
+    FrameLen = "frame.len", "Frame length on the wire", U32, Dec, "Bytes on the wire";
+    FrameCapLen = "frame.cap_len", "Frame length stored into the capture file", U32, Dec, "Bytes captured";
+    EthSrc = "eth.src", "Source", Ether, None, "Ethernet source address";
+    EthDst = "eth.dst", "Destination", Ether, None, "Ethernet destination address";
+    EthType = "eth.type", "Type", U16, Hex, "EtherType after the Ethernet header";
+    VlanId = "vlan.id", "ID", U16, Dec, "802.1Q VLAN identifier";
+    IpVersion = "ip.version", "Version", U8, Dec, "IP version (4)";
+    IpHdrLen = "ip.hdr_len", "Header Length", U8, Dec, "IPv4 header length in bytes";
+    IpLen = "ip.len", "Total Length", U16, Dec, "IPv4 total length";
+    IpId = "ip.id", "Identification", U16, Hex, "IPv4 identification";
+    IpTtl = "ip.ttl", "Time to Live", U8, Dec, "IPv4 time to live";
+    IpProto = "ip.proto", "Protocol", U8, Dec, "IPv4 payload protocol number";
+    IpSrc = "ip.src", "Source Address", Ipv4, None, "IPv4 source address";
+    IpDst = "ip.dst", "Destination Address", Ipv4, None, "IPv4 destination address";
+    Ipv6Plen = "ipv6.plen", "Payload Length", U16, Dec, "IPv6 payload length";
+    Ipv6Nxt = "ipv6.nxt", "Next Header", U8, Dec, "IPv6 next header of the fixed header";
+    Ipv6Hlim = "ipv6.hlim", "Hop Limit", U8, Dec, "IPv6 hop limit";
+    Ipv6Src = "ipv6.src", "Source Address", Ipv6, None, "IPv6 source address";
+    Ipv6Dst = "ipv6.dst", "Destination Address", Ipv6, None, "IPv6 destination address";
+    TcpSrcport = "tcp.srcport", "Source Port", U16, Dec, "TCP source port";
+    TcpDstport = "tcp.dstport", "Destination Port", U16, Dec, "TCP destination port";
+    TcpPort = "tcp.port", "Source or Destination Port", U16, Dec, "Either TCP port";
+    TcpStream = "tcp.stream", "Stream index", U32, Dec, "Connection index, numbered as tshark does";
+    TcpLen = "tcp.len", "TCP Segment Len", U32, Dec, "Payload bytes in the segment";
+    TcpSeq = "tcp.seq", "Sequence Number", U32, Dec, "Sequence number relative to the sender's ISN";
+    TcpSeqRaw = "tcp.seq_raw", "Sequence Number (raw)", U32, Dec, "Sequence number as sent";
+    TcpNxtseq = "tcp.nxtseq", "Next Sequence Number", U32, Dec, "Relative sequence number after this segment";
+    TcpAck = "tcp.ack", "Acknowledgment Number", U32, Dec, "Acknowledgment number relative to the peer's ISN";
+    TcpAckRaw = "tcp.ack_raw", "Acknowledgment number (raw)", U32, Dec, "Acknowledgment number as sent";
+    TcpHdrLen = "tcp.hdr_len", "Header Length", U8, Dec, "TCP header length in bytes";
+    TcpFlags = "tcp.flags", "Flags", U16, Hex, "The 12 flag bits";
+    TcpFlagsRes = "tcp.flags.res", "Reserved", Bool, None, "Reserved bits set";
+    TcpFlagsAe = "tcp.flags.ae", "Accurate ECN", Bool, None, "AE flag";
+    TcpFlagsCwr = "tcp.flags.cwr", "Congestion Window Reduced", Bool, None, "CWR flag";
+    TcpFlagsEce = "tcp.flags.ece", "ECN-Echo", Bool, None, "ECE flag";
+    TcpFlagsUrg = "tcp.flags.urg", "Urgent", Bool, None, "URG flag";
+    TcpFlagsAck = "tcp.flags.ack", "Acknowledgment", Bool, None, "ACK flag";
+    TcpFlagsPush = "tcp.flags.push", "Push", Bool, None, "PSH flag";
+    TcpFlagsReset = "tcp.flags.reset", "Reset", Bool, None, "RST flag";
+    TcpFlagsSyn = "tcp.flags.syn", "Syn", Bool, None, "SYN flag";
+    TcpFlagsFin = "tcp.flags.fin", "Fin", Bool, None, "FIN flag";
+    TcpFlagsStr = "tcp.flags.str", "TCP Flags", Str, None, "Flags as letters, RRRACEUAPRSF";
+    TcpWindowSizeValue = "tcp.window_size_value", "Window", U16, Dec, "Window field as sent";
+    TcpWindowSize = "tcp.window_size", "Calculated window size", U32, Dec, "Window after scaling";
+    TcpWindowSizeScalefactor = "tcp.window_size_scalefactor", "Window size scaling factor", I32, Dec, "-1 unknown, -2 not used, else the multiplier";
+    TcpUrgentPointer = "tcp.urgent_pointer", "Urgent Pointer", U16, Dec, "Urgent pointer field";
+    TcpOptionKind = "tcp.option_kind", "Kind", U8, Dec, "Kind of each TCP option";
+    TcpOptionLen = "tcp.option_len", "Length", U8, Dec, "Length of each TCP option that has one";
+    TcpOptionsMssVal = "tcp.options.mss_val", "MSS Value", U16, Dec, "Maximum segment size announced";
+    TcpOptionsWscaleShift = "tcp.options.wscale.shift", "Shift count", U8, Dec, "Window scale shift as sent";
+    TcpOptionsWscaleMultiplier = "tcp.options.wscale.multiplier", "Multiplier", U16, Dec, "2 to the shift (shift capped at 14)";
+    TcpOptionsSackPerm = "tcp.options.sack_perm", "TCP SACK Permitted Option", Protocol, None, "SACK permitted option bytes";
+    TcpOptionsSackLe = "tcp.options.sack_le", "TCP SACK Left Edge", U32, Dec, "SACK block left edge, relative";
+    TcpOptionsSackRe = "tcp.options.sack_re", "TCP SACK Right Edge", U32, Dec, "SACK block right edge, relative";
+    TcpOptionsTsval = "tcp.options.timestamp.tsval", "Timestamp value", U32, Dec, "TSval";
+    TcpOptionsTsecr = "tcp.options.timestamp.tsecr", "Timestamp echo reply", U32, Dec, "TSecr";
+    UdpSrcport = "udp.srcport", "Source Port", U16, Dec, "UDP source port";
+    UdpDstport = "udp.dstport", "Destination Port", U16, Dec, "UDP destination port";
+    UdpPort = "udp.port", "Source or Destination Port", U16, Dec, "Either UDP port";
+    UdpLength = "udp.length", "Length", U16, Dec, "UDP length field";
+    DnsLength = "dns.length", "Length", U16, Dec, "Length prefix of DNS over TCP";
+    DnsId = "dns.id", "Transaction ID", U16, Hex, "DNS transaction ID";
+    DnsFlags = "dns.flags", "Flags", U16, Hex, "DNS flags word";
+    DnsFlagsResponse = "dns.flags.response", "Response", Bool, None, "QR: message is a response";
+    DnsFlagsOpcode = "dns.flags.opcode", "Opcode", U16, Dec, "DNS opcode";
+    DnsFlagsTruncated = "dns.flags.truncated", "Truncated", Bool, None, "TC: message truncated";
+    DnsFlagsRecdesired = "dns.flags.recdesired", "Recursion desired", Bool, None, "RD";
+    DnsFlagsRcode = "dns.flags.rcode", "Reply code", U16, Dec, "RCODE (responses only)";
+    DnsCountQueries = "dns.count.queries", "Questions", U16, Dec, "QDCOUNT";
+    DnsCountAnswers = "dns.count.answers", "Answer RRs", U16, Dec, "ANCOUNT";
+    DnsCountAuthRr = "dns.count.auth_rr", "Authority RRs", U16, Dec, "NSCOUNT";
+    DnsCountAddRr = "dns.count.add_rr", "Additional RRs", U16, Dec, "ARCOUNT";
+    DnsQryName = "dns.qry.name", "Name", Str, None, "Question name";
+    DnsQryType = "dns.qry.type", "Type", U16, Dec, "Question type";
+    DnsQryClass = "dns.qry.class", "Class", U16, Hex, "Question class";
+    DnsRespName = "dns.resp.name", "Name", Str, None, "Record owner name";
+    DnsRespType = "dns.resp.type", "Type", U16, Dec, "Record type";
+    DnsRespClass = "dns.resp.class", "Class", U16, Hex, "Record class";
+    DnsRespTtl = "dns.resp.ttl", "Time to live", U32, Dec, "Record TTL";
+    DnsRespLen = "dns.resp.len", "Data length", U16, Dec, "RDLENGTH";
+    DnsA = "dns.a", "Address", Ipv4, None, "A record address";
+    DnsAaaa = "dns.aaaa", "AAAA Address", Ipv6, None, "AAAA record address";
+    DnsCname = "dns.cname", "CNAME", Str, None, "CNAME target";
+    DnsNs = "dns.ns", "Name Server", Str, None, "NS target";
+    DnsPtrDomainName = "dns.ptr.domain_name", "Domain Name", Str, None, "PTR target";
+    DnsMxPreference = "dns.mx.preference", "Preference", U16, Dec, "MX preference";
+    DnsMxMailExchange = "dns.mx.mail_exchange", "Mail Exchange", Str, None, "MX host";
+    DnsTxt = "dns.txt", "TXT", Str, None, "TXT character strings";
+    DnsSoaMname = "dns.soa.mname", "Primary name server", Str, None, "SOA MNAME";
+    DnsSoaRname = "dns.soa.rname", "Responsible authority's mailbox", Str, None, "SOA RNAME";
+    DnsSrvPort = "dns.srv.port", "Port", U16, Dec, "SRV port";
+    DnsSrvTarget = "dns.srv.target", "Target", Str, None, "SRV target";
+    DnsRrUdpPayloadSize = "dns.rr.udp_payload_size", "UDP payload size", U16, Dec, "EDNS requestor's UDP payload size";
+}
+
+impl Field {
+    /// The table row of this field.
+    pub fn info(self) -> &'static FieldInfo {
+        // The table is generated in enum order, so the discriminant is the index.
+        &FIELDS[self as usize]
+    }
+
+    /// Look a field up by its filter name.
+    pub fn from_abbrev(name: &str) -> Option<Field> {
+        FIELDS.iter().find(|f| f.abbrev == name).map(|f| f.field)
+    }
+}
+
+/// A field value borrowed from a dissected packet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value<'p> {
+    /// Unsigned integer.
+    U(u64),
+    /// Signed integer.
+    I(i64),
+    /// Boolean.
+    Bool(bool),
+    /// Text.
+    Str(&'p str),
+    /// Owned text.
+    String(String),
+    /// IPv4 address.
+    Ipv4([u8; 4]),
+    /// IPv6 address.
+    Ipv6([u8; 16]),
+    /// MAC address.
+    Ether([u8; 6]),
+    /// Bytes.
+    Bytes(&'p [u8]),
+    /// Nanoseconds (relative or since the epoch).
+    Time(i128),
+}
+
+/// Append the values of `field` found in `pkt`, in protocol-tree order.
+pub fn values<'p>(pkt: &'p Packet<'_>, field: Field, out: &mut Vec<Value<'p>>) {
+    use Field as F;
+    let m = &pkt.meta;
+    match field {
+        F::FrameNumber => return out.push(Value::U(u64::from(m.number))),
+        F::FrameTimeRelative => return out.push(Value::Time(pkt.rel_ns)),
+        F::FrameTimeEpoch => return out.push(Value::Time(m.ts_ns)),
+        F::FrameLen => return out.push(Value::U(u64::from(m.len))),
+        F::FrameCapLen => return out.push(Value::U(u64::from(m.caplen))),
+        _ => {}
+    }
+    for layer in &pkt.layers {
+        match layer {
+            Layer::Ethernet(e) => match field {
+                F::EthSrc => out.push(Value::Ether(e.src)),
+                F::EthDst => out.push(Value::Ether(e.dst)),
+                F::EthType => out.push(Value::U(u64::from(e.ethertype))),
+                _ => {}
+            },
+            Layer::Vlan(v) => {
+                if field == F::VlanId {
+                    out.push(Value::U(u64::from(v.id)))
+                }
+            }
+            Layer::Ipv4(h) => out.push(match field {
+                F::IpVersion => Value::U(4),
+                F::IpHdrLen => Value::U(u64::from(h.hdr_len)),
+                F::IpLen => Value::U(u64::from(h.total_len)),
+                F::IpId => Value::U(u64::from(h.id)),
+                F::IpTtl => Value::U(u64::from(h.ttl)),
+                F::IpProto => Value::U(u64::from(h.proto)),
+                F::IpSrc => Value::Ipv4(h.src),
+                F::IpDst => Value::Ipv4(h.dst),
+                _ => continue,
+            }),
+            Layer::Ipv6(h) => out.push(match field {
+                F::Ipv6Plen => Value::U(u64::from(h.payload_len)),
+                F::Ipv6Nxt => Value::U(u64::from(h.next_header)),
+                F::Ipv6Hlim => Value::U(u64::from(h.hop_limit)),
+                F::Ipv6Src => Value::Ipv6(h.src),
+                F::Ipv6Dst => Value::Ipv6(h.dst),
+                _ => continue,
+            }),
+            Layer::Tcp(t) => tcp_values(t, field, out),
+            Layer::Udp(u) => match field {
+                F::UdpSrcport => out.push(Value::U(u64::from(u.header.src_port))),
+                F::UdpDstport => out.push(Value::U(u64::from(u.header.dst_port))),
+                F::UdpPort => {
+                    out.push(Value::U(u64::from(u.header.src_port)));
+                    out.push(Value::U(u64::from(u.header.dst_port)));
+                }
+                F::UdpLength => out.push(Value::U(u64::from(u.header.length))),
+                _ => {}
+            },
+            Layer::Dns(d) => dns_values(d, field, out),
+            Layer::Sll(_) | Layer::Null(_) | Layer::Icmp(_) => {}
+        }
+    }
+}
+
+fn tcp_values<'p>(t: &'p TcpLayer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
+    use Field as F;
+    let u = |v: u32| Value::U(u64::from(v));
+    match field {
+        F::TcpSrcport => return out.push(u(u32::from(t.src_port))),
+        F::TcpDstport => return out.push(u(u32::from(t.dst_port))),
+        F::TcpPort => {
+            out.push(u(u32::from(t.src_port)));
+            return out.push(u(u32::from(t.dst_port)));
+        }
+        _ => {}
+    }
+    let (Some(h), Some(v)) = (t.header, t.view) else { return };
+    let hl_ok = h.hdr_len >= 20;
+    let ace = v.ace.then(|| h.flags.ace());
+    match field {
+        F::TcpStream => out.push(u(v.stream)),
+        F::TcpLen => {
+            if let Some(l) = t.seglen.or(if hl_ok { None } else { t.seglen }) {
+                out.push(u(l))
+            }
+        }
+        F::TcpSeq => out.push(u(v.seq)),
+        F::TcpSeqRaw => out.push(u(h.seq)),
+        F::TcpHdrLen => out.push(u(u32::from(h.hdr_len))),
+        _ if !hl_ok => {}
+        F::TcpNxtseq => {
+            if let Some(n) = v.nxtseq {
+                out.push(u(n))
+            }
+        }
+        F::TcpAck => out.push(u(v.ack)),
+        F::TcpAckRaw => out.push(u(h.ack)),
+        F::TcpFlags => out.push(u(u32::from(h.flags.0))),
+        F::TcpFlagsRes => out.push(Value::Bool(h.flags.0 & 0xe00 != 0)),
+        F::TcpFlagsAe if ace.is_none() => out.push(Value::Bool(h.flags.has(0x100))),
+        F::TcpFlagsCwr if ace.is_none() => out.push(Value::Bool(h.flags.has(0x080))),
+        F::TcpFlagsEce if ace.is_none() => out.push(Value::Bool(h.flags.has(0x040))),
+        F::TcpFlagsUrg => out.push(Value::Bool(h.flags.has(0x020))),
+        F::TcpFlagsAck => out.push(Value::Bool(h.flags.ack())),
+        F::TcpFlagsPush => out.push(Value::Bool(h.flags.has(0x008))),
+        F::TcpFlagsReset => out.push(Value::Bool(h.flags.rst())),
+        F::TcpFlagsSyn => out.push(Value::Bool(h.flags.syn())),
+        F::TcpFlagsFin => out.push(Value::Bool(h.flags.fin())),
+        F::TcpFlagsStr => out.push(Value::String(h.flags.to_letters(ace))),
+        F::TcpWindowSizeValue => out.push(u(u32::from(h.window))),
+        F::TcpWindowSize => out.push(u(v.window)),
+        F::TcpWindowSizeScalefactor => {
+            if let Some(s) = v.scalefactor {
+                out.push(Value::I(i64::from(s)))
+            }
+        }
+        F::TcpUrgentPointer => out.push(u(u32::from(h.urgent))),
+        F::TcpOptionKind => out.extend(t.options.entries.iter().map(|e| u(u32::from(e.kind)))),
+        F::TcpOptionLen => out.extend(t.options.entries.iter().filter_map(|e| e.len.map(|l| u(u32::from(l))))),
+        _ => {
+            for e in &t.options.entries {
+                match (&e.value, field) {
+                    (TcpOption::Mss(m), F::TcpOptionsMssVal) => out.push(u(u32::from(*m))),
+                    (TcpOption::WindowScale(s), F::TcpOptionsWscaleShift) => out.push(u(u32::from(*s))),
+                    (TcpOption::WindowScale(s), F::TcpOptionsWscaleMultiplier) => {
+                        out.push(u(1u32 << TcpOption::ws_shift(*s)))
+                    }
+                    (TcpOption::SackPermitted, F::TcpOptionsSackPerm) => out.push(Value::Bytes(e.raw)),
+                    (TcpOption::Sack(d), F::TcpOptionsSackLe | F::TcpOptionsSackRe) => {
+                        // RFC 2018 §3: edges are sequence numbers of the peer's data.
+                        for (le, re) in TcpOption::sack_blocks(d) {
+                            let edge = if field == F::TcpOptionsSackLe { le } else { re };
+                            out.push(u(edge.wrapping_sub(v.peer_base)));
+                        }
+                    }
+                    (TcpOption::Timestamps { tsval, .. }, F::TcpOptionsTsval) => out.push(u(*tsval)),
+                    (TcpOption::Timestamps { tsecr, .. }, F::TcpOptionsTsecr) => out.push(u(*tsecr)),
+                    _ => {}
+                }
+            }
+        }
+    }
+}
+
+fn dns_values<'p>(d: &'p crate::dns::Message, field: Field, out: &mut Vec<Value<'p>>) {
+    use Field as F;
+    let h = &d.header;
+    let u = |v: u16| Value::U(u64::from(v));
+    match field {
+        F::DnsLength => {
+            if let Some(l) = d.tcp_length {
+                out.push(u(l))
+            }
+        }
+        F::DnsId => out.push(u(h.id)),
+        F::DnsFlags => out.push(u(h.flags)),
+        F::DnsFlagsResponse => out.push(Value::Bool(h.is_response())),
+        F::DnsFlagsOpcode => out.push(u(h.opcode())),
+        F::DnsFlagsTruncated => out.push(Value::Bool(h.truncated())),
+        F::DnsFlagsRecdesired => out.push(Value::Bool(h.flags & 0x0100 != 0)),
+        F::DnsFlagsRcode if h.is_response() => out.push(u(h.rcode())),
+        // RFC 2136 §2.2: UPDATE renames the counts (zones, prerequisites, updates).
+        F::DnsCountQueries if h.opcode() != 5 => out.push(u(h.qdcount)),
+        F::DnsCountAnswers if h.opcode() != 5 => out.push(u(h.ancount)),
+        F::DnsCountAuthRr if h.opcode() != 5 => out.push(u(h.nscount)),
+        F::DnsCountAddRr => out.push(u(h.arcount)),
+        F::DnsQryName => out.extend(d.questions.iter().map(|q| Value::Str(q.name.text.as_str()))),
+        F::DnsQryType => out.extend(d.questions.iter().map(|q| u(q.qtype))),
+        F::DnsQryClass => {
+            let mask = if d.multicast { 0x7fff } else { 0xffff };
+            out.extend(d.questions.iter().map(|q| u(q.qclass & mask)))
+        }
+        _ => {
+            for r in &d.records {
+                let opt = r.rtype == rtype::OPT;
+                match field {
+                    F::DnsRespName if !(r.rtype == rtype::SRV && r.name.text != crate::dns::name::ROOT) => {
+                        out.push(Value::Str(r.name.text.as_str()))
+                    }
+                    F::DnsRespType => out.push(u(r.rtype)),
+                    F::DnsRespClass if !opt => out.push(u(if d.multicast { r.class & 0x7fff } else { r.class })),
+                    F::DnsRespTtl if !opt => out.push(Value::U(u64::from(r.ttl))),
+                    F::DnsRespLen if !opt => out.push(u(r.rdlen)),
+                    F::DnsRrUdpPayloadSize if opt => out.push(u(if d.multicast { r.class & 0x7fff } else { r.class })),
+                    _ => {
+                        let Ok(data) = &r.data else { continue };
+                        match (data, field) {
+                            (RecordData::A(a), F::DnsA) => out.push(Value::Ipv4(*a)),
+                            (RecordData::Aaaa(a), F::DnsAaaa) => out.push(Value::Ipv6(*a)),
+                            (RecordData::Cname(n), F::DnsCname)
+                            | (RecordData::Ns(n), F::DnsNs)
+                            | (RecordData::Ptr(n), F::DnsPtrDomainName)
+                            | (RecordData::Mx { exchange: n, .. }, F::DnsMxMailExchange)
+                            | (RecordData::Soa { mname: n, .. }, F::DnsSoaMname)
+                            | (RecordData::Soa { rname: n, .. }, F::DnsSoaRname)
+                            | (RecordData::Srv { target: n, .. }, F::DnsSrvTarget) => out.push(Value::Str(n.text.as_str())),
+                            (RecordData::Mx { preference, .. }, F::DnsMxPreference) => out.push(u(*preference)),
+                            (RecordData::Srv { port, .. }, F::DnsSrvPort) => out.push(u(*port)),
+                            (RecordData::Txt(strings), F::DnsTxt) => {
+                                out.extend(strings.iter().map(|s| Value::String(ascii_text(s))))
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Wireshark reads TXT strings as ASCII: bytes above 0x7f become U+FFFD.
+fn ascii_text(b: &[u8]) -> String {
+    b.iter().map(|&c| if c < 0x80 { char::from(c) } else { '\u{fffd}' }).collect()
+}
+
+/// Write one value as tshark 4.0 prints it in `-T fields` output.
+pub fn write_value(out: &mut String, info: &FieldInfo, v: &Value<'_>) {
+    match v {
+        Value::U(n) => match info.base {
+            Base::Hex => {
+                let _ = match info.ftype {
+                    FieldType::U8 => write!(out, "0x{n:02x}"),
+                    FieldType::U16 => write!(out, "0x{n:04x}"),
+                    _ => write!(out, "0x{n:08x}"),
+                };
+            }
+            _ => {
+                let _ = write!(out, "{n}");
+            }
+        },
+        Value::I(n) => {
+            let _ = write!(out, "{n}");
+        }
+        Value::Bool(b) => out.push(if *b { '1' } else { '0' }),
+        Value::Str(s) => push_escaped_nul(out, s),
+        Value::String(s) => push_escaped_nul(out, s),
+        Value::Ipv4(a) => out.push_str(&format::ipv4(a)),
+        Value::Ipv6(a) => out.push_str(&format::ipv6(a)),
+        Value::Ether(a) => out.push_str(&format::ether(a)),
+        Value::Bytes(b) => out.push_str(&format::hex(b)),
+        Value::Time(ns) => out.push_str(&format::seconds_ns(*ns)),
+    }
+}
+
+/// tshark shows a NUL inside a string as `\0`.
+fn push_escaped_nul(out: &mut String, s: &str) {
+    for c in s.chars() {
+        if c == '\0' {
+            out.push_str("\\0");
+        } else {
+            out.push(c);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_in_enum_order_and_names_are_unique() {
+        for (i, f) in FIELDS.iter().enumerate() {
+            assert_eq!(f.field as usize, i, "{}", f.abbrev);
+            assert_eq!(Field::from_abbrev(f.abbrev), Some(f.field));
+        }
+    }
+
+    #[test]
+    fn hex_width_follows_type() {
+        let mut s = String::new();
+        write_value(&mut s, Field::DnsId.info(), &Value::U(0x2e7));
+        s.push(' ');
+        write_value(&mut s, Field::TcpFlags.info(), &Value::U(0x12));
+        assert_eq!(s, "0x02e7 0x0012");
+    }
+}

@@ -1,0 +1,272 @@
+//! Link layers: Ethernet II with 802.1Q/802.1ad tags, Linux cooked capture v1 (SLL) and v2
+//! (SLL2), BSD null/loopback, and raw IP.
+//!
+//! Link-type numbers are the tcpdump.org LINKTYPE_ values stored in pcap and pcapng headers.
+
+use nom::bytes::complete::take;
+use nom::number::complete::{be_u16, be_u32, be_u8, le_u32};
+use nom::IResult;
+
+/// LINKTYPE_NULL: BSD loopback, 4-byte address family in the capturing host's byte order.
+pub const LINKTYPE_NULL: u32 = 0;
+/// LINKTYPE_ETHERNET.
+pub const LINKTYPE_ETHERNET: u32 = 1;
+/// DLT_RAW as some BSDs number it.
+pub const LINKTYPE_RAW_BSD: u32 = 12;
+/// LINKTYPE_RAW: raw IPv4 or IPv6, chosen by the version nibble.
+pub const LINKTYPE_RAW: u32 = 101;
+/// LINKTYPE_LOOP: OpenBSD loopback, address family in network byte order.
+pub const LINKTYPE_LOOP: u32 = 108;
+/// LINKTYPE_LINUX_SLL: Linux cooked capture v1.
+pub const LINKTYPE_LINUX_SLL: u32 = 113;
+/// LINKTYPE_IPV4: raw IPv4.
+pub const LINKTYPE_IPV4: u32 = 228;
+/// LINKTYPE_IPV6: raw IPv6.
+pub const LINKTYPE_IPV6: u32 = 229;
+/// LINKTYPE_LINUX_SLL2: Linux cooked capture v2.
+pub const LINKTYPE_LINUX_SLL2: u32 = 276;
+
+/// EtherType of IPv4.
+pub const ETHERTYPE_IPV4: u16 = 0x0800;
+/// EtherType of IPv6.
+pub const ETHERTYPE_IPV6: u16 = 0x86dd;
+/// EtherType of an IEEE 802.1Q tag.
+pub const ETHERTYPE_VLAN: u16 = 0x8100;
+/// EtherType of an IEEE 802.1ad (QinQ) service tag.
+pub const ETHERTYPE_QINQ: u16 = 0x88a8;
+/// Pre-standard QinQ tag EtherType still seen in captures.
+pub const ETHERTYPE_QINQ_OLD: u16 = 0x9100;
+
+/// An Ethernet II header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ethernet {
+    /// Destination MAC address.
+    pub dst: [u8; 6],
+    /// Source MAC address.
+    pub src: [u8; 6],
+    /// EtherType (or 802.3 length when <= 1500).
+    pub ethertype: u16,
+}
+
+/// One 802.1Q / 802.1ad tag.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Vlan {
+    /// Priority code point (3 bits).
+    pub priority: u8,
+    /// Drop eligible indicator.
+    pub dei: bool,
+    /// VLAN identifier (12 bits).
+    pub id: u16,
+    /// EtherType that follows the tag.
+    pub ethertype: u16,
+}
+
+/// A Linux cooked-capture header, v1 or v2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sll {
+    /// 1 or 2.
+    pub version: u8,
+    /// Packet type (0 = to us, 4 = outgoing, ...).
+    pub pkttype: u16,
+    /// ARPHRD_ device type.
+    pub hatype: u16,
+    /// Link-layer address length.
+    pub halen: u16,
+    /// Link-layer address (first `halen` bytes are valid, at most 8).
+    pub addr: [u8; 8],
+    /// Protocol (an EtherType for most device types).
+    pub protocol: u16,
+    /// Interface index (SLL2 only).
+    pub ifindex: u32,
+}
+
+/// What follows the link header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// An IPv4 packet.
+    Ipv4,
+    /// An IPv6 packet.
+    Ipv6,
+    /// Something synack does not dissect (ARP, LLC, ...), with its EtherType or family.
+    Other(u32),
+}
+
+/// A decoded link layer: the headers seen, in order, and what comes next.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LinkHeaders {
+    /// Ethernet header, if the link type is Ethernet.
+    pub ethernet: Option<Ethernet>,
+    /// VLAN tags, outermost first.
+    pub vlans: Vec<Vlan>,
+    /// Linux cooked header.
+    pub sll: Option<Sll>,
+    /// BSD loopback address family.
+    pub null_family: Option<u32>,
+}
+
+/// Map an EtherType to the next layer.
+pub fn next_from_ethertype(ethertype: u16) -> Next {
+    match ethertype {
+        ETHERTYPE_IPV4 => Next::Ipv4,
+        ETHERTYPE_IPV6 => Next::Ipv6,
+        other => Next::Other(u32::from(other)),
+    }
+}
+
+/// Parse an Ethernet II header.
+pub fn parse_ethernet(i: &[u8]) -> IResult<&[u8], Ethernet> {
+    let (i, dst) = take(6usize)(i)?;
+    let (i, src) = take(6usize)(i)?;
+    let (i, ethertype) = be_u16(i)?;
+    let mut d = [0u8; 6];
+    let mut s = [0u8; 6];
+    d.copy_from_slice(dst);
+    s.copy_from_slice(src);
+    Ok((i, Ethernet { dst: d, src: s, ethertype }))
+}
+
+/// Parse one 802.1Q tag (the 4 bytes after the TPID).
+pub fn parse_vlan(i: &[u8]) -> IResult<&[u8], Vlan> {
+    let (i, tci) = be_u16(i)?;
+    let (i, ethertype) = be_u16(i)?;
+    Ok((
+        i,
+        Vlan { priority: (tci >> 13) as u8, dei: tci & 0x1000 != 0, id: tci & 0x0fff, ethertype },
+    ))
+}
+
+/// Parse a Linux cooked-capture v1 header (16 bytes).
+pub fn parse_sll(i: &[u8]) -> IResult<&[u8], Sll> {
+    let (i, pkttype) = be_u16(i)?;
+    let (i, hatype) = be_u16(i)?;
+    let (i, halen) = be_u16(i)?;
+    let (i, a) = take(8usize)(i)?;
+    let (i, protocol) = be_u16(i)?;
+    let mut addr = [0u8; 8];
+    addr.copy_from_slice(a);
+    Ok((i, Sll { version: 1, pkttype, hatype, halen, addr, protocol, ifindex: 0 }))
+}
+
+/// Parse a Linux cooked-capture v2 header (20 bytes).
+pub fn parse_sll2(i: &[u8]) -> IResult<&[u8], Sll> {
+    let (i, protocol) = be_u16(i)?;
+    let (i, _reserved) = be_u16(i)?;
+    let (i, ifindex) = be_u32(i)?;
+    let (i, hatype) = be_u16(i)?;
+    let (i, pkttype) = be_u8(i)?;
+    let (i, halen) = be_u8(i)?;
+    let (i, a) = take(8usize)(i)?;
+    let mut addr = [0u8; 8];
+    addr.copy_from_slice(a);
+    Ok((
+        i,
+        Sll { version: 2, pkttype: u16::from(pkttype), hatype, halen: u16::from(halen), addr, protocol, ifindex },
+    ))
+}
+
+/// BSD address families that mean IPv6 (NetBSD/OpenBSD 24, FreeBSD 28, Darwin 30, Linux 10).
+fn null_family_next(family: u32) -> Next {
+    match family {
+        2 => Next::Ipv4,
+        10 | 24 | 28 | 30 => Next::Ipv6,
+        other => Next::Other(other),
+    }
+}
+
+/// Parse the link header of `linktype` and return the headers, what follows, and its bytes.
+/// On a short frame the headers read so far are returned with `None` as payload.
+pub fn parse_link(linktype: u32, data: &[u8]) -> (LinkHeaders, Option<(Next, &[u8])>) {
+    let mut h = LinkHeaders::default();
+    match linktype {
+        LINKTYPE_ETHERNET => {
+            let Ok((mut rest, eth)) = parse_ethernet(data) else { return (h, None) };
+            h.ethernet = Some(eth);
+            let mut ethertype = eth.ethertype;
+            // Stacked tags: 802.1ad outer, 802.1Q inner; each tag carries the next EtherType.
+            while matches!(ethertype, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) {
+                let Ok((r, tag)) = parse_vlan(rest) else { return (h, None) };
+                h.vlans.push(tag);
+                ethertype = tag.ethertype;
+                rest = r;
+            }
+            if ethertype <= 1500 {
+                // IEEE 802.3 length field: LLC follows, nothing synack dissects.
+                return (h, Some((Next::Other(u32::from(ethertype)), rest)));
+            }
+            (h, Some((next_from_ethertype(ethertype), rest)))
+        }
+        LINKTYPE_LINUX_SLL | LINKTYPE_LINUX_SLL2 => {
+            let parsed = if linktype == LINKTYPE_LINUX_SLL { parse_sll(data) } else { parse_sll2(data) };
+            let Ok((mut rest, sll)) = parsed else { return (h, None) };
+            h.sll = Some(sll);
+            let mut ethertype = sll.protocol;
+            while matches!(ethertype, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) {
+                let Ok((r, tag)) = parse_vlan(rest) else { return (h, None) };
+                h.vlans.push(tag);
+                ethertype = tag.ethertype;
+                rest = r;
+            }
+            (h, Some((next_from_ethertype(ethertype), rest)))
+        }
+        LINKTYPE_NULL => {
+            // The family is in the capturing host's byte order; a value above 0xFFFF means the
+            // file came from a host of the other endianness.
+            let Ok((rest, raw)) = le_u32::<_, nom::error::Error<&[u8]>>(data) else { return (h, None) };
+            let family = if raw > 0xffff { raw.swap_bytes() } else { raw };
+            h.null_family = Some(family);
+            (h, Some((null_family_next(family), rest)))
+        }
+        LINKTYPE_LOOP => {
+            let Ok((rest, family)) = be_u32::<_, nom::error::Error<&[u8]>>(data) else { return (h, None) };
+            h.null_family = Some(family);
+            (h, Some((null_family_next(family), rest)))
+        }
+        LINKTYPE_RAW | LINKTYPE_RAW_BSD => match data.first().map(|b| b >> 4) {
+            Some(4) => (h, Some((Next::Ipv4, data))),
+            Some(6) => (h, Some((Next::Ipv6, data))),
+            Some(v) => (h, Some((Next::Other(u32::from(v)), data))),
+            None => (h, None),
+        },
+        LINKTYPE_IPV4 => (h, Some((Next::Ipv4, data))),
+        LINKTYPE_IPV6 => (h, Some((Next::Ipv6, data))),
+        _ => (h, None),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ethernet_with_qinq_tags() {
+        // dst, src, 88a8 | tci 0064 (vlan 100), 8100 | tci 2065 (prio 1, vlan 101), 0800
+        let frame = [
+            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x88, 0xa8, 0x00, 0x64, 0x81, 0x00, 0x20, 0x65, 0x08,
+            0x00, 0x45,
+        ];
+        let (h, next) = parse_link(LINKTYPE_ETHERNET, &frame);
+        assert_eq!(h.vlans.iter().map(|v| v.id).collect::<Vec<_>>(), vec![100, 101]);
+        assert_eq!(h.vlans[1].priority, 1);
+        assert_eq!(next, Some((Next::Ipv4, &[0x45u8][..])));
+    }
+
+    #[test]
+    fn null_family_either_byte_order() {
+        // AF_INET6 on Darwin (30), little-endian host
+        let (_, next) = parse_link(LINKTYPE_NULL, &[30, 0, 0, 0, 0x60]);
+        assert_eq!(next.map(|n| n.0), Some(Next::Ipv6));
+        // AF_INET written by a big-endian host
+        let (h, next) = parse_link(LINKTYPE_NULL, &[0, 0, 0, 2, 0x45]);
+        assert_eq!(h.null_family, Some(2));
+        assert_eq!(next.map(|n| n.0), Some(Next::Ipv4));
+    }
+
+    #[test]
+    fn short_frames_do_not_panic() {
+        for lt in [0, 1, 12, 101, 108, 113, 228, 229, 276, 9999] {
+            for n in 0..24 {
+                let _ = parse_link(lt, &vec![0x81u8; n]);
+            }
+        }
+    }
+}
