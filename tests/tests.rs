@@ -1,1 +1,6 @@
-//! Integration tests.
+//! synack's integration tests: the tshark cross-check over real captures, and the CLI's
+//! behaviour on good and bad input.
+
+mod cli;
+mod crosscheck;
+mod support;

@@ -67,7 +67,8 @@ pub fn for_each_frame<R: Read + Send>(
             Ok((offset, block)) => {
                 let frame = match block {
                     PcapBlockOwned::LegacyHeader(h) => {
-                        legacy_linktype = h.network.0 as u32;
+                        // The upper bits of the link-type field carry FCS information (pcap spec §4.1).
+                        legacy_linktype = (h.network.0 as u32) & 0x03ff_ffff;
                         legacy_nanos = h.is_nanosecond_precision();
                         None
                     }
@@ -83,7 +84,7 @@ pub fn for_each_frame<R: Read + Send>(
                     }
                     PcapBlockOwned::NG(Block::InterfaceDescription(idb)) => {
                         ifaces.push(Interface {
-                            linktype: idb.linktype.0 as u32,
+                            linktype: (idb.linktype.0 as u32) & 0xffff,
                             resol: idb.if_tsresol & 0x7f,
                             resol_pow2: idb.if_tsresol & 0x80 != 0,
                             offset_s: idb.if_tsoffset,

@@ -165,6 +165,7 @@ pub struct Dissector {
     first_ts: Option<i128>,
     tcp: TcpConversations,
     dns_tcp: HashMap<(u32, bool), Pending>,
+    now_ns: i128,
 }
 
 struct Ctx<'a, 'p> {
@@ -186,6 +187,7 @@ impl Dissector {
     /// Dissect one frame.
     pub fn dissect<'a>(&mut self, meta: FrameMeta, data: &'a [u8]) -> Packet<'a> {
         let first = *self.first_ts.get_or_insert(meta.ts_ns);
+        self.now_ns = meta.ts_ns;
         let mut layers = Vec::with_capacity(6);
         let mut anomalies = Vec::new();
         let mut ctx = Ctx { layers: &mut layers, anomalies: &mut anomalies };
@@ -314,7 +316,14 @@ impl Dissector {
                 ctx.anomalies.push(Anomaly::TcpOptions(pr));
             }
         }
-        let view = self.tcp.on_segment(Endpoint::new(src, src_port), Endpoint::new(dst, dst_port), &h, &layer.options, seglen);
+        let view = self.tcp.on_segment(
+            Endpoint::new(src, src_port),
+            Endpoint::new(dst, dst_port),
+            &h,
+            &layer.options,
+            seglen,
+            self.now_ns,
+        );
         layer.view = Some(view);
         if hl < 20 {
             ctx.anomalies.push(Anomaly::TcpBadHeaderLength(h.hdr_len));
@@ -327,7 +336,8 @@ impl Dissector {
         layer.payload = payload;
         ctx.layers.push(Layer::Tcp(layer));
         let Some(len) = seglen else { return };
-        if len == 0 || !is_dns_port(&DNS_TCP_PORTS, src_port, dst_port) {
+        // tshark does not hand retransmitted data to the application dissector again.
+        if len == 0 || view.old_data || !is_dns_port(&DNS_TCP_PORTS, src_port, dst_port) {
             return;
         }
         // Reassembly needs the whole segment (tshark will not desegment a cut-short frame).
@@ -398,10 +408,17 @@ impl Dissector {
         let port = [lo, hi].into_iter().find(|pt| DNS_UDP_PORTS.contains(pt));
         match port {
             Some(pt) => push_dns(ctx, payload, pt == 5353, None),
-            None if dns::looks_like_dns(payload) => push_dns(ctx, payload, false, None),
+            // tshark tries port-registered dissectors (low port first) before heuristics.
+            None if !registered(lo) && !registered(hi) && dns::looks_like_dns(payload) => {
+                push_dns(ctx, payload, false, None)
+            }
             None => {}
         }
     }
+}
+
+fn registered(port: u16) -> bool {
+    crate::udp_ports::REGISTERED.binary_search(&port).is_ok()
 }
 
 fn is_dns_port(ports: &[u16], a: u16, b: u16) -> bool {

@@ -205,6 +205,9 @@ impl Field {
 pub enum Value<'p> {
     /// Unsigned integer.
     U(u64),
+    /// Unsigned 16-bit integer shown in hex whatever the field's base (mDNS registers some
+    /// fields a second time with BASE_HEX).
+    Hex16(u16),
     /// Signed integer.
     I(i64),
     /// Boolean.
@@ -401,11 +404,19 @@ fn dns_values<'p>(d: &'p crate::dns::Message, field: Field, out: &mut Vec<Value<
                     F::DnsRespName if !(r.rtype == rtype::SRV && r.name.text != crate::dns::name::ROOT) => {
                         out.push(Value::Str(r.name.text.as_str()))
                     }
-                    F::DnsRespType => out.push(u(r.rtype)),
+                    F::DnsRespType => {
+                        out.push(u(r.rtype));
+                        // Wireshark lists each type of an NSEC/NSEC3 bit map under the same name.
+                        if let Ok(RecordData::Nsec { bitmap, .. } | RecordData::Nsec3 { bitmap, .. }) = &r.data {
+                            out.extend(crate::dns::rdata::bitmap_types(bitmap).into_iter().map(u));
+                        }
+                    }
                     F::DnsRespClass if !opt => out.push(u(if d.multicast { r.class & 0x7fff } else { r.class })),
                     F::DnsRespTtl if !opt => out.push(Value::U(u64::from(r.ttl))),
                     F::DnsRespLen if !opt => out.push(u(r.rdlen)),
-                    F::DnsRrUdpPayloadSize if opt => out.push(u(if d.multicast { r.class & 0x7fff } else { r.class })),
+                    F::DnsRrUdpPayloadSize if opt => {
+                        out.push(if d.multicast { Value::Hex16(r.class & 0x7fff) } else { u(r.class) })
+                    }
                     _ => {
                         let Ok(data) = &r.data else { continue };
                         match (data, field) {
@@ -452,6 +463,9 @@ pub fn write_value(out: &mut String, info: &FieldInfo, v: &Value<'_>) {
                 let _ = write!(out, "{n}");
             }
         },
+        Value::Hex16(n) => {
+            let _ = write!(out, "0x{n:04x}");
+        }
         Value::I(n) => {
             let _ = write!(out, "{n}");
         }

@@ -20,6 +20,7 @@ pub mod ip;
 pub mod link;
 pub mod tcp;
 pub mod udp;
+pub mod udp_ports;
 
 pub use dissect::{Anomaly, Dissector, FrameMeta, Layer, Packet};
 pub use fields::{Field, FieldInfo, FieldType, FIELDS};

@@ -173,6 +173,23 @@ fn null_family_next(family: u32) -> Next {
     }
 }
 
+/// Decode a DLT_NULL header read as little-endian. The family is in the capturing host's byte
+/// order; IRIX and UNICOS/mp snoop put a 16-bit family in the first two bytes. BSD families are
+/// small, so the upper bytes tell which layout and byte order were used (as Wireshark does).
+fn null_family(le: u32) -> u32 {
+    if le & 0xffff_0000 != 0 {
+        if le & 0xff00_0000 == 0 && le & 0x00ff_0000 < 0x0006_0000 {
+            le >> 16
+        } else {
+            le.swap_bytes()
+        }
+    } else if le & 0xff == 0 && le & 0xff00 < 0x0600 {
+        u32::from((le as u16).swap_bytes())
+    } else {
+        le
+    }
+}
+
 /// Parse the link header of `linktype` and return the headers, what follows, and its bytes.
 /// On a short frame the headers read so far are returned with `None` as payload.
 pub fn parse_link(linktype: u32, data: &[u8]) -> (LinkHeaders, Option<(Next, &[u8])>) {
@@ -209,12 +226,12 @@ pub fn parse_link(linktype: u32, data: &[u8]) -> (LinkHeaders, Option<(Next, &[u
             (h, Some((next_from_ethertype(ethertype), rest)))
         }
         LINKTYPE_NULL => {
-            // The family is in the capturing host's byte order; a value above 0xFFFF means the
-            // file came from a host of the other endianness.
             let Ok((rest, raw)) = le_u32::<_, nom::error::Error<&[u8]>>(data) else { return (h, None) };
-            let family = if raw > 0xffff { raw.swap_bytes() } else { raw };
+            let family = null_family(raw);
             h.null_family = Some(family);
-            (h, Some((null_family_next(family), rest)))
+            // Values above the 802.3 length limit are EtherTypes, as some writers store them.
+            let next = if family > 1500 { next_from_ethertype(family as u16) } else { null_family_next(family) };
+            (h, Some((next, rest)))
         }
         LINKTYPE_LOOP => {
             let Ok((rest, family)) = be_u32::<_, nom::error::Error<&[u8]>>(data) else { return (h, None) };
@@ -258,6 +275,9 @@ mod tests {
         // AF_INET written by a big-endian host
         let (h, next) = parse_link(LINKTYPE_NULL, &[0, 0, 0, 2, 0x45]);
         assert_eq!(h.null_family, Some(2));
+        assert_eq!(next.map(|n| n.0), Some(Next::Ipv4));
+        // an EtherType where the family belongs (seen in PcapPlusPlus' null_loopback.pcap)
+        let (_, next) = parse_link(LINKTYPE_NULL, &[0x0f, 0x00, 0x08, 0x00, 0x45]);
         assert_eq!(next.map(|n| n.0), Some(Next::Ipv4));
     }
 

@@ -39,11 +39,16 @@ impl WinScale {
 struct Flow {
     base_seq: Option<u32>,
     win_scale: WinScale,
+    /// Highest raw sequence number sent plus one (0: none yet), and when it was sent.
+    nextseq: u32,
+    nextseq_ns: i128,
+    /// Last raw acknowledgment number this side sent (0: none yet).
+    lastack: u32,
 }
 
 impl Default for Flow {
     fn default() -> Self {
-        Flow { base_seq: None, win_scale: WinScale::Unknown }
+        Flow { base_seq: None, win_scale: WinScale::Unknown, nextseq: 0, nextseq_ns: 0, lastack: 0 }
     }
 }
 
@@ -54,6 +59,9 @@ struct Conv {
     acc_syn: bool,
     acc_synack: bool,
     acc_option: bool,
+    /// Time of the most recent SYN (without ACK), and SYN -> first pure ACK (initial RTT).
+    mru_syn_ns: Option<i128>,
+    first_rtt_ns: Option<i128>,
     /// flows[0]: lower endpoint -> higher endpoint; flows[1]: the reverse.
     flows: [Flow; 2],
 }
@@ -79,6 +87,10 @@ pub struct FlowView {
     pub ports_reused: bool,
     /// AE, CWR and ECE carry the AccECN counter (RFC 9768 §3.2.2) rather than three flags.
     pub ace: bool,
+    /// The segment carries only data already sent (a retransmission), by tshark's analysis.
+    pub old_data: bool,
+    /// SYN -> handshake-completing ACK time, once known (`tcp.analysis.initial_rtt`).
+    pub initial_rtt_ns: Option<i128>,
 }
 
 /// tshark's conversation table for TCP.
@@ -100,7 +112,7 @@ impl TcpConversations {
     }
 
     fn new_conv(&mut self) -> Conv {
-        let c = Conv { stream: self.next_stream, acc_syn: false, acc_synack: false, acc_option: false, flows: [Flow::default(); 2] };
+        let c = Conv { stream: self.next_stream, acc_syn: false, acc_synack: false, acc_option: false, mru_syn_ns: None, first_rtt_ns: None, flows: [Flow::default(); 2] };
         self.next_stream += 1;
         c
     }
@@ -114,6 +126,7 @@ impl TcpConversations {
         h: &TcpHeader,
         opts: &TcpOptions<'_>,
         seglen: Option<u32>,
+        ts_ns: i128,
     ) -> FlowView {
         let (key, lo_to_hi) = ConnKey::new(src, dst);
         let (fwd, rev) = if lo_to_hi { (0, 1) } else { (1, 0) };
@@ -146,6 +159,8 @@ impl TcpConversations {
                 peer_base: 0,
                 ports_reused,
                 ace: false,
+                old_data: false,
+                initial_rtt_ns: None,
             };
         };
         // RFC 9768 §3.1.1: an AccECN setup SYN sets AE, CWR and ECE; the SYN+ACK answers with
@@ -170,7 +185,9 @@ impl TcpConversations {
         let mut ack = h.ack;
         let mut window = u32::from(h.window);
         let mut nxtseq = None;
+        let mut old_data = false;
         if let Some(len) = seglen {
+            old_data = analyze_sequence(conv, fwd, rev, h, len, ts_ns);
             if conv.flows[fwd].base_seq.is_none() {
                 conv.flows[fwd].base_seq = Some(if flags.syn() { h.seq } else { h.seq.wrapping_sub(1) });
             }
@@ -205,6 +222,15 @@ impl TcpConversations {
                 conv.acc_option = true;
             }
         }
+        if flags.0 & (Flags::SYN | Flags::ACK) == Flags::SYN {
+            conv.mru_syn_ns = Some(ts_ns);
+        }
+        // The first pure ACK after a SYN completes the handshake: its delay is the initial RTT.
+        if seglen.is_some() && flags.0 & (Flags::SYN | Flags::ACK) == Flags::ACK && conv.first_rtt_ns.is_none() {
+            if let Some(syn) = conv.mru_syn_ns {
+                conv.first_rtt_ns = Some(ts_ns - syn);
+            }
+        }
         if flags.syn() {
             // RFC 7323 §2.2: scaling is on only if both SYNs carry the option.
             if conv.flows[fwd].win_scale == WinScale::Unknown {
@@ -214,6 +240,66 @@ impl TcpConversations {
                 conv.flows[fwd].win_scale = WinScale::NotUsed;
             }
         }
-        FlowView { stream: conv.stream, seq, ack, nxtseq, window, scalefactor, peer_base, ports_reused, ace }
+        FlowView {
+            stream: conv.stream,
+            seq,
+            ack,
+            nxtseq,
+            window,
+            scalefactor,
+            peer_base,
+            ports_reused,
+            ace,
+            old_data,
+            initial_rtt_ns: conv.first_rtt_ns,
+        }
     }
+}
+
+/// `a` is before `b` modulo 2^32 (RFC 9293 §3.4).
+fn seq_lt(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) < 0
+}
+
+/// tshark's retransmission test, reduced to what decides whether a segment's data is new: a
+/// segment that starts before the highest sequence number already sent is a retransmission,
+/// unless it is a keep-alive (one byte at nextseq - 1) or arrives out of order (soon after the
+/// highest segment, within the initial RTT or 3 ms). Data the peer has already acknowledged is
+/// a spurious retransmission. Updates the flow's highest sequence number and last ACK.
+fn analyze_sequence(conv: &mut Conv, fwd: usize, rev: usize, h: &TcpHeader, seglen: u32, ts_ns: i128) -> bool {
+    let flags = h.flags;
+    let synfin = u32::from(flags.syn() || flags.fin());
+    let seq = h.seq;
+    let f = conv.flows[fwd];
+    let mut old = false;
+    if seglen > 0 || synfin == 1 {
+        // RFC 9293 §3.8.4: a keep-alive carries at most one byte at SND.NXT - 1.
+        let keepalive = seglen <= 1
+            && flags.0 & (Flags::SYN | Flags::FIN | Flags::RST) == 0
+            && f.nextseq != 0
+            && f.nextseq.wrapping_sub(1) == seq;
+        if !keepalive {
+            let mut not_advanced = f.nextseq != 0 && seq_lt(seq, f.nextseq);
+            if seglen > 1 && f.nextseq.wrapping_sub(1) == seq {
+                not_advanced = false;
+            }
+            let peer_ack = conv.flows[rev].lastack;
+            if seglen > 0 && peer_ack != 0 && !seq_lt(peer_ack, seq.wrapping_add(seglen)) {
+                old = true;
+            } else if not_advanced {
+                let threshold = conv.first_rtt_ns.unwrap_or(3_000_000);
+                let out_of_order = ts_ns - f.nextseq_ns < threshold
+                    && f.nextseq != seq.wrapping_add(seglen).wrapping_add(synfin);
+                old = !out_of_order;
+            }
+        }
+    }
+    let next = seq.wrapping_add(seglen).wrapping_add(synfin);
+    let f = &mut conv.flows[fwd];
+    if f.nextseq == 0 || seq_lt(f.nextseq, next) {
+        f.nextseq = next;
+        f.nextseq_ns = ts_ns;
+    }
+    f.lastack = h.ack;
+    old
 }

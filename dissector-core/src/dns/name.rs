@@ -152,10 +152,11 @@ pub fn parse_name(msg: &[u8], offset: usize) -> Result<Name, NameError> {
                     return Err(NameError::TooManyPointers);
                 }
                 // RFC 1035 §4.1.4 points at a "prior occurance": a pointer may only go back.
-                if target >= pos {
+                if target > pos {
                     return Err(NameError::ForwardPointer { at: pos, target });
                 }
-                // Going back into the labels already read would repeat them forever.
+                // Pointing at itself, or back into the labels already read, would repeat them
+                // forever.
                 if target >= floor {
                     flags.pointer_loop = true;
                     return Ok(Name {
@@ -217,7 +218,9 @@ mod tests {
     fn hazard_self_pointer() {
         let mut m = vec![0u8; 12];
         m.extend_from_slice(&[0xc0, 12]);
-        assert_eq!(parse_name(&m, 12), Err(NameError::ForwardPointer { at: 12, target: 12 }));
+        let n = parse_name(&m, 12).unwrap();
+        assert!(n.flags.pointer_loop);
+        assert_eq!((n.text.as_str(), n.wire_len), (LOOP_TEXT, 2));
     }
 
     #[test]

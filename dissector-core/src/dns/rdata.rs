@@ -168,6 +168,8 @@ pub enum RecordData {
         flags: u8,
         /// Iterations.
         iterations: u16,
+        /// Type bit maps (after salt and hash).
+        bitmap: Vec<u8>,
         /// Whole RDATA.
         raw: Vec<u8>,
     },
@@ -314,12 +316,52 @@ pub fn parse_rdata(msg: &[u8], rtype: u16, start: usize, len: usize) -> Result<R
             let next = name_in(msg, start, end)?;
             RecordData::Nsec { bitmap: rd[next.wire_len.min(rd.len())..].to_vec(), next }
         }
-        rtype::NSEC3 => RecordData::Nsec3 {
-            algorithm: rd[0],
-            flags: *rd.get(1).ok_or(RdataError::Short)?,
-            iterations: be16(rd, 2)?,
-            raw: rd.to_vec(),
-        },
+        rtype::NSEC3 => {
+            // RFC 5155 §3.2: alg, flags, iterations, salt length + salt, hash length + hash,
+            // then the type bit maps.
+            let salt_len = usize::from(*rd.get(4).ok_or(RdataError::Short)?);
+            let hash_at = 5 + salt_len;
+            let hash_len = usize::from(*rd.get(hash_at).ok_or(RdataError::Short)?);
+            let bitmap = rd.get(hash_at + 1 + hash_len..).ok_or(RdataError::Short)?.to_vec();
+            RecordData::Nsec3 {
+                algorithm: rd[0],
+                flags: *rd.get(1).ok_or(RdataError::Short)?,
+                iterations: be16(rd, 2)?,
+                bitmap,
+                raw: rd.to_vec(),
+            }
+        }
         _ => RecordData::Unknown(rd.to_vec()),
     })
+}
+
+/// The RR types listed in an NSEC/NSEC3 type bit map (RFC 4034 §4.1.2): windows of a block
+/// number, a length of 1 to 32, and that many bitmap octets.
+pub fn bitmap_types(mut b: &[u8]) -> Vec<u16> {
+    let mut types = Vec::new();
+    while let [window, len, rest @ ..] = b {
+        let n = usize::from(*len).min(rest.len());
+        for (i, byte) in rest[..n].iter().enumerate() {
+            for bit in 0..8 {
+                if byte & (0x80 >> bit) != 0 {
+                    types.push(u16::from(*window) << 8 | (i * 8 + bit) as u16);
+                }
+            }
+        }
+        b = &rest[n..];
+    }
+    types
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn type_bitmap_lists_types() {
+        // window 0, 6 octets: NS(2) SOA(6) RRSIG(46) DNSKEY(48) NSEC3PARAM(51)
+        let b = [0, 7, 0x22, 0, 0, 0, 0, 0x02, 0x90];
+        assert_eq!(bitmap_types(&b), vec![2, 6, 46, 48, 51]);
+        assert_eq!(bitmap_types(&[0, 40]), Vec::<u16>::new());
+    }
 }

@@ -1,0 +1,94 @@
+//! The CLI on good and bad input: exit statuses, warnings, standard input, header and
+//! separators.
+
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use crate::support::{root, synack, synack_binary};
+
+fn cap(name: &str) -> String {
+    root().join("tests/captures").join(name).to_string_lossy().into_owned()
+}
+
+#[test]
+fn unknown_field_is_a_usage_error() {
+    let (code, out, err) = synack(&["-r", &cap("local_refused.pcap"), "-T", "fields", "-e", "tcp.nonsense"]);
+    assert_eq!(code, 2);
+    assert!(out.is_empty());
+    assert!(err.contains("Some fields aren't valid") && err.contains("tcp.nonsense"), "{err}");
+}
+
+#[test]
+fn not_a_capture_is_an_input_error() {
+    let (code, _, err) = synack(&["-r", &cap("../exceptions.tsv"), "-T", "fields", "-e", "frame.number"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a pcap or pcapng capture"), "{err}");
+}
+
+#[test]
+fn missing_file_is_an_input_error() {
+    let (code, _, err) = synack(&["-r", "/nonexistent.pcap", "-T", "fields", "-e", "frame.number"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("cannot open"), "{err}");
+}
+
+#[test]
+fn file_cut_short_prints_every_whole_packet_then_warns() {
+    let bytes = std::fs::read(cap("local_http_get_ipv4.pcap")).unwrap();
+    // 24-byte header, then records of 16 + 74 bytes: cut the third record in half.
+    let cut = 24 + 2 * (16 + 74) + 50;
+    let path = std::env::temp_dir().join("synack-cut-short.pcap");
+    std::fs::write(&path, &bytes[..cut]).unwrap();
+    let (code, out, err) = synack(&["-r", path.to_str().unwrap(), "-T", "fields", "-e", "frame.number", "-e", "tcp.flags.str"]);
+    assert_eq!(code, 0);
+    assert_eq!(out, "1\t··········S·\n2\t·······A··S·\n");
+    assert!(err.contains("cut short") && err.contains("after frame 2"), "{err}");
+}
+
+#[test]
+fn truncated_packet_yields_empty_fields_and_a_warning_naming_the_frame() {
+    // tcp-malformed: frame 1 carries fewer bytes than a TCP header.
+    let (code, out, err) = synack(&["-r", &cap("ppp_tcp-malformed.pcap"), "-T", "fields", "-e", "frame.number", "-e", "tcp.seq"]);
+    assert_eq!(code, 0);
+    assert_eq!(out.lines().count(), 2);
+    assert!(err.contains("frame 1:"), "{err}");
+}
+
+#[test]
+fn header_separator_and_occurrence_options() {
+    let (code, out, _) = synack(&[
+        "-r", &cap("local_dns_udp.pcap"), "-T", "fields", "-E", "header=y", "-E", "separator=,",
+        "-E", "occurrence=f", "-e", "frame.number", "-e", "dns.resp.type", "-c", "2",
+    ]);
+    assert_eq!(code, 0);
+    assert_eq!(out, "frame.number,dns.resp.type\n1,41\n2,1\n");
+}
+
+#[test]
+fn reads_standard_input() {
+    let bin = synack_binary();
+    let mut child = Command::new(bin)
+        .args(["-r", "-", "-T", "fields", "-e", "tcp.options.mss_val"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let bytes = std::fs::read(cap("ppp_one_tcp_rst.pcap")).unwrap();
+    child.stdin.take().unwrap().write_all(&bytes).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1460\n\n");
+}
+
+#[test]
+fn closed_pipe_is_not_an_error() {
+    let bin = synack_binary();
+    let out = Command::new("sh")
+        .arg("-c")
+        .arg(format!("{} -r {} -T fields -e frame.number | head -1; exit ${{PIPESTATUS:-0}}", bin.display(), cap("ppp_sll.pcap")))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "1\n");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("Broken pipe"));
+}

@@ -1,0 +1,142 @@
+//! The cross-check: over every capture in tests/captures, tshark 4.0 and `synack -T fields`
+//! print the same value for every field of issue #2's list, frame by frame. Differences that
+//! are tshark's by design or synack's on purpose are listed, one per line with the reason, in
+//! tests/exceptions.tsv.
+
+use std::collections::HashMap;
+
+use crate::support::{captures, name, root, synack, tshark};
+
+/// The fields compared (issue #2's list, plus tcp.stream which the tracker issue builds on).
+pub const FIELDS: &[&str] = &[
+    "frame.number", "frame.time_relative", "frame.time_epoch", "frame.len", "frame.cap_len",
+    "eth.src", "eth.dst", "vlan.id", "ip.src", "ip.dst", "ip.proto", "ip.ttl", "ipv6.src",
+    "ipv6.dst", "ipv6.nxt", "tcp.srcport", "tcp.dstport", "tcp.port", "tcp.stream", "tcp.flags",
+    "tcp.flags.str", "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.fin", "tcp.flags.reset",
+    "tcp.seq", "tcp.seq_raw", "tcp.ack", "tcp.ack_raw", "tcp.nxtseq", "tcp.len", "tcp.hdr_len",
+    "tcp.window_size_value", "tcp.window_size", "tcp.window_size_scalefactor",
+    "tcp.option_kind", "tcp.option_len", "tcp.options.mss_val", "tcp.options.wscale.shift",
+    "tcp.options.wscale.multiplier", "tcp.options.sack_perm", "tcp.options.sack_le",
+    "tcp.options.sack_re", "tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr",
+    "udp.srcport", "udp.dstport", "udp.length", "dns.id", "dns.flags", "dns.flags.response",
+    "dns.flags.opcode", "dns.flags.rcode", "dns.flags.truncated", "dns.count.queries",
+    "dns.count.answers", "dns.count.auth_rr", "dns.count.add_rr", "dns.qry.name",
+    "dns.qry.type", "dns.qry.class", "dns.resp.name", "dns.resp.type", "dns.resp.ttl", "dns.a",
+    "dns.aaaa", "dns.cname", "dns.ns", "dns.ptr.domain_name", "dns.mx.mail_exchange",
+    "dns.mx.preference", "dns.txt", "dns.soa.mname", "dns.soa.rname", "dns.srv.target",
+    "dns.srv.port", "dns.rr.udp_payload_size",
+];
+
+/// One line of tests/exceptions.tsv: capture, frame (or `*`), field (or `prefix.*`), reason.
+struct Exception {
+    capture: String,
+    frame: Option<usize>,
+    field: String,
+    used: std::sync::atomic::AtomicBool,
+}
+
+impl Exception {
+    fn covers(&self, capture: &str, frame: usize, field: &str) -> bool {
+        self.capture == capture
+            && self.frame.is_none_or(|f| f == frame)
+            && match self.field.strip_suffix('*') {
+                Some(prefix) => field.starts_with(prefix),
+                None => self.field == field,
+            }
+    }
+}
+
+fn exceptions() -> Vec<Exception> {
+    let text = std::fs::read_to_string(root().join("tests/exceptions.tsv")).expect("tests/exceptions.tsv");
+    text.lines()
+        .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        .map(|l| {
+            let cols: Vec<&str> = l.split('\t').collect();
+            assert!(cols.len() == 4 && !cols[3].trim().is_empty(), "exceptions.tsv: need 4 columns and a reason: {l}");
+            Exception {
+                capture: cols[0].into(),
+                frame: if cols[1] == "*" { None } else { Some(cols[1].parse().expect("frame number")) },
+                field: cols[2].into(),
+                used: std::sync::atomic::AtomicBool::new(false),
+            }
+        })
+        .collect()
+}
+
+fn field_args() -> Vec<&'static str> {
+    let mut v = vec!["-T", "fields"];
+    for f in FIELDS {
+        v.push("-e");
+        v.push(f);
+    }
+    v
+}
+
+/// Compare one capture; returns the differences as printable lines.
+fn compare(path: &std::path::Path, exc: &[Exception]) -> (usize, Vec<String>) {
+    let p = path.to_str().expect("utf-8 path");
+    let cap = name(path);
+    let mut args = vec!["-r", p];
+    args.extend(field_args());
+    let theirs = tshark(&args);
+    let (code, ours, err) = synack(&args);
+    assert_eq!(code, 0, "synack failed on {cap}: {err}");
+    let t: Vec<&str> = theirs.lines().collect();
+    let o: Vec<&str> = ours.lines().collect();
+    let mut diffs = Vec::new();
+    if t.len() != o.len() {
+        diffs.push(format!("{cap}: tshark printed {} frames, synack {}", t.len(), o.len()));
+    }
+    for (i, (a, b)) in t.iter().zip(&o).enumerate() {
+        if a == b {
+            continue;
+        }
+        let (ta, ob): (Vec<&str>, Vec<&str>) = (a.split('\t').collect(), b.split('\t').collect());
+        for (j, field) in FIELDS.iter().enumerate() {
+            let (x, y) = (ta.get(j).copied().unwrap_or(""), ob.get(j).copied().unwrap_or(""));
+            if x == y {
+                continue;
+            }
+            if let Some(e) = exc.iter().find(|e| e.covers(&cap, i + 1, field)) {
+                e.used.store(true, std::sync::atomic::Ordering::Relaxed);
+                continue;
+            }
+            diffs.push(format!("{cap} frame {} {field}: tshark {x:?}, synack {y:?}", i + 1));
+        }
+    }
+    (t.len(), diffs)
+}
+
+#[test]
+fn synack_fields_equal_tshark_fields_on_every_capture() {
+    let caps = captures();
+    assert!(caps.len() >= 50, "the cross-check wants at least 50 captures, found {}", caps.len());
+    let exc = exceptions();
+    let results: HashMap<String, (usize, Vec<String>)> = std::thread::scope(|s| {
+        let chunks: Vec<_> = caps.chunks(caps.len().div_ceil(2)).collect();
+        let handles: Vec<_> = chunks
+            .into_iter()
+            .map(|chunk| {
+                let exc = &exc;
+                s.spawn(move || chunk.iter().map(|c| (name(c), compare(c, exc))).collect::<Vec<_>>())
+            })
+            .collect();
+        handles.into_iter().flat_map(|h| h.join().expect("cross-check worker")).collect()
+    });
+    let frames: usize = results.values().map(|r| r.0).sum();
+    let mut diffs: Vec<&String> = results.values().flat_map(|r| &r.1).collect();
+    diffs.sort();
+    let unused: Vec<String> = exc
+        .iter()
+        .filter(|e| !e.used.load(std::sync::atomic::Ordering::Relaxed))
+        .map(|e| format!("{} {:?} {}", e.capture, e.frame, e.field))
+        .collect();
+    eprintln!("cross-check: {} captures, {frames} frames, {} fields each, {} exception lines", caps.len(), FIELDS.len(), exc.len());
+    assert!(
+        diffs.is_empty(),
+        "{} differences from tshark (capture, frame, field, tshark's value, ours):\n{}",
+        diffs.len(),
+        diffs.iter().take(60).map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
+    );
+    assert!(unused.is_empty(), "exceptions.tsv lines that no longer match a difference (remove them):\n{}", unused.join("\n"));
+}
