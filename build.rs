@@ -17,7 +17,7 @@ fn main() {
         _ => {
             println!(
                 "cargo:warning=Wireshark development files not found by pkg-config; \
-                 install them with: apt-get install libwireshark-dev pkg-config"
+                 install them with: apt-get install libwireshark-dev libglib2.0-dev pkg-config"
             );
             return;
         }

@@ -101,10 +101,19 @@ fn compare(path: &std::path::Path, exc: &[Exception]) -> (usize, Vec<String>) {
                 e.used.store(true, std::sync::atomic::Ordering::Relaxed);
                 continue;
             }
-            diffs.push(format!("{cap} frame {} {field}: tshark {x:?}, synack {y:?}", i + 1));
+            diffs.push(format!("{cap} frame {} {field}: tshark {:?}, synack {:?}", i + 1, clip(x), clip(y)));
         }
     }
     (t.len(), diffs)
+}
+
+/// Long multi-occurrence values would drown the report: show their start.
+fn clip(s: &str) -> String {
+    if s.chars().count() > 100 {
+        format!("{}... ({} chars)", s.chars().take(100).collect::<String>(), s.chars().count())
+    } else {
+        s.to_string()
+    }
 }
 
 #[test]

@@ -157,7 +157,7 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), R
             let _ = writeln!(err, "synack: warning: frame {}: {a}", meta.number);
         }
         printer.packet(out, &pkt)?;
-        Ok(c.count.map_or(true, |n| meta.number < n))
+        Ok(c.count.is_none_or(|n| meta.number < n))
     });
     let summary = match result {
         Err(capture::NotACapture(why)) => return Err(RunError::Usage(format!("{}: {why}", c.input.display()))),

@@ -99,7 +99,7 @@ pub struct Record {
 impl Record {
     /// EDNS view of an OPT record: (UDP payload size, extended RCODE, version, DO bit).
     pub fn edns(&self) -> Option<(u16, u8, u8, bool)> {
-        (self.rtype == rtype::OPT).then(|| {
+        (self.rtype == rtype::OPT).then_some({
             (self.class, (self.ttl >> 24) as u8, (self.ttl >> 16) as u8, self.ttl & 0x8000 != 0)
         })
     }

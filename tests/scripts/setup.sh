@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Install everything synack's build and tests need on a fresh Debian/Ubuntu machine:
+# tshark (the reference the tests compare against), Wireshark's development files and
+# libclang (for the plugin's bindgen), pkg-config, and a C compiler. Idempotent.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
+pkgs="tshark libwireshark-dev libglib2.0-dev libclang-dev pkg-config gcc"
+missing=""
+for p in $pkgs; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
+done
+if [ -n "$missing" ]; then
+  echo "setup: installing$missing" >&2
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $missing >/dev/null
+fi
+if ! command -v cargo >/dev/null; then
+  echo "setup: cargo not found; install a Rust toolchain (https://rustup.rs) and run again" >&2
+  exit 1
+fi
+echo "setup: ready ($(tshark --version | head -1); $(cargo --version))" >&2
