@@ -151,8 +151,9 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), R
         printer.header(out)?;
     }
     let mut dissector = Dissector::new();
+    let mut scratch = Vec::new();
     let result = capture::for_each_frame(input, |meta, data| {
-        let pkt = dissector.dissect(meta, data);
+        let pkt = dissector.dissect(meta, data, &mut scratch);
         for a in &pkt.anomalies {
             let _ = writeln!(err, "synack: warning: frame {}: {a}", meta.number);
         }

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use crate::conn::{Endpoint, FlowView, TcpConversations};
+use crate::defrag::{DatagramKey, Reassembler};
 use crate::dns::{self, DnsProblem, Message};
 use crate::ip::{self, Icmp, IpPayload, IpProblem, Ipv4, Ipv6};
 use crate::link::{self, Ethernet, Next, Sll, Vlan};
@@ -165,12 +166,15 @@ pub struct Dissector {
     first_ts: Option<i128>,
     tcp: TcpConversations,
     dns_tcp: HashMap<(u32, bool), Pending>,
+    defrag: Reassembler,
     now_ns: i128,
 }
 
 struct Ctx<'a, 'p> {
     layers: &'p mut Vec<Layer<'a>>,
     anomalies: &'p mut Vec<Anomaly>,
+    /// Where a datagram completed by this frame's fragment is reassembled (used once).
+    scratch: Option<&'a mut Vec<u8>>,
 }
 
 impl Dissector {
@@ -184,13 +188,14 @@ impl Dissector {
         &self.tcp
     }
 
-    /// Dissect one frame.
-    pub fn dissect<'a>(&mut self, meta: FrameMeta, data: &'a [u8]) -> Packet<'a> {
+    /// Dissect one frame. `scratch` holds a datagram this frame's fragment completes, so the
+    /// returned packet may borrow from it; reuse one buffer for every frame.
+    pub fn dissect<'a>(&mut self, meta: FrameMeta, data: &'a [u8], scratch: &'a mut Vec<u8>) -> Packet<'a> {
         let first = *self.first_ts.get_or_insert(meta.ts_ns);
         self.now_ns = meta.ts_ns;
         let mut layers = Vec::with_capacity(6);
         let mut anomalies = Vec::new();
-        let mut ctx = Ctx { layers: &mut layers, anomalies: &mut anomalies };
+        let mut ctx = Ctx { layers: &mut layers, anomalies: &mut anomalies, scratch: Some(scratch) };
         let (hdrs, next) = link::parse_link(meta.linktype, data);
         if let Some(e) = hdrs.ethernet {
             ctx.layers.push(Layer::Ethernet(e));
@@ -248,9 +253,23 @@ impl Dissector {
                 return;
             }
         };
-        if payload.fragment {
-            return;
-        }
+        let payload = match payload.frag {
+            None if payload.fragment => return,
+            None => payload,
+            Some(frag) => {
+                // tshark reassembles only fragments captured whole.
+                if in_icmp || payload.data.len() != payload.reported_len {
+                    return;
+                }
+                let key = DatagramKey::new(&src, &dst, frag.id, payload.proto);
+                let Some(buf) = ctx.scratch.take() else { return };
+                if !self.defrag.add(key, frag, payload.data, buf) {
+                    return;
+                }
+                let whole: &'a [u8] = buf;
+                IpPayload { data: whole, reported_len: whole.len(), fragment: false, frag: None, ..payload }
+            }
+        };
         match payload.proto {
             ip::PROTO_TCP => self.tcp(ctx, &src, &dst, payload, in_icmp),
             ip::PROTO_UDP => self.udp(ctx, payload, in_icmp),

@@ -3,8 +3,8 @@
 //!
 //! Only what synack needs is decoded: addresses, protocol, TTL, lengths, fragmentation. IPv4
 //! options are skipped by the header length; IPv6 extension headers are walked to the upper
-//! layer. A fragment that is not a whole datagram carries no upper-layer header that synack
-//! reads (tshark reassembles such datagrams; synack reports them as fragments).
+//! layer. A fragment is reported with its [`FragInfo`]; [`crate::defrag`] puts the datagram
+//! back together and its upper layers are read in the frame that completes it, as tshark does.
 
 use nom::bytes::complete::take;
 use nom::number::complete::{be_u16, be_u32, be_u8};
@@ -125,6 +125,19 @@ pub struct IpPayload<'a> {
     pub proto: u8,
     /// The datagram is a fragment: the upper layer is not parsed.
     pub fragment: bool,
+    /// Where this fragment belongs, when it is one.
+    pub frag: Option<FragInfo>,
+}
+
+/// The position of one fragment in its datagram (RFC 791 §3.2, RFC 8200 §4.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FragInfo {
+    /// Identification (16 bits for IPv4, 32 for IPv6).
+    pub id: u32,
+    /// Byte offset of this fragment's data.
+    pub offset: usize,
+    /// More fragments follow.
+    pub more: bool,
 }
 
 /// Parse the fixed IPv4 header fields (20 bytes).
@@ -177,7 +190,12 @@ pub fn parse_ipv4(data: &[u8]) -> Result<(Ipv4, Result<IpPayload<'_>, IpProblem>
     let Some(after_hdr) = data.get(hl..) else { return Ok((h, Err(IpProblem::Truncated))) };
     let reported_len = total - hl;
     let data = &after_hdr[..after_hdr.len().min(reported_len)];
-    Ok((h, Ok(IpPayload { data, reported_len, proto: h.proto, fragment: h.is_fragment() })))
+    let frag = h.is_fragment().then_some(FragInfo {
+        id: u32::from(h.id),
+        offset: usize::from(h.frag_offset) * 8,
+        more: h.flags & 0x1 != 0,
+    });
+    Ok((h, Ok(IpPayload { data, reported_len, proto: h.proto, fragment: h.is_fragment(), frag })))
 }
 
 /// IPv6 extension headers walked to reach the upper layer (RFC 8200 §4).
@@ -222,6 +240,7 @@ pub fn parse_ipv6(data: &[u8]) -> Result<(Ipv6, Result<IpPayload<'_>, IpProblem>
     let mut rest = &rest[..rest.len().min(reported_total)];
     let mut consumed = 0usize;
     let mut next = h.next_header;
+    let mut frag = None;
     // At most a handful of extension headers appear in practice; the cap bounds hostile chains.
     for _ in 0..16 {
         let len = match next {
@@ -236,6 +255,8 @@ pub fn parse_ipv6(data: &[u8]) -> Result<(Ipv6, Result<IpPayload<'_>, IpProblem>
                 let off_m = u16::from_be_bytes([fo[0], fo[1]]);
                 if off_m & 0xfff9 != 0 {
                     h.fragment = true;
+                    let id = rest.get(4..8).map_or(0, |b| u32::from_be_bytes([b[0], b[1], b[2], b[3]]));
+                    frag = Some(FragInfo { id, offset: usize::from(off_m & 0xfff8), more: off_m & 1 != 0 });
                 }
                 8
             }
@@ -256,7 +277,7 @@ pub fn parse_ipv6(data: &[u8]) -> Result<(Ipv6, Result<IpPayload<'_>, IpProblem>
     }
     h.upper_proto = next;
     let reported_len = reported_total.saturating_sub(consumed);
-    Ok((h, Ok(IpPayload { data: rest, reported_len, proto: next, fragment: h.fragment })))
+    Ok((h, Ok(IpPayload { data: rest, reported_len, proto: next, fragment: h.fragment, frag })))
 }
 
 /// The ICMP or ICMPv6 header fields synack shows.

@@ -12,6 +12,7 @@
 #![forbid(unsafe_code)]
 
 pub mod conn;
+pub mod defrag;
 pub mod dissect;
 pub mod dns;
 pub mod fields;
