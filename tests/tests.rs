@@ -3,4 +3,5 @@
 
 mod cli;
 mod crosscheck;
+mod robustness;
 mod support;

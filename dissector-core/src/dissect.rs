@@ -371,13 +371,11 @@ impl Dissector {
         let key = (stream, dir);
         let mut joined;
         let mut data: &[u8] = payload;
-        let mut start_seq = seq;
         if let Some(p) = self.dns_tcp.remove(&key) {
             let ahead = seq.wrapping_sub(p.next_seq) as i32;
             if ahead == 0 && whole {
                 joined = p.buf;
                 joined.extend_from_slice(payload);
-                start_seq = p.next_seq.wrapping_sub(joined.len() as u32 - payload.len() as u32);
                 data = &joined;
             } else if ahead < 0 {
                 // A retransmission of bytes already buffered: keep waiting for new data.
@@ -385,7 +383,6 @@ impl Dissector {
                 return;
             }
         }
-        let _ = start_seq;
         let mut off = 0usize;
         while off < data.len() {
             let rest = &data[off..];

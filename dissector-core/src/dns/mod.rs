@@ -280,7 +280,7 @@ mod tests {
     }
 
     #[test]
-    fn truncated_rdata_keeps_earlier_sections() {
+    fn hazard_truncated_rdata() {
         let cut = &RESPONSE[..RESPONSE.len() - 2];
         let m = parse_message(cut, false).unwrap();
         assert_eq!(m.questions.len(), 1);

@@ -118,7 +118,8 @@ pub fn parse_name(msg: &[u8], offset: usize) -> Result<Name, NameError> {
             // RFC 2673 extended label; only the bit-string label (0x41) has a known length.
             0x40 if len == 0x41 => {
                 let &bits = msg.get(pos + 1).ok_or(NameError::Truncated)?;
-                let nbytes = (usize::from(bits).wrapping_sub(1) / 8 + 1) & 0xff;
+                // RFC 2673 §3.2: a count of 0 means 256 bits; Wireshark reads it as one octet.
+                let nbytes = if bits == 0 { 1 } else { (usize::from(bits) - 1) / 8 + 1 };
                 let data = msg.get(pos + 2..pos + 2 + nbytes).ok_or(NameError::Truncated)?;
                 labels += 1;
                 if !raw.is_empty() {
