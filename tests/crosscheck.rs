@@ -149,3 +149,42 @@ fn synack_fields_equal_tshark_fields_on_every_capture() {
     );
     assert!(unused.is_empty(), "exceptions.tsv lines that no longer match a difference (remove them):\n{}", unused.join("\n"));
 }
+
+/// synack's own option fields agree with tshark's decode of the same options (first occurrence;
+/// tshark shows SACK-permitted as the option's bytes, synack as a boolean).
+#[test]
+fn synack_option_fields_agree_with_tshark_options() {
+    let theirs_f = [
+        "tcp.options.mss_val",
+        "tcp.options.wscale.shift",
+        "tcp.options.sack_perm",
+        "tcp.options.timestamp.tsval",
+        "tcp.options.timestamp.tsecr",
+    ];
+    let ours_f = ["synack.opt.mss", "synack.opt.ws", "synack.opt.sack_perm", "synack.opt.tsval", "synack.opt.tsecr"];
+    let mut compared = 0usize;
+    for cap in captures() {
+        let p = cap.to_str().unwrap();
+        let mut targs = vec!["-r", p, "-T", "fields", "-E", "occurrence=f"];
+        let mut oargs = targs.clone();
+        for f in theirs_f {
+            targs.extend(["-e", f]);
+        }
+        for f in ours_f {
+            oargs.extend(["-e", f]);
+        }
+        let theirs = tshark(&targs);
+        let (code, ours, err) = synack(&oargs);
+        assert_eq!(code, 0, "{err}");
+        for (i, (t, o)) in theirs.lines().zip(ours.lines()).enumerate() {
+            let mut t: Vec<String> = t.split('\t').map(String::from).collect();
+            if !t[2].is_empty() {
+                t[2] = "1".into();
+            }
+            let o: Vec<&str> = o.split('\t').collect();
+            assert_eq!(t, o, "{} frame {}: tshark's options vs synack.opt.*", name(&cap), i + 1);
+            compared += 1;
+        }
+    }
+    assert!(compared > 1000);
+}

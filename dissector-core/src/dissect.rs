@@ -344,13 +344,13 @@ impl Dissector {
             self.now_ns,
         );
         layer.view = Some(view);
+        layer.seglen = seglen;
         if hl < 20 {
             ctx.anomalies.push(Anomaly::TcpBadHeaderLength(h.hdr_len));
             layer.options = TcpOptions::default();
             ctx.layers.push(Layer::Tcp(layer));
             return;
         }
-        layer.seglen = seglen;
         let payload = b.get(hl..).unwrap_or(&[]);
         layer.payload = payload;
         ctx.layers.push(Layer::Tcp(layer));
@@ -361,7 +361,7 @@ impl Dissector {
         }
         // Reassembly needs the whole segment (tshark will not desegment a cut-short frame).
         let whole = payload.len() as u64 == u64::from(len);
-        let dir = (Endpoint::new(src, src_port), src_port) < (Endpoint::new(dst, dst_port), dst_port);
+        let dir = Endpoint::new(src, src_port) < Endpoint::new(dst, dst_port);
         self.dns_over_tcp(ctx, view.stream, dir, h.seq, payload, whole);
     }
 

@@ -185,6 +185,12 @@ field_table! {
     DnsSrvPort = "dns.srv.port", "Port", U16, Dec, "SRV port";
     DnsSrvTarget = "dns.srv.target", "Target", Str, None, "SRV target";
     DnsRrUdpPayloadSize = "dns.rr.udp_payload_size", "UDP payload size", U16, Dec, "EDNS requestor's UDP payload size";
+    SynackOptMss = "synack.opt.mss", "MSS", U16, Dec, "Maximum segment size this segment announces (RFC 6691)";
+    SynackOptWs = "synack.opt.ws", "Window scale", U8, Dec, "Window-scale shift this segment announces, as sent (RFC 7323 2.2)";
+    SynackOptSackPerm = "synack.opt.sack_perm", "SACK permitted", Bool, None, "The segment offers selective acknowledgments (RFC 2018)";
+    SynackOptTsval = "synack.opt.tsval", "TSval", U32, Dec, "Timestamp value (RFC 7323 3)";
+    SynackOptTsecr = "synack.opt.tsecr", "TSecr", U32, Dec, "Timestamp echo reply (RFC 7323 3)";
+    SynackOptLayout = "synack.opt.layout", "Option layout", Str, None, "TCP options in wire order, p0f style (mss,sok,ts,nop,ws)";
 }
 
 impl Field {
@@ -303,11 +309,25 @@ fn tcp_values<'p>(t: &'p TcpLayer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
     }
     let (Some(h), Some(v)) = (t.header, t.view) else { return };
     let hl_ok = h.hdr_len >= 20;
+    // synack's own option decode: the first well-formed option of each kind.
+    if !t.in_icmp && hl_ok {
+        match field {
+            F::SynackOptMss => return out.extend(t.options.mss().map(|m| u(u32::from(m)))),
+            F::SynackOptWs => return out.extend(t.options.window_scale().map(|w| u(u32::from(w)))),
+            F::SynackOptSackPerm => return out.extend(t.options.sack_permitted().then_some(Value::Bool(true))),
+            F::SynackOptTsval => return out.extend(t.options.timestamps().map(|(v, _)| u(v))),
+            F::SynackOptTsecr => return out.extend(t.options.timestamps().map(|(_, e)| u(e))),
+            F::SynackOptLayout if !t.options.entries.is_empty() => {
+                return out.push(Value::String(crate::tcp::layout(&t.options, t.options_len)))
+            }
+            _ => {}
+        }
+    }
     let ace = v.ace.then(|| h.flags.ace());
     match field {
         F::TcpStream => out.push(u(v.stream)),
         F::TcpLen => {
-            if let Some(l) = t.seglen.or(if hl_ok { None } else { t.seglen }) {
+            if let Some(l) = t.seglen {
                 out.push(u(l))
             }
         }

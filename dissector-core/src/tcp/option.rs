@@ -148,10 +148,6 @@ pub struct TcpOptions<'a> {
 }
 
 impl<'a> TcpOptions<'a> {
-    /// The first option of `kind`'s decoded value.
-    pub fn find(&self, want: impl Fn(&TcpOption<'a>) -> bool) -> Option<&TcpOption<'a>> {
-        self.entries.iter().map(|e| &e.value).find(|v| want(v))
-    }
     /// MSS value, if present and well-formed.
     pub fn mss(&self) -> Option<u16> {
         self.entries.iter().find_map(|e| if let TcpOption::Mss(v) = e.value { Some(v) } else { None })
