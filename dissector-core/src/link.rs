@@ -190,22 +190,27 @@ fn null_family(le: u32) -> u32 {
     }
 }
 
+/// Read stacked 802.1ad/802.1Q tags (outer first; each carries the next EtherType) into `h`;
+/// returns the EtherType after the last tag and what follows it, or None if a tag is cut short.
+fn parse_tags<'a>(h: &mut LinkHeaders, mut ethertype: u16, mut rest: &'a [u8]) -> Option<(u16, &'a [u8])> {
+    while matches!(ethertype, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) {
+        let (r, tag) = parse_vlan(rest).ok()?;
+        h.vlans.push(tag);
+        ethertype = tag.ethertype;
+        rest = r;
+    }
+    Some((ethertype, rest))
+}
+
 /// Parse the link header of `linktype` and return the headers, what follows, and its bytes.
 /// On a short frame the headers read so far are returned with `None` as payload.
 pub fn parse_link(linktype: u32, data: &[u8]) -> (LinkHeaders, Option<(Next, &[u8])>) {
     let mut h = LinkHeaders::default();
     match linktype {
         LINKTYPE_ETHERNET => {
-            let Ok((mut rest, eth)) = parse_ethernet(data) else { return (h, None) };
+            let Ok((rest, eth)) = parse_ethernet(data) else { return (h, None) };
             h.ethernet = Some(eth);
-            let mut ethertype = eth.ethertype;
-            // Stacked tags: 802.1ad outer, 802.1Q inner; each tag carries the next EtherType.
-            while matches!(ethertype, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) {
-                let Ok((r, tag)) = parse_vlan(rest) else { return (h, None) };
-                h.vlans.push(tag);
-                ethertype = tag.ethertype;
-                rest = r;
-            }
+            let Some((ethertype, rest)) = parse_tags(&mut h, eth.ethertype, rest) else { return (h, None) };
             if ethertype <= 1500 {
                 // IEEE 802.3 length field: LLC follows, nothing synack dissects.
                 return (h, Some((Next::Other(u32::from(ethertype)), rest)));
@@ -214,15 +219,9 @@ pub fn parse_link(linktype: u32, data: &[u8]) -> (LinkHeaders, Option<(Next, &[u
         }
         LINKTYPE_LINUX_SLL | LINKTYPE_LINUX_SLL2 => {
             let parsed = if linktype == LINKTYPE_LINUX_SLL { parse_sll(data) } else { parse_sll2(data) };
-            let Ok((mut rest, sll)) = parsed else { return (h, None) };
+            let Ok((rest, sll)) = parsed else { return (h, None) };
             h.sll = Some(sll);
-            let mut ethertype = sll.protocol;
-            while matches!(ethertype, ETHERTYPE_VLAN | ETHERTYPE_QINQ | ETHERTYPE_QINQ_OLD) {
-                let Ok((r, tag)) = parse_vlan(rest) else { return (h, None) };
-                h.vlans.push(tag);
-                ethertype = tag.ethertype;
-                rest = r;
-            }
+            let Some((ethertype, rest)) = parse_tags(&mut h, sll.protocol, rest) else { return (h, None) };
             (h, Some((next_from_ethertype(ethertype), rest)))
         }
         LINKTYPE_NULL => {

@@ -181,20 +181,23 @@ pub fn parse_message(msg: &[u8], multicast: bool) -> Option<Message> {
         problem: None,
         tcp_length: None,
     };
+    if let Err(p) = parse_sections(msg, &mut m) {
+        m.problem = Some(p);
+    }
+    Some(m)
+}
+
+/// Read the question and record sections into `m`, stopping at the first problem.
+fn parse_sections(msg: &[u8], m: &mut Message) -> Result<(), DnsProblem> {
+    let header = m.header;
+    let name_at = |off: usize| parse_name(msg, off).map_err(|error| DnsProblem::Name { at: off, error });
     let mut off = HEADER_LEN;
     // RFC 1035 §4.1.2: QDCOUNT questions of QNAME, QTYPE, QCLASS.
     for _ in 0..header.qdcount {
-        let name = match parse_name(msg, off) {
-            Ok(n) => n,
-            Err(error) => {
-                m.problem = Some(DnsProblem::Name { at: off, error });
-                return Some(m);
-            }
-        };
+        let name = name_at(off)?;
         let at = off + name.wire_len;
         let (Some(qtype), Some(qclass)) = (be16(msg, at), be16(msg, at + 2)) else {
-            m.problem = Some(DnsProblem::Truncated { at });
-            return Some(m);
+            return Err(DnsProblem::Truncated { at });
         };
         m.questions.push(Question { name, qtype, qclass });
         off = at + 4;
@@ -207,18 +210,11 @@ pub fn parse_message(msg: &[u8], multicast: bool) -> Option<Message> {
     ];
     for (section, count) in sections {
         for _ in 0..count {
-            let name = match parse_name(msg, off) {
-                Ok(n) => n,
-                Err(error) => {
-                    m.problem = Some(DnsProblem::Name { at: off, error });
-                    return Some(m);
-                }
-            };
+            let name = name_at(off)?;
             let at = off + name.wire_len;
             let fixed = (be16(msg, at), be16(msg, at + 2), be16(msg, at + 4), be16(msg, at + 6), be16(msg, at + 8));
             let (Some(rtype), Some(class), Some(t1), Some(t2), Some(rdlen)) = fixed else {
-                m.problem = Some(DnsProblem::Truncated { at });
-                return Some(m);
+                return Err(DnsProblem::Truncated { at });
             };
             let ttl = u32::from(t1) << 16 | u32::from(t2);
             let start = at + 10;
@@ -232,13 +228,12 @@ pub fn parse_message(msg: &[u8], multicast: bool) -> Option<Message> {
             };
             m.records.push(Record { section, name, rtype, class, ttl, rdlen, data });
             if let Some(p) = stop {
-                m.problem = Some(p);
-                return Some(m);
+                return Err(p);
             }
             off = start + usize::from(rdlen);
         }
     }
-    Some(m)
+    Ok(())
 }
 
 /// True if the payload looks like DNS by Wireshark's "DNS over UDP" heuristic: more than a
