@@ -3,7 +3,9 @@
 //! tracker builds on these keys.
 
 pub mod key;
+pub mod state;
 pub mod streams;
 
 pub use key::{ConnKey, Endpoint};
+pub use state::{transition, Role, Segment, State};
 pub use streams::{FlowView, TcpConversations};
