@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use super::key::{ConnKey, Endpoint};
-use crate::tcp::{Flags, TcpHeader, TcpOption, TcpOptions};
+use crate::tcp::{Flags, SeqNumber, TcpHeader, TcpOption, TcpOptions};
 
 /// Window scaling known for one direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -256,11 +256,6 @@ impl TcpConversations {
     }
 }
 
-/// `a` is before `b` modulo 2^32 (RFC 9293 §3.4).
-fn seq_lt(a: u32, b: u32) -> bool {
-    (a.wrapping_sub(b) as i32) < 0
-}
-
 /// tshark's retransmission test, reduced to what decides whether a segment's data is new: a
 /// segment that starts before the highest sequence number already sent is a retransmission,
 /// unless it is a keep-alive (one byte at nextseq - 1) or arrives out of order (soon after the
@@ -279,12 +274,12 @@ fn analyze_sequence(conv: &mut Conv, fwd: usize, rev: usize, h: &TcpHeader, segl
             && f.nextseq != 0
             && f.nextseq.wrapping_sub(1) == seq;
         if !keepalive {
-            let mut not_advanced = f.nextseq != 0 && seq_lt(seq, f.nextseq);
+            let mut not_advanced = f.nextseq != 0 && SeqNumber(seq) < SeqNumber(f.nextseq);
             if seglen > 1 && f.nextseq.wrapping_sub(1) == seq {
                 not_advanced = false;
             }
             let peer_ack = conv.flows[rev].lastack;
-            if seglen > 0 && peer_ack != 0 && !seq_lt(peer_ack, seq.wrapping_add(seglen)) {
+            if seglen > 0 && peer_ack != 0 && SeqNumber(peer_ack) >= SeqNumber(seq) + seglen {
                 old = true;
             } else if not_advanced {
                 let threshold = conv.first_rtt_ns.unwrap_or(3_000_000);
@@ -296,7 +291,7 @@ fn analyze_sequence(conv: &mut Conv, fwd: usize, rev: usize, h: &TcpHeader, segl
     }
     let next = seq.wrapping_add(seglen).wrapping_add(synfin);
     let f = &mut conv.flows[fwd];
-    if f.nextseq == 0 || seq_lt(f.nextseq, next) {
+    if f.nextseq == 0 || SeqNumber(f.nextseq) < SeqNumber(next) {
         f.nextseq = next;
         f.nextseq_ns = ts_ns;
     }
