@@ -254,7 +254,6 @@ impl Dissector {
             }
         };
         let payload = match payload.frag {
-            None if payload.fragment => return,
             None => payload,
             Some(frag) => {
                 // tshark reassembles only fragments captured whole.
@@ -267,7 +266,7 @@ impl Dissector {
                     return;
                 }
                 let whole: &'a [u8] = buf;
-                IpPayload { data: whole, reported_len: whole.len(), fragment: false, frag: None, ..payload }
+                IpPayload { data: whole, reported_len: whole.len(), frag: None, ..payload }
             }
         };
         match payload.proto {

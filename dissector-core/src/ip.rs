@@ -123,9 +123,7 @@ pub struct IpPayload<'a> {
     pub reported_len: usize,
     /// Upper-layer protocol.
     pub proto: u8,
-    /// The datagram is a fragment: the upper layer is not parsed.
-    pub fragment: bool,
-    /// Where this fragment belongs, when it is one.
+    /// Where this fragment belongs, when the packet is one piece of a larger datagram.
     pub frag: Option<FragInfo>,
 }
 
@@ -195,7 +193,7 @@ pub fn parse_ipv4(data: &[u8]) -> Result<(Ipv4, Result<IpPayload<'_>, IpProblem>
         offset: usize::from(h.frag_offset) * 8,
         more: h.flags & 0x1 != 0,
     });
-    Ok((h, Ok(IpPayload { data, reported_len, proto: h.proto, fragment: h.is_fragment(), frag })))
+    Ok((h, Ok(IpPayload { data, reported_len, proto: h.proto, frag })))
 }
 
 /// IPv6 extension headers walked to reach the upper layer (RFC 8200 §4).
@@ -277,7 +275,7 @@ pub fn parse_ipv6(data: &[u8]) -> Result<(Ipv6, Result<IpPayload<'_>, IpProblem>
     }
     h.upper_proto = next;
     let reported_len = reported_total.saturating_sub(consumed);
-    Ok((h, Ok(IpPayload { data: rest, reported_len, proto: next, fragment: h.fragment, frag })))
+    Ok((h, Ok(IpPayload { data: rest, reported_len, proto: next, frag })))
 }
 
 /// The ICMP or ICMPv6 header fields synack shows.
@@ -330,7 +328,7 @@ mod tests {
         let p = p.unwrap();
         assert_eq!(p.data, &[0xaa, 0xbb]);
         assert_eq!(p.reported_len, 2);
-        assert!(!p.fragment);
+        assert!(p.frag.is_none());
     }
 
     #[test]
@@ -352,7 +350,7 @@ mod tests {
         let p = p.unwrap();
         assert_eq!(p.proto, PROTO_UDP);
         assert_eq!(p.data, &[1, 2, 3, 4]);
-        assert!(!p.fragment);
+        assert!(p.frag.is_none());
     }
 
     #[test]
