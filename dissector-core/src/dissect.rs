@@ -167,7 +167,6 @@ pub struct Dissector {
     tcp: TcpConversations,
     dns_tcp: HashMap<(u32, bool), Pending>,
     defrag: Reassembler,
-    now_ns: i128,
 }
 
 struct Ctx<'a, 'p> {
@@ -175,6 +174,8 @@ struct Ctx<'a, 'p> {
     anomalies: &'p mut Vec<Anomaly>,
     /// Where a datagram completed by this frame's fragment is reassembled (used once).
     scratch: Option<&'a mut Vec<u8>>,
+    /// Capture time of the frame, nanoseconds since the epoch.
+    ts_ns: i128,
 }
 
 impl Dissector {
@@ -192,10 +193,9 @@ impl Dissector {
     /// returned packet may borrow from it; reuse one buffer for every frame.
     pub fn dissect<'a>(&mut self, meta: FrameMeta, data: &'a [u8], scratch: &'a mut Vec<u8>) -> Packet<'a> {
         let first = *self.first_ts.get_or_insert(meta.ts_ns);
-        self.now_ns = meta.ts_ns;
         let mut layers = Vec::with_capacity(6);
         let mut anomalies = Vec::new();
-        let mut ctx = Ctx { layers: &mut layers, anomalies: &mut anomalies, scratch: Some(scratch) };
+        let mut ctx = Ctx { layers: &mut layers, anomalies: &mut anomalies, scratch: Some(scratch), ts_ns: meta.ts_ns };
         let (hdrs, next) = link::parse_link(meta.linktype, data);
         if let Some(e) = hdrs.ethernet {
             ctx.layers.push(Layer::Ethernet(e));
@@ -340,7 +340,7 @@ impl Dissector {
             &h,
             &layer.options,
             seglen,
-            self.now_ns,
+            ctx.ts_ns,
         );
         layer.view = Some(view);
         layer.seglen = seglen;
