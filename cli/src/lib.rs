@@ -12,6 +12,7 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
 use clap::Parser;
+use dissector_core::conn::LateFacts;
 use dissector_core::{Dissector, Field};
 
 /// synack makes TCP connections legible: handshake steps, endpoint states, negotiated options,
@@ -46,6 +47,11 @@ struct Args {
     #[arg(short = 'c', value_name = "N")]
     count: Option<u32>,
 
+    /// Two passes, as tshark -2: the first learns what later frames tell about earlier ones
+    /// (dns.response_in, synack.dns.used_by), the second prints.
+    #[arg(short = '2')]
+    two_pass: bool,
+
     /// List every field synack knows (name, type, description) and exit.
     #[arg(long = "list-fields")]
     list_fields: bool,
@@ -73,6 +79,7 @@ pub struct Config {
     occurrence: Occurrence,
     quote: Option<char>,
     count: Option<u32>,
+    two_pass: bool,
 }
 
 /// A usage or input error: printed, exit status 2.
@@ -119,6 +126,7 @@ fn config(args: Args) -> Result<Config, UsageError> {
         occurrence: Occurrence::All,
         quote: None,
         count: args.count,
+        two_pass: args.two_pass,
     };
     for opt in &args.field_options {
         let (k, v) = opt.split_once('=').ok_or_else(|| UsageError(format!("invalid -E option \"{opt}\"")))?;
@@ -139,18 +147,52 @@ fn config(args: Args) -> Result<Config, UsageError> {
     Ok(c)
 }
 
-/// Run a configuration, writing to `out` and warnings to `err`.
-pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), RunError> {
-    let input: Box<dyn Read + Send> = if c.input.as_os_str() == "-" {
+fn open(c: &Config) -> Result<Box<dyn Read + Send>, RunError> {
+    Ok(if c.input.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
         Box::new(File::open(&c.input).map_err(|e| RunError::Usage(format!("cannot open {}: {e}", c.input.display())))?)
+    })
+}
+
+/// The first of two passes: what later frames tell about earlier ones.
+fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunError> {
+    let mut dissector = Dissector::new();
+    let mut scratch = Vec::new();
+    let result = capture::for_each_frame(input, |meta, data| {
+        dissector.dissect(meta, data, &mut scratch);
+        Ok(c.count.is_none_or(|n| meta.number < n))
+    });
+    match result {
+        Err(capture::NotACapture(why)) => Err(RunError::Usage(format!("{}: {why}", c.input.display()))),
+        Ok(r) => {
+            r?;
+            Ok(dissector.late_facts())
+        }
+    }
+}
+
+/// Run a configuration, writing to `out` and warnings to `err`.
+pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), RunError> {
+    let mut input = open(c)?;
+    let mut dissector = if c.two_pass {
+        // Standard input can be read once only: keep it for the second pass.
+        let mut stdin_copy = Vec::new();
+        let first = if c.input.as_os_str() == "-" {
+            input.read_to_end(&mut stdin_copy)?;
+            first_pass(c, Box::new(io::Cursor::new(stdin_copy.clone())))?
+        } else {
+            first_pass(c, input)?
+        };
+        input = if c.input.as_os_str() == "-" { Box::new(io::Cursor::new(stdin_copy)) } else { open(c)? };
+        Dissector::with_late_facts(first)
+    } else {
+        Dissector::new()
     };
     let mut printer = output::FieldsPrinter::new(c);
     if c.header {
         printer.header(out)?;
     }
-    let mut dissector = Dissector::new();
     let mut scratch = Vec::new();
     let result = capture::for_each_frame(input, |meta, data| {
         let pkt = dissector.dissect(meta, data, &mut scratch);

@@ -3,7 +3,9 @@
 
 use std::collections::HashMap;
 
-use crate::conn::{Endpoint, FlowView, TcpConversations};
+use crate::conn::lookup::DnsConv;
+use crate::conn::tracker::TcpInput;
+use crate::conn::{ConnKey, ConnSummary, Endpoint, FlowView, LateFacts, TcpConversations, TcpTrack, Tracker};
 use crate::defrag::{DatagramKey, Reassembler};
 use crate::dns::{self, DnsProblem, Message};
 use crate::ip::{self, Icmp, IpPayload, IpProblem, Ipv4, Ipv6};
@@ -137,6 +139,9 @@ pub struct Packet<'a> {
     pub layers: Vec<Layer<'a>>,
     /// Problems found.
     pub anomalies: Vec<Anomaly>,
+    /// The connection tracker's annotation of the frame's TCP segment (the outermost one, not
+    /// one quoted in an ICMP error).
+    pub track: Option<TcpTrack>,
 }
 
 impl Packet<'_> {
@@ -165,17 +170,21 @@ const DNS_TCP_PORTS: [u16; 2] = [53, 5353];
 pub struct Dissector {
     first_ts: Option<i128>,
     tcp: TcpConversations,
+    tracker: Tracker,
     dns_tcp: HashMap<(u32, bool), Pending>,
     defrag: Reassembler,
 }
 
 struct Ctx<'a, 'p> {
     layers: &'p mut Vec<Layer<'a>>,
+    track: &'p mut Option<TcpTrack>,
     anomalies: &'p mut Vec<Anomaly>,
     /// Where a datagram completed by this frame's fragment is reassembled (used once).
     scratch: Option<&'a mut Vec<u8>>,
-    /// Capture time of the frame, nanoseconds since the epoch.
-    ts_ns: i128,
+    /// Capture facts of the frame.
+    meta: FrameMeta,
+    /// DNS messages seen so far in this frame.
+    dns_count: u16,
 }
 
 impl Dissector {
@@ -184,9 +193,35 @@ impl Dissector {
         Self::default()
     }
 
+    /// A dissector for a second pass over a capture: it shows the facts an earlier pass
+    /// learnt about frames from later ones (`dns.response_in`, `synack.dns.used_by`).
+    pub fn with_late_facts(late: LateFacts) -> Self {
+        Dissector { tracker: Tracker::with_late_facts(late), ..Self::default() }
+    }
+
     /// The TCP conversation table (stream numbering).
     pub fn tcp_conversations(&self) -> &TcpConversations {
         &self.tcp
+    }
+
+    /// The connection tracker.
+    pub fn tracker(&self) -> &Tracker {
+        &self.tracker
+    }
+
+    /// Facts learnt about earlier frames, to seed a second pass.
+    pub fn late_facts(&self) -> LateFacts {
+        self.tracker.late_facts().clone()
+    }
+
+    /// Summaries of the connections finished so far (each is given once).
+    pub fn take_summaries(&mut self) -> Vec<ConnSummary> {
+        self.tracker.take_summaries()
+    }
+
+    /// End of capture: summaries of every connection still open.
+    pub fn finish(&mut self) -> Vec<ConnSummary> {
+        self.tracker.finish()
     }
 
     /// Dissect one frame. `scratch` holds a datagram this frame's fragment completes, so the
@@ -195,7 +230,8 @@ impl Dissector {
         let first = *self.first_ts.get_or_insert(meta.ts_ns);
         let mut layers = Vec::with_capacity(6);
         let mut anomalies = Vec::new();
-        let mut ctx = Ctx { layers: &mut layers, anomalies: &mut anomalies, scratch: Some(scratch), ts_ns: meta.ts_ns };
+        let mut track = None;
+        let mut ctx = Ctx { layers: &mut layers, track: &mut track, anomalies: &mut anomalies, scratch: Some(scratch), meta, dns_count: 0 };
         let (hdrs, next) = link::parse_link(meta.linktype, data);
         if let Some(e) = hdrs.ethernet {
             ctx.layers.push(Layer::Ethernet(e));
@@ -229,7 +265,7 @@ impl Dissector {
                 ctx.anomalies.push(if known { Anomaly::LinkTruncated } else { Anomaly::UnknownLinkType(meta.linktype) });
             }
         }
-        Packet { meta, rel_ns: meta.ts_ns - first, layers, anomalies }
+        Packet { meta, rel_ns: meta.ts_ns - first, layers, anomalies, track }
     }
 
     fn ip<'a>(&mut self, ctx: &mut Ctx<'a, '_>, version: u8, b: &'a [u8], in_icmp: bool) {
@@ -271,7 +307,7 @@ impl Dissector {
         };
         match payload.proto {
             ip::PROTO_TCP => self.tcp(ctx, &src, &dst, payload, in_icmp),
-            ip::PROTO_UDP => self.udp(ctx, payload, in_icmp),
+            ip::PROTO_UDP => self.udp(ctx, &src, &dst, payload, in_icmp),
             ip::PROTO_ICMP | ip::PROTO_ICMPV6 if !in_icmp => {
                 let v = if payload.proto == ip::PROTO_ICMP { 4 } else { 6 };
                 if let Some((icmp, quoted)) = ip::parse_icmp(v, payload.data) {
@@ -334,16 +370,23 @@ impl Dissector {
                 ctx.anomalies.push(Anomaly::TcpOptions(pr));
             }
         }
-        let view = self.tcp.on_segment(
-            Endpoint::new(src, src_port),
-            Endpoint::new(dst, dst_port),
-            &h,
-            &layer.options,
-            seglen,
-            ctx.ts_ns,
-        );
+        let (src_ep, dst_ep) = (Endpoint::new(src, src_port), Endpoint::new(dst, dst_port));
+        let view = self.tcp.on_segment(src_ep, dst_ep, &h, &layer.options, seglen, ctx.meta.ts_ns);
         layer.view = Some(view);
         layer.seglen = seglen;
+        if !in_icmp && hl >= 20 {
+            *ctx.track = Some(self.tracker.on_tcp(&TcpInput {
+                frame: ctx.meta.number,
+                ts_ns: ctx.meta.ts_ns,
+                frame_len: ctx.meta.len,
+                src: src_ep,
+                dst: dst_ep,
+                header: &h,
+                options: &layer.options,
+                seglen,
+                view: &view,
+            }));
+        }
         if hl < 20 {
             ctx.anomalies.push(Anomaly::TcpBadHeaderLength(h.hdr_len));
             layer.options = TcpOptions::default();
@@ -360,7 +403,7 @@ impl Dissector {
         }
         // Reassembly needs the whole segment (tshark will not desegment a cut-short frame).
         let whole = payload.len() as u64 == u64::from(len);
-        let dir = Endpoint::new(src, src_port) < Endpoint::new(dst, dst_port);
+        let dir = src_ep < dst_ep;
         self.dns_over_tcp(ctx, view.stream, dir, h.seq, payload, whole);
     }
 
@@ -390,7 +433,7 @@ impl Dissector {
                 None => usize::MAX,
             };
             if rest.len() >= need {
-                push_dns(ctx, &rest[2..need], false, Some((need - 2) as u16));
+                self.push_dns(ctx, &rest[2..need], false, Some((need - 2) as u16), Some(DnsConv::Tcp(stream)));
                 off += need;
                 continue;
             }
@@ -399,13 +442,13 @@ impl Dissector {
                 self.dns_tcp.insert(key, Pending { next_seq, buf: rest.to_vec() });
             } else if need != usize::MAX {
                 // Cannot reassemble a cut-short frame: show what is there.
-                push_dns(ctx, &rest[2..], false, Some((need - 2) as u16));
+                self.push_dns(ctx, &rest[2..], false, Some((need - 2) as u16), Some(DnsConv::Tcp(stream)));
             }
             break;
         }
     }
 
-    fn udp<'a>(&mut self, ctx: &mut Ctx<'a, '_>, p: IpPayload<'a>, in_icmp: bool) {
+    fn udp<'a>(&mut self, ctx: &mut Ctx<'a, '_>, src: &[u8], dst: &[u8], p: IpPayload<'a>, in_icmp: bool) {
         let Some(h) = udp::parse_header(p.data) else {
             ctx.anomalies.push(Anomaly::UdpBad);
             return;
@@ -421,13 +464,31 @@ impl Dissector {
         let lo = h.src_port.min(h.dst_port);
         let hi = h.src_port.max(h.dst_port);
         let port = [lo, hi].into_iter().find(|pt| DNS_UDP_PORTS.contains(pt));
+        // tshark matches requests and responses per conversation, but not inside ICMP errors.
+        let conv = (!in_icmp)
+            .then(|| DnsConv::Udp(ConnKey::new(Endpoint::new(src, h.src_port), Endpoint::new(dst, h.dst_port)).0));
         match port {
-            Some(pt) => push_dns(ctx, payload, pt == 5353, None),
+            Some(pt) => self.push_dns(ctx, payload, pt == 5353, None, conv),
             // tshark tries port-registered dissectors (low port first) before heuristics.
             None if !registered(lo) && !registered(hi) && dns::looks_like_dns(payload) => {
-                push_dns(ctx, payload, false, None)
+                self.push_dns(ctx, payload, false, None, conv)
             }
             None => {}
+        }
+    }
+
+    fn push_dns(&mut self, ctx: &mut Ctx<'_, '_>, msg: &[u8], multicast: bool, tcp_length: Option<u16>, conv: Option<DnsConv>) {
+        match dns::parse_message(msg, multicast) {
+            Some(mut m) => {
+                m.tcp_length = tcp_length;
+                if let Some(p) = m.problem {
+                    ctx.anomalies.push(Anomaly::Dns(p));
+                }
+                m.transaction = self.tracker.on_dns(conv, ctx.meta.number, ctx.dns_count, ctx.meta.ts_ns, &m);
+                ctx.dns_count = ctx.dns_count.saturating_add(1);
+                ctx.layers.push(Layer::Dns(Box::new(m)));
+            }
+            None => ctx.anomalies.push(Anomaly::DnsShort),
         }
     }
 }
@@ -438,17 +499,4 @@ fn registered(port: u16) -> bool {
 
 fn is_dns_port(ports: &[u16], a: u16, b: u16) -> bool {
     ports.contains(&a) || ports.contains(&b)
-}
-
-fn push_dns(ctx: &mut Ctx<'_, '_>, msg: &[u8], multicast: bool, tcp_length: Option<u16>) {
-    match dns::parse_message(msg, multicast) {
-        Some(mut m) => {
-            m.tcp_length = tcp_length;
-            if let Some(p) = m.problem {
-                ctx.anomalies.push(Anomaly::Dns(p));
-            }
-            ctx.layers.push(Layer::Dns(Box::new(m)));
-        }
-        None => ctx.anomalies.push(Anomaly::DnsShort),
-    }
 }

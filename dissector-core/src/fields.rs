@@ -7,6 +7,7 @@
 
 use core::fmt::Write;
 
+use crate::conn::TcpTrack;
 use crate::dissect::{Layer, Packet, TcpLayer};
 use crate::dns::{rtype, RecordData};
 use crate::format;
@@ -185,6 +186,28 @@ field_table! {
     DnsSrvPort = "dns.srv.port", "Port", U16, Dec, "SRV port";
     DnsSrvTarget = "dns.srv.target", "Target", Str, None, "SRV target";
     DnsRrUdpPayloadSize = "dns.rr.udp_payload_size", "UDP payload size", U16, Dec, "EDNS requestor's UDP payload size";
+    DnsResponseIn = "dns.response_in", "Response In", FrameNum, None, "On a request: the frame of its response (needs two passes, -2)";
+    DnsResponseTo = "dns.response_to", "Request In", FrameNum, None, "On a response: the frame of its request";
+    DnsTime = "dns.time", "Time", RelTime, None, "On a response: seconds since its request";
+    SynackStream = "synack.stream", "Stream index", U32, Dec, "Connection index, numbered as tcp.stream";
+    SynackFromClient = "synack.from_client", "From client", Bool, None, "Sent by the client (the endpoint that sent the first SYN)";
+    SynackInferred = "synack.inferred", "Client inferred", Bool, None, "No SYN seen: the client was guessed from the ports (ephemeral side)";
+    SynackStage = "synack.stage", "Handshake stage", U8, Dec, "Three-way handshake step: 1 SYN, 2 SYN+ACK, 3 ACK";
+    SynackStateClient = "synack.state.client", "Client state", Str, None, "Client's RFC 9293 state after this segment";
+    SynackStateServer = "synack.state.server", "Server state", Str, None, "Server's RFC 9293 state after this segment";
+    SynackTransition = "synack.transition", "Transition", Str, None, "State changes this segment caused";
+    SynackHsAckOk = "synack.hs.ack_ok", "Handshake ACK correct", Bool, None, "On stages 2 and 3: the ACK number is the peer's ISN + 1";
+    SynackIrtt = "synack.irtt", "Initial RTT", RelTime, None, "SYN to handshake-completing ACK";
+    SynackMssClient = "synack.mss.client", "Client MSS", U16, Dec, "On stage 3: the MSS the client announced";
+    SynackMssServer = "synack.mss.server", "Server MSS", U16, Dec, "On stage 3: the MSS the server announced";
+    SynackWsClient = "synack.ws.client", "Client window scale", U8, Dec, "On stage 3: the client's shift count, when both sides sent WS";
+    SynackWsServer = "synack.ws.server", "Server window scale", U8, Dec, "On stage 3: the server's shift count, when both sides sent WS";
+    SynackSack = "synack.sack", "SACK negotiated", Bool, None, "On stage 3: both sides offered SACK_PERM";
+    SynackTs = "synack.ts", "Timestamps negotiated", Bool, None, "On stage 3: both sides offered timestamps";
+    SynackDnsName = "synack.dns.name", "Looked up as", Str, None, "On stage 1: the name whose DNS answer gave the server's address";
+    SynackDnsFrame = "synack.dns.frame", "DNS response in", FrameNum, None, "On stage 1: the frame of that DNS response";
+    SynackDnsUsedBy = "synack.dns.used_by", "Used by stream", U32, Dec, "On a DNS response: streams that connected to an address it gave (needs -2)";
+    SynackAnomaly = "synack.anomaly", "Anomaly", Str, None, "Handshake and state anomalies of this segment";
     SynackOptMss = "synack.opt.mss", "MSS", U16, Dec, "Maximum segment size this segment announces (RFC 6691)";
     SynackOptWs = "synack.opt.ws", "Window scale", U8, Dec, "Window-scale shift this segment announces, as sent (RFC 7323 2.2)";
     SynackOptSackPerm = "synack.opt.sack_perm", "SACK permitted", Bool, None, "The segment offers selective acknowledgments (RFC 2018)";
@@ -198,6 +221,14 @@ impl Field {
     pub fn info(self) -> &'static FieldInfo {
         // The table is generated in enum order, so the discriminant is the index.
         &FIELDS[self as usize]
+    }
+
+    /// Value names of an integer field, as Wireshark's value_string.
+    pub fn value_names(self) -> &'static [(u32, &'static str)] {
+        match self {
+            Field::SynackStage => &crate::conn::Stage::NAMES,
+            _ => &[],
+        }
     }
 
     /// Look a field up by its filter name.
@@ -245,6 +276,11 @@ pub fn values<'p>(pkt: &'p Packet<'_>, field: Field, out: &mut Vec<Value<'p>>) {
         F::FrameLen => return out.push(Value::U(u64::from(m.len))),
         F::FrameCapLen => return out.push(Value::U(u64::from(m.caplen))),
         _ => {}
+    }
+    if let Some(tr) = &pkt.track {
+        if track_values(tr, field, out) {
+            return;
+        }
     }
     for layer in &pkt.layers {
         match layer {
@@ -389,11 +425,51 @@ fn tcp_values<'p>(t: &'p TcpLayer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
     }
 }
 
+/// The tracker's fields; returns whether `field` is one of them.
+fn track_values<'p>(tr: &'p TcpTrack, field: Field, out: &mut Vec<Value<'p>>) -> bool {
+    use Field as F;
+    let u = |v: u32| Value::U(u64::from(v));
+    let neg = tr.negotiated.as_ref();
+    match field {
+        F::SynackStream => out.push(u(tr.stream)),
+        F::SynackFromClient => out.push(Value::Bool(tr.from_client)),
+        F::SynackInferred => out.extend(tr.inferred.then_some(Value::Bool(true))),
+        F::SynackStage => out.extend(tr.stage.map(|s| u(s as u32))),
+        F::SynackStateClient => out.push(Value::Str(tr.client.name())),
+        F::SynackStateServer => out.push(Value::Str(tr.server.name())),
+        F::SynackTransition => out.extend(tr.transition_text().map(Value::String)),
+        F::SynackHsAckOk => out.extend(tr.ack_ok.map(Value::Bool)),
+        F::SynackIrtt => out.extend(tr.irtt_ns.map(Value::Time)),
+        F::SynackMssClient => out.extend(neg.and_then(|n| n.mss_client).map(|m| u(u32::from(m)))),
+        F::SynackMssServer => out.extend(neg.and_then(|n| n.mss_server).map(|m| u(u32::from(m)))),
+        F::SynackWsClient => out.extend(neg.and_then(|n| n.ws).map(|w| u(u32::from(w.0)))),
+        F::SynackWsServer => out.extend(neg.and_then(|n| n.ws).map(|w| u(u32::from(w.1)))),
+        F::SynackSack => out.extend(neg.map(|n| Value::Bool(n.sack))),
+        F::SynackTs => out.extend(neg.map(|n| Value::Bool(n.ts))),
+        F::SynackDnsName => out.extend(tr.dns.as_ref().map(|l| Value::Str(&l.name))),
+        F::SynackDnsFrame => out.extend(tr.dns.as_ref().map(|l| u(l.frame))),
+        F::SynackAnomaly => {
+            for n in tr.anomalies.names() {
+                out.push(Value::Str(n));
+            }
+        }
+        _ => return false,
+    }
+    true
+}
+
 fn dns_values<'p>(d: &'p crate::dns::Message, field: Field, out: &mut Vec<Value<'p>>) {
     use Field as F;
     let h = &d.header;
     let u = |v: u16| Value::U(u64::from(v));
+    let tx = d.transaction.as_ref();
     match field {
+        F::DnsResponseIn => out.extend(tx.and_then(|t| t.response_in).map(|f| Value::U(u64::from(f)))),
+        F::DnsResponseTo => out.extend(tx.and_then(|t| t.response_to).map(|f| Value::U(u64::from(f)))),
+        F::DnsTime => out.extend(tx.and_then(|t| t.time_ns).map(Value::Time)),
+        F::SynackDnsUsedBy => {
+            out.extend(tx.into_iter().flat_map(|t| t.used_by.iter().map(|s| Value::U(u64::from(*s)))))
+        }
         F::DnsLength => {
             if let Some(l) = d.tcp_length {
                 out.push(u(l))

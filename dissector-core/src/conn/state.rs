@@ -102,6 +102,9 @@ pub fn transition(state: State, seg: &Segment, role: Role) -> State {
         (Receiver, _) if seg.rst && seg.rst_acceptable => Closed,
         // §3.10.1 OPEN: a SYN from a closed endpoint is an active open.
         (Sender, Closed) if pure_syn => SynSent,
+        // §3.10.2 SEND in LISTEN: naming the peer turns a passive open active (the second
+        // SYN of a simultaneous open).
+        (Sender, Listen) if pure_syn => SynSent,
         // Retransmitted SYNs prove nothing new.
         (Sender, SynSent) if pure_syn => SynSent,
         // §3.10.7.2: a SYN+ACK is LISTEN's answer to a SYN ...
@@ -238,6 +241,22 @@ mod tests {
         let b2 = transition(b, &seg("SAs"), Sender);
         let a2 = transition(a, &seg("SAs"), Receiver);
         assert_eq!((a2, b2), (Established, SynReceived));
+    }
+
+    #[test]
+    fn listen_sending_syn_is_an_active_open() {
+        // Both SYNs cross, the server's first: RFC 9293 figure 7 seen from the wire.
+        let got = run(&[(true, "S"), (false, "S"), (true, "SAs"), (false, "SAs"), (true, "As")]);
+        assert_eq!(
+            got,
+            vec![
+                (SynSent, Listen),
+                (SynSent, SynSent),
+                (SynReceived, SynSent),
+                (Established, SynReceived),
+                (Established, Established),
+            ]
+        );
     }
 
     #[test]

@@ -85,6 +85,8 @@ pub struct FlowView {
     pub peer_base: u32,
     /// The segment started a new conversation on reused ports.
     pub ports_reused: bool,
+    /// The stream whose ports this segment's new conversation reuses.
+    pub reused_from: Option<u32>,
     /// AE, CWR and ECE carry the AccECN counter (RFC 9768 §3.2.2) rather than three flags.
     pub ace: bool,
     /// The segment carries only data already sent (a retransmission), by tshark's analysis.
@@ -136,11 +138,13 @@ impl TcpConversations {
         }
         let flags = h.flags;
         let mut ports_reused = false;
+        let mut reused_from = None;
         // A SYN whose ISN differs from the one already known starts a new connection on the
         // same ports (RFC 9293 §3.4.1: a new incarnation picks a new ISN).
         if flags.0 & (Flags::SYN | Flags::ACK) == Flags::SYN {
             let stale = self.map.get(&key).and_then(|c| c.flows[fwd].base_seq).is_some_and(|b| b != h.seq);
             if stale {
+                reused_from = self.map.get(&key).map(|c| c.stream);
                 let c = self.new_conv();
                 self.map.insert(key, c);
                 ports_reused = true;
@@ -158,6 +162,7 @@ impl TcpConversations {
                 scalefactor: None,
                 peer_base: 0,
                 ports_reused,
+                reused_from,
                 ace: false,
                 old_data: false,
                 initial_rtt_ns: None,
@@ -249,6 +254,7 @@ impl TcpConversations {
             scalefactor,
             peer_base,
             ports_reused,
+            reused_from,
             ace,
             old_data,
             initial_rtt_ns: conv.first_rtt_ns,

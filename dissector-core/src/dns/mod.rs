@@ -157,6 +157,25 @@ pub struct Message {
     pub problem: Option<DnsProblem>,
     /// Length prefix when carried over TCP.
     pub tcp_length: Option<u16>,
+    /// Request/response matching, filled in by the connection tracker (absent for a message
+    /// quoted in an ICMP error, as in tshark).
+    pub transaction: Option<Transaction>,
+}
+
+/// How a message pairs with others of its transaction (RFC 1035 §7.3: a response matches
+/// the request with the same ID on the same transport conversation).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Transaction {
+    /// On a response: the frame of its request (`dns.response_to`).
+    pub response_to: Option<u32>,
+    /// On a response: the time since the request, nanoseconds (`dns.time`).
+    pub time_ns: Option<i128>,
+    /// On a request: the frame of its response, known only from an earlier pass over the
+    /// capture (`dns.response_in`, as in tshark -2).
+    pub response_in: Option<u32>,
+    /// On a response: the TCP streams whose first SYN went to an address it answered,
+    /// known only from an earlier pass (`synack.dns.used_by`).
+    pub used_by: Vec<u32>,
 }
 
 impl Message {
@@ -180,6 +199,7 @@ pub fn parse_message(msg: &[u8], multicast: bool) -> Option<Message> {
         multicast,
         problem: None,
         tcp_length: None,
+        transaction: None,
     };
     if let Err(p) = parse_sections(msg, &mut m) {
         m.problem = Some(p);

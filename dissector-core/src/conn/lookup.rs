@@ -1,0 +1,163 @@
+//! DNS transactions and the address book that links a connection to the lookup behind it.
+//!
+//! RFC 1035 §7.3: a resolver matches a response to its request by the ID (and the transport
+//! conversation it came on). Matching follows tshark 4.0's first pass, so `dns.time`,
+//! `dns.response_to` and `dns.response_in` carry tshark's values: per conversation the newest
+//! request of each ID is kept; a repeated request within 5 s of an unanswered one is a
+//! retransmission; a second response to an answered request is a retransmission, unless the
+//! question is a zone transfer (AXFR/IXFR, which answers in several messages).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::key::{ConnKey, Endpoint};
+use crate::dns::{rtype, Message, RecordData, Section, Transaction};
+
+/// tshark's `dns.retransmission_timer` default: requests closer than this are retransmissions.
+const RETRANSMISSION_NS: i128 = 5_000_000_000;
+/// Question types answered in several messages (RFC 5936 AXFR, RFC 1995 IXFR).
+const IXFR: u16 = 251;
+const AXFR: u16 = 252;
+
+/// The transport conversation a DNS message travels on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum DnsConv {
+    /// UDP: the two endpoints, either direction.
+    Udp(ConnKey),
+    /// TCP: the stream index.
+    Tcp(u32),
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Tx {
+    req_frame: u32,
+    req_msg: u16,
+    rep_frame: Option<u32>,
+    req_ns: i128,
+    multiple: bool,
+}
+
+/// A DNS response that named an address, as a connection to that address refers to it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsLink {
+    /// The response's question name: what the client asked for.
+    pub name: Arc<str>,
+    /// The response's frame.
+    pub frame: u32,
+    /// Which DNS message of that frame (several can share a TCP segment).
+    pub msg: u16,
+}
+
+/// Facts about a frame learnt only from later frames. A second pass over the capture,
+/// seeded with the first pass's facts, shows them (as `tshark -2` does).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LateFacts {
+    /// (Request frame, message index) -> its response frame.
+    pub response_in: HashMap<(u32, u16), u32>,
+    /// (Response frame, message index) -> streams that connected to an address it answered.
+    pub used_by: HashMap<(u32, u16), Vec<u32>>,
+}
+
+impl LateFacts {
+    /// Record that `stream` connected to an address `link` answered.
+    pub fn add_use(&mut self, link: &DnsLink, stream: u32) {
+        let v = self.used_by.entry((link.frame, link.msg)).or_default();
+        if !v.contains(&stream) {
+            v.push(stream);
+        }
+    }
+}
+
+/// Per-capture DNS state.
+#[derive(Debug, Default)]
+pub struct Lookups {
+    convs: HashMap<DnsConv, HashMap<u16, Tx>>,
+    addrs: HashMap<(u8, [u8; 16]), DnsLink>,
+}
+
+impl Lookups {
+    /// Match one message against its conversation's transactions and, for a response,
+    /// remember the addresses it answered.
+    pub fn on_message(&mut self, conv: DnsConv, frame: u32, msg: u16, ts_ns: i128, m: &Message, late: &mut LateFacts) -> Transaction {
+        let id = m.header.id;
+        if m.header.is_response() {
+            self.remember_addresses(frame, msg, m);
+        }
+        let txs = self.convs.entry(conv).or_default();
+        let multiple = m.questions.iter().any(|q| q.qtype == AXFR || q.qtype == IXFR);
+        let mut out = Transaction::default();
+        if !m.header.is_response() {
+            let fresh = match txs.get(&id) {
+                Some(t) => t.rep_frame.is_some() || ts_ns - t.req_ns >= RETRANSMISSION_NS,
+                None => true,
+            };
+            if fresh {
+                txs.insert(id, Tx { req_frame: frame, req_msg: msg, rep_frame: None, req_ns: ts_ns, multiple: false });
+            }
+        } else {
+            let Some(t) = txs.get_mut(&id) else { return out };
+            match t.rep_frame {
+                None => {
+                    t.rep_frame = Some(frame);
+                    late.response_in.insert((t.req_frame, t.req_msg), frame);
+                    out.response_to = Some(t.req_frame);
+                    out.time_ns = Some(ts_ns - t.req_ns);
+                }
+                // A zone transfer answers in several messages; each is a response.
+                Some(_) if t.multiple => {
+                    out.response_to = Some(t.req_frame);
+                    out.time_ns = Some(ts_ns - t.req_ns);
+                }
+                Some(_) => {}
+            }
+        }
+        if !m.questions.is_empty() {
+            if let Some(t) = txs.get_mut(&id) {
+                t.multiple = multiple;
+            }
+        }
+        out
+    }
+
+    /// RFC 1034 §3.6.2: the answer to a name with a CNAME is the CNAME record followed by the
+    /// records of its target; follow the chain from the question name to the A/AAAA records.
+    fn remember_addresses(&mut self, frame: u32, msg: u16, m: &Message) {
+        let Some(q) = m.questions.first() else { return };
+        let mut names: Vec<String> = vec![q.name.text.to_ascii_lowercase()];
+        let answers: Vec<_> = m.section(Section::Answer).collect();
+        // Each pass adds at least one name or stops, so this is bounded by the CNAME count.
+        loop {
+            let before = names.len();
+            for r in &answers {
+                if let Ok(RecordData::Cname(t)) = &r.data {
+                    let owner = r.name.text.to_ascii_lowercase();
+                    let target = t.text.to_ascii_lowercase();
+                    if names.contains(&owner) && !names.contains(&target) {
+                        names.push(target);
+                    }
+                }
+            }
+            if names.len() == before {
+                break;
+            }
+        }
+        let mut link: Option<DnsLink> = None;
+        for r in &answers {
+            let addr = match (&r.data, r.rtype) {
+                (Ok(RecordData::A(a)), rtype::A) => Endpoint::new(a, 0),
+                (Ok(RecordData::Aaaa(a)), rtype::AAAA) => Endpoint::new(a, 0),
+                _ => continue,
+            };
+            if !names.contains(&r.name.text.to_ascii_lowercase()) {
+                continue;
+            }
+            let l = link.get_or_insert_with(|| DnsLink { name: Arc::from(q.name.text.as_str()), frame, msg }).clone();
+            self.addrs.insert((addr.family, addr.addr), l);
+        }
+    }
+
+    /// The most recent response that answered `addr`.
+    pub fn link_for(&self, addr: &Endpoint) -> Option<&DnsLink> {
+        self.addrs.get(&(addr.family, addr.addr))
+    }
+}
