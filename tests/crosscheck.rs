@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use crate::support::{captures, name, root, synack, tshark};
 
-/// The fields compared (issue #2's list, plus tcp.stream which the tracker issue builds on).
+/// The fields compared: issue #2's list, tcp.stream, and the DNS transaction fields of issue #3.
 pub const FIELDS: &[&str] = &[
     "frame.number", "frame.time_relative", "frame.time_epoch", "frame.len", "frame.cap_len",
     "eth.src", "eth.dst", "vlan.id", "ip.src", "ip.dst", "ip.proto", "ip.ttl", "ipv6.src",
@@ -24,7 +24,7 @@ pub const FIELDS: &[&str] = &[
     "dns.qry.type", "dns.qry.class", "dns.resp.name", "dns.resp.type", "dns.resp.ttl", "dns.a",
     "dns.aaaa", "dns.cname", "dns.ns", "dns.ptr.domain_name", "dns.mx.mail_exchange",
     "dns.mx.preference", "dns.txt", "dns.soa.mname", "dns.soa.rname", "dns.srv.target",
-    "dns.srv.port", "dns.rr.udp_payload_size",
+    "dns.srv.port", "dns.rr.udp_payload_size", "dns.time", "dns.response_to",
 ];
 
 /// One line of tests/exceptions.tsv: capture, frame (or `*`), field (or `prefix.*`), reason.

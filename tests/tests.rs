@@ -4,4 +4,5 @@
 mod cli;
 mod crosscheck;
 mod robustness;
+mod tracker;
 mod support;

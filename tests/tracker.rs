@@ -1,0 +1,145 @@
+//! The connection tracker against tshark and against hand-checked expectations:
+//! `synack.stream` is tshark's `tcp.stream`, `synack.irtt` is tshark's
+//! `tcp.analysis.initial_rtt` wherever tshark shows one, `dns.response_in` matches tshark -2,
+//! and the stage/state sequences of the loopback captures equal tests/expected/tracker/*.tsv,
+//! which were checked by hand against the rule (the reasoning is in each file).
+
+use crate::support::{captures, name, root, synack, tshark};
+
+fn lines(s: &str) -> Vec<Vec<String>> {
+    s.lines().map(|l| l.split('\t').map(str::to_string).collect()).collect()
+}
+
+#[test]
+fn stream_and_irtt_equal_tsharks_on_every_capture() {
+    let mut diffs = Vec::new();
+    let mut compared = (0usize, 0usize);
+    for cap in captures() {
+        let p = cap.to_str().expect("utf-8 path");
+        let theirs = lines(&tshark(&["-r", p, "-T", "fields", "-e", "tcp.stream", "-e", "tcp.analysis.initial_rtt"]));
+        let (code, ours, err) = synack(&["-r", p, "-T", "fields", "-e", "synack.stream", "-e", "synack.irtt"]);
+        assert_eq!(code, 0, "{err}");
+        let ours = lines(&ours);
+        assert_eq!(theirs.len(), ours.len(), "{}: frame counts differ", name(&cap));
+        for (i, (t, o)) in theirs.iter().zip(&ours).enumerate() {
+            let at = |v: &Vec<String>, j: usize| v.get(j).cloned().unwrap_or_default();
+            // synack tracks the outermost TCP header; tshark also numbers one quoted in ICMP.
+            if !at(o, 0).is_empty() {
+                compared.0 += 1;
+                if at(t, 0).split(',').next() != Some(at(o, 0).as_str()) {
+                    diffs.push(format!("{} frame {}: tcp.stream {:?}, synack.stream {:?}", name(&cap), i + 1, at(t, 0), at(o, 0)));
+                }
+            }
+            if !at(t, 1).is_empty() {
+                compared.1 += 1;
+                if at(t, 1) != at(o, 1) {
+                    diffs.push(format!("{} frame {}: initial_rtt {:?}, synack.irtt {:?}", name(&cap), i + 1, at(t, 1), at(o, 1)));
+                }
+            }
+        }
+    }
+    eprintln!("tracker vs tshark: {} stream values, {} iRTT values compared", compared.0, compared.1);
+    assert!(compared.0 > 1000 && compared.1 > 500, "too little compared: {compared:?}");
+    assert!(diffs.is_empty(), "{} differences:\n{}", diffs.len(), diffs.join("\n"));
+}
+
+#[test]
+fn two_pass_dns_response_in_equals_tshark_dash_2() {
+    let fields = ["-T", "fields", "-e", "dns.id", "-e", "dns.response_in", "-e", "dns.response_to", "-e", "dns.time", "-e", "tcp.stream"];
+    let mut total = 0;
+    for cap in captures() {
+        let p = cap.to_str().expect("utf-8 path");
+        let mut args = vec!["-2", "-r", p];
+        args.extend(fields);
+        let theirs = tshark(&args);
+        let (code, ours, err) = synack(&args);
+        assert_eq!(code, 0, "{err}");
+        total += theirs.lines().filter(|l| l.split('\t').nth(1).is_some_and(|v| !v.is_empty())).count();
+        assert_eq!(ours, theirs, "{}: synack -2 differs from tshark -2", name(&cap));
+    }
+    assert!(total > 200, "only {total} dns.response_in values compared");
+}
+
+#[test]
+fn stage_and_state_sequences_match_the_hand_checked_files() {
+    let dir = root().join("tests/expected/tracker");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("tests/expected/tracker").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    files.sort();
+    assert!(files.len() >= 10, "expected files: {}", files.len());
+    for f in files {
+        let cap_name = name(&f).replace(".tsv", ".pcap");
+        let cap = root().join("tests/captures").join(&cap_name);
+        let (code, ours, err) = synack(&[
+            "-r",
+            cap.to_str().expect("utf-8 path"),
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "synack.stage",
+            "-e",
+            "synack.hs.ack_ok",
+            "-e",
+            "synack.state.client",
+            "-e",
+            "synack.state.server",
+            "-e",
+            "synack.transition",
+            "-e",
+            "synack.anomaly",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let ours: Vec<&str> = ours.lines().collect();
+        let want = std::fs::read_to_string(&f).expect("expected file");
+        let mut n = 0;
+        for line in want.lines().filter(|l| !l.starts_with('#') && !l.is_empty()) {
+            let frame: usize = line.split('\t').next().and_then(|x| x.parse().ok()).expect("frame number");
+            assert_eq!(ours.get(frame - 1).copied(), Some(line), "{cap_name} frame {frame}");
+            n += 1;
+        }
+        assert!(n > 0, "{cap_name}: no rows");
+    }
+}
+
+#[test]
+fn syn_names_the_dns_lookup_that_gave_its_address() {
+    let cap = root().join("tests/captures/local_dns_then_http.pcap");
+    let p = cap.to_str().expect("utf-8 path");
+    let args = ["-2", "-r", p, "-T", "fields", "-e", "frame.number", "-e", "synack.dns.name", "-e", "synack.dns.frame", "-e", "synack.dns.used_by"];
+    let (code, out, err) = synack(&args);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<&str> = out.lines().collect();
+    // Frame 2 answers www.example.test (CNAME web.example.test, A 127.0.0.2); frame 3 is the
+    // SYN to 127.0.0.2, the first packet of stream 0.
+    assert_eq!(rows[1], "2\t\t\t0");
+    assert_eq!(rows[2], "3\twww.example.test\t2\t");
+    assert!(rows[3..].iter().all(|r| r.split('\t').skip(1).all(str::is_empty)), "{out}");
+}
+
+#[test]
+fn connection_summaries_carry_zeek_codes() {
+    // Checked by hand: each capture's story against Zeek's conn_state definitions.
+    let cases = [
+        ("local_close_client_first.pcap", vec!["SF"]),
+        ("local_refused.pcap", vec!["REJ", "REJ"]),
+        ("local_abort_rst.pcap", vec!["RSTO"]),
+        ("ppp_dns_over_tcp.pcapng", vec!["OTH", "OTH"]),
+    ];
+    for (cap, want) in cases {
+        let data = std::fs::read(root().join("tests/captures").join(cap)).expect("capture");
+        let mut d = dissector_core::Dissector::new();
+        let mut scratch = Vec::new();
+        let mut summaries = Vec::new();
+        synack::capture::for_each_frame(std::io::Cursor::new(data), |meta, bytes| {
+            d.dissect(meta, bytes, &mut scratch);
+            summaries.extend(d.take_summaries());
+            Ok(true)
+        })
+        .expect("a capture")
+        .expect("read");
+        summaries.extend(d.finish());
+        let got: Vec<&str> = summaries.iter().map(|s| s.zeek_state).collect();
+        assert_eq!(got, want, "{cap}: {summaries:#?}");
+    }
+}
