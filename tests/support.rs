@@ -61,3 +61,57 @@ pub fn synack_binary() -> PathBuf {
 pub fn name(p: &Path) -> String {
     p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
 }
+
+/// Build the plugin (cargo test does not build cdylibs) once and lay it out as Wireshark wants
+/// it: `<dir>/<major.minor>/epan/synack.so`. Returns `<dir>`.
+pub fn plugin_dir() -> PathBuf {
+    static DIR: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    DIR.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let st = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "synack-plugin", "--lib"])
+            .current_dir(root())
+            .status()
+            .expect("cargo build -p synack-plugin");
+        assert!(st.success(), "building the plugin failed");
+        let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
+        let so = target.join("debug/libsynack_plugin.so");
+        let info = synack_plugin::ffi::load::read_plugin(&so).expect("the built plugin loads");
+        let dir = std::env::temp_dir().join(format!("synack-plugin-{}", std::process::id()));
+        let epan = dir.join(format!("{}.{}/epan", info.want.0, info.want.1));
+        std::fs::create_dir_all(&epan).expect("plugin test folder");
+        std::fs::copy(&so, epan.join("synack.so")).expect("copy the plugin");
+        dir
+    })
+    .clone()
+}
+
+fn is_root() -> bool {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("Uid:")).map(|l| l.split_whitespace().nth(1) == Some("0")))
+        .unwrap_or(false)
+}
+
+/// tshark with synack's plugin loaded; returns (success, stdout, stderr). As root tshark ignores
+/// WIRESHARK_PLUGIN_DIR, so it runs in a new user namespace (`unshare -U`), where it is not.
+pub fn tshark_plugin(args: &[&str]) -> (bool, String, String) {
+    let dir = plugin_dir();
+    let home = std::env::temp_dir().join("synack-tshark-home");
+    let _ = std::fs::create_dir_all(&home);
+    let mut cmd = if is_root() {
+        let mut c = Command::new("unshare");
+        c.args(["-U", "tshark"]);
+        c
+    } else {
+        Command::new("tshark")
+    };
+    let out = cmd
+        .args(args)
+        .env("WIRESHARK_PLUGIN_DIR", &dir)
+        .env("HOME", &home)
+        .env("LC_ALL", "C.UTF-8")
+        .output()
+        .unwrap_or_else(|e| panic!("cannot run tshark ({e}): install it with tests/scripts/setup.sh"));
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}

@@ -1,8 +1,10 @@
-//! synack's integration tests: the tshark cross-check over real captures, and the CLI's
-//! behaviour on good and bad input.
+//! synack's integration tests: the tshark cross-check over real captures, the connection
+//! tracker against tshark and hand-checked sequences, the Wireshark plugin inside tshark, and
+//! the CLI's behaviour on good and bad input.
 
 mod cli;
 mod crosscheck;
+mod plugin;
 mod robustness;
-mod tracker;
 mod support;
+mod tracker;

@@ -189,6 +189,7 @@ field_table! {
     DnsResponseIn = "dns.response_in", "Response In", FrameNum, None, "On a request: the frame of its response (needs two passes, -2)";
     DnsResponseTo = "dns.response_to", "Request In", FrameNum, None, "On a response: the frame of its request";
     DnsTime = "dns.time", "Time", RelTime, None, "On a response: seconds since its request";
+    SynackSummary = "synack.summary", "Summary", Str, None, "One line: handshake step and both endpoints' states";
     SynackStream = "synack.stream", "Stream index", U32, Dec, "Connection index, numbered as tcp.stream";
     SynackFromClient = "synack.from_client", "From client", Bool, None, "Sent by the client (the endpoint that sent the first SYN)";
     SynackInferred = "synack.inferred", "Client inferred", Bool, None, "No SYN seen: the client was guessed from the ports (ephemeral side)";
@@ -208,6 +209,7 @@ field_table! {
     SynackDnsFrame = "synack.dns.frame", "DNS response in", FrameNum, None, "On stage 1: the frame of that DNS response";
     SynackDnsUsedBy = "synack.dns.used_by", "Used by stream", U32, Dec, "On a DNS response: streams that connected to an address it gave (needs -2)";
     SynackAnomaly = "synack.anomaly", "Anomaly", Str, None, "Handshake and state anomalies of this segment";
+    SynackDnsSummary = "synack.dns.summary", "DNS transaction", Str, None, "One line per DNS message: query or response, answers, delay";
     SynackOptMss = "synack.opt.mss", "MSS", U16, Dec, "Maximum segment size this segment announces (RFC 6691)";
     SynackOptWs = "synack.opt.ws", "Window scale", U8, Dec, "Window-scale shift this segment announces, as sent (RFC 7323 2.2)";
     SynackOptSackPerm = "synack.opt.sack_perm", "SACK permitted", Bool, None, "The segment offers selective acknowledgments (RFC 2018)";
@@ -431,6 +433,7 @@ fn track_values<'p>(tr: &'p TcpTrack, field: Field, out: &mut Vec<Value<'p>>) ->
     let u = |v: u32| Value::U(u64::from(v));
     let neg = tr.negotiated.as_ref();
     match field {
+        F::SynackSummary => out.push(Value::String(tr.summary())),
         F::SynackStream => out.push(u(tr.stream)),
         F::SynackFromClient => out.push(Value::Bool(tr.from_client)),
         F::SynackInferred => out.extend(tr.inferred.then_some(Value::Bool(true))),
@@ -467,6 +470,11 @@ fn dns_values<'p>(d: &'p crate::dns::Message, field: Field, out: &mut Vec<Value<
         F::DnsResponseIn => out.extend(tx.and_then(|t| t.response_in).map(|f| Value::U(u64::from(f)))),
         F::DnsResponseTo => out.extend(tx.and_then(|t| t.response_to).map(|f| Value::U(u64::from(f)))),
         F::DnsTime => out.extend(tx.and_then(|t| t.time_ns).map(Value::Time)),
+        F::SynackDnsSummary => {
+            if tx.is_some() {
+                out.push(Value::String(d.summary()))
+            }
+        }
         F::SynackDnsUsedBy => {
             out.extend(tx.into_iter().flat_map(|t| t.used_by.iter().map(|s| Value::U(u64::from(*s)))))
         }

@@ -1,17 +1,15 @@
-//! synack's Wireshark plugin.
+//! synack's Wireshark plugin: a post-dissector (`synack`) that shows, for every TCP segment, the
+//! handshake step, both endpoints' RFC 9293 states and what changed, the negotiated options,
+//! the DNS lookup behind the connection, and expert infos for handshake anomalies.
 //!
-//! Not built yet: this crate currently only checks, through the top-level `build.rs`, which
-//! Wireshark is installed, and names the fields the plugin will register. The C-ABI
-//! post-dissector (bindgen bindings, C shims for Wireshark's exceptions, registration of the
-//! `synack.*` fields) is the plugin issue's work; nothing here claims to load into Wireshark.
+//! The same core as the `synack` CLI computes everything; the fields are registered from the
+//! core's one field table, so `tshark -e synack.X` prints what `synack -e synack.X` prints.
+//! `unsafe` is denied here and allowed only in `ffi/`, the C ABI edge.
 #![deny(unsafe_code)]
 
-use dissector_core::fields::{FieldInfo, FIELDS};
+pub mod anno;
+pub mod ffi;
+pub mod install;
 
-/// The Wireshark version this crate was configured against (`major.minor.micro`), if found.
-pub const WIRESHARK_VERSION: Option<&str> = option_env!("SYNACK_WIRESHARK_VERSION");
-
-/// The fields the plugin registers: synack's own, not the tshark-compatible ones.
-pub fn plugin_fields() -> impl Iterator<Item = &'static FieldInfo> {
-    FIELDS.iter().filter(|f| f.abbrev.starts_with("synack."))
-}
+/// The Wireshark version this plugin was built against (`major.minor.micro`).
+pub const WIRESHARK_VERSION: &str = env!("SYNACK_WIRESHARK_VERSION");

@@ -5,7 +5,7 @@
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-pkgs="tshark libwireshark-dev libglib2.0-dev libclang-dev pkg-config gcc"
+pkgs="tshark libwireshark-dev libwiretap-dev libwsutil-dev libglib2.0-dev libclang-dev pkg-config gcc util-linux"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

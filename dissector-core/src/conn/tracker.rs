@@ -161,6 +161,28 @@ pub struct TcpTrack {
 }
 
 impl TcpTrack {
+    /// One line for people: `Handshake 2/3 SYN+ACK · client SYN_SENT · server LISTEN →
+    /// SYN_RECEIVED`.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        if let Some(st) = self.stage {
+            s.push_str(&format!("Handshake {}/3 {} · ", st as u8, st.name()));
+        }
+        for (i, (who, now)) in [("client", self.client), ("server", self.server)].into_iter().enumerate() {
+            if i > 0 {
+                s.push_str(" · ");
+            }
+            match self.changes[i] {
+                Some(c) => s.push_str(&format!("{who} {} → {}", c.from, c.to)),
+                None => s.push_str(&format!("{who} {now}")),
+            }
+        }
+        if self.inferred {
+            s.push_str(" (picked up mid-stream)");
+        }
+        s
+    }
+
     /// `client CLOSED → SYN_SENT; server ...`, or `None` when nothing changed.
     pub fn transition_text(&self) -> Option<String> {
         let parts: Vec<String> = self

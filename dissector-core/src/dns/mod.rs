@@ -179,6 +179,45 @@ pub struct Transaction {
 }
 
 impl Message {
+    /// One line about the message for people: `query 0x5a17 A www.example.test`, or
+    /// `response 0x5a17 A www.example.test: CNAME web.example.test, A 127.0.0.2`, with the
+    /// transaction's request frame and delay when known.
+    pub fn summary(&self) -> String {
+        let h = &self.header;
+        let mut s = format!("{} 0x{:04x}", if h.is_response() { "response" } else { "query" }, h.id);
+        for q in &self.questions {
+            s.push_str(&format!(" {} {}", rdata::type_name(q.qtype), q.name.text));
+        }
+        if h.is_response() {
+            if h.rcode() != 0 {
+                s.push_str(&format!(" rcode {}", h.rcode()));
+            }
+            let answers: Vec<String> = self
+                .section(Section::Answer)
+                .map(|r| match &r.data {
+                    Ok(RecordData::A(a)) => format!("A {}", crate::format::ipv4(a)),
+                    Ok(RecordData::Aaaa(a)) => format!("AAAA {}", crate::format::ipv6(a)),
+                    Ok(RecordData::Cname(n)) => format!("CNAME {}", n.text),
+                    _ => rdata::type_name(r.rtype),
+                })
+                .collect();
+            if !answers.is_empty() {
+                let shown = answers.len().min(4);
+                s.push_str(": ");
+                s.push_str(&answers[..shown].join(", "));
+                if answers.len() > shown {
+                    s.push_str(&format!(" and {} more", answers.len() - shown));
+                }
+            }
+            if let Some(t) = &self.transaction {
+                if let (Some(f), Some(ns)) = (t.response_to, t.time_ns) {
+                    s.push_str(&format!(" · request in frame {f}, {} s earlier", crate::format::seconds_ns(ns)));
+                }
+            }
+        }
+        s
+    }
+
     /// Records of one section.
     pub fn section(&self, s: Section) -> impl Iterator<Item = &Record> {
         self.records.iter().filter(move |r| r.section == s)

@@ -207,6 +207,35 @@ fn name_in(msg: &[u8], at: usize, rd_end: usize) -> Result<Name, RdataError> {
     Ok(parse_name(bounded, at)?)
 }
 
+/// The mnemonic of a type (RFC 1035 §3.2.2 and later registrations), or `TYPE<n>` (RFC 3597 §5).
+pub fn type_name(t: u16) -> String {
+    let n = match t {
+        rtype::A => "A",
+        rtype::NS => "NS",
+        rtype::CNAME => "CNAME",
+        rtype::SOA => "SOA",
+        rtype::PTR => "PTR",
+        rtype::MX => "MX",
+        rtype::TXT => "TXT",
+        rtype::AAAA => "AAAA",
+        rtype::SRV => "SRV",
+        rtype::OPT => "OPT",
+        rtype::DS => "DS",
+        rtype::RRSIG => "RRSIG",
+        rtype::NSEC => "NSEC",
+        rtype::DNSKEY => "DNSKEY",
+        rtype::NSEC3 => "NSEC3",
+        rtype::SVCB => "SVCB",
+        rtype::HTTPS => "HTTPS",
+        rtype::CAA => "CAA",
+        251 => "IXFR",
+        252 => "AXFR",
+        255 => "ANY",
+        _ => return format!("TYPE{t}"),
+    };
+    n.to_string()
+}
+
 /// Decode the RDATA of type `rtype` found at `msg[start..start + len]`.
 pub fn parse_rdata(msg: &[u8], rtype: u16, start: usize, len: usize) -> Result<RecordData, RdataError> {
     let end = start + len;

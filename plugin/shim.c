@@ -1,0 +1,118 @@
+/* C shims between synack's Rust plugin and Wireshark.
+ *
+ * Wireshark reports errors by longjmp (TRY/CATCH in epan/exceptions.h). A longjmp across a Rust
+ * frame that owns values skips its destructors, so every Wireshark call that may throw is made
+ * here, inside TRY, and an exception becomes a NULL or 0 return. */
+#include "wrapper.h"
+#include <epan/exceptions.h>
+#include <wiretap/wtap.h>
+#include <wiretap/pcap-encap.h>
+
+/* The LINKTYPE_ values synack's core reads. libwiretap exports only the pcap-to-wiretap direction,
+ * so the frame's encapsulation is mapped back by asking which of these maps to it. */
+static const int linktypes[] = { 1, 0, 108, 101, 12, 228, 229, 113, 276 };
+
+static int encap_to_linktype(int encap)
+{
+    for (size_t i = 0; i < sizeof linktypes / sizeof linktypes[0]; i++) {
+        if (wtap_pcap_encap_to_wtap_encap(linktypes[i]) == encap)
+            return linktypes[i];
+    }
+    return -1;
+}
+
+int synack_frame(tvbuff_t *tvb, packet_info *pinfo, synack_frame_t *out)
+{
+    int ok = 0;
+    TRY {
+        out->num = pinfo->num;
+        out->visited = pinfo->fd->visited ? 1 : 0;
+        out->secs = (gint64)pinfo->abs_ts.secs;
+        out->nsecs = pinfo->abs_ts.nsecs;
+        out->pkt_len = pinfo->fd->pkt_len;
+        out->cap_len = tvb_captured_length(tvb);
+        out->linktype = -1;
+        if (pinfo->rec && pinfo->rec->rec_type == REC_TYPE_PACKET)
+            out->linktype = encap_to_linktype(pinfo->rec->rec_header.packet_header.pkt_encap);
+        out->data = out->cap_len ? tvb_get_ptr(tvb, 0, out->cap_len) : NULL;
+        ok = 1;
+    }
+    CATCH_ALL {
+        ok = 0;
+    }
+    ENDTRY;
+    return ok;
+}
+
+proto_tree *synack_add_tree(proto_tree *tree, int proto, int ett, tvbuff_t *tvb, const char *text, proto_item **item)
+{
+    proto_tree *sub = NULL;
+    *item = NULL;
+    TRY {
+        proto_item *ti = proto_tree_add_item(tree, proto, tvb, 0, 0, ENC_NA);
+        proto_item_set_text(ti, "%s", text);
+        proto_item_set_generated(ti);
+        sub = proto_item_add_subtree(ti, ett);
+        *item = ti;
+    }
+    CATCH_ALL {
+        sub = NULL;
+    }
+    ENDTRY;
+    return sub;
+}
+
+#define SHIM_ADD(call)                 \
+    proto_item *ti = NULL;             \
+    TRY {                              \
+        ti = call;                     \
+        proto_item_set_generated(ti);  \
+    }                                  \
+    CATCH_ALL {                        \
+        ti = NULL;                     \
+    }                                  \
+    ENDTRY;                            \
+    return ti;
+
+proto_item *synack_add_uint(proto_tree *tree, int hf, tvbuff_t *tvb, guint32 value)
+{
+    SHIM_ADD(proto_tree_add_uint(tree, hf, tvb, 0, 0, value))
+}
+
+proto_item *synack_add_bool(proto_tree *tree, int hf, tvbuff_t *tvb, int value)
+{
+    SHIM_ADD(proto_tree_add_boolean(tree, hf, tvb, 0, 0, value ? 1 : 0))
+}
+
+proto_item *synack_add_string(proto_tree *tree, int hf, tvbuff_t *tvb, const char *value)
+{
+    SHIM_ADD(proto_tree_add_string(tree, hf, tvb, 0, 0, value))
+}
+
+proto_item *synack_add_reltime(proto_tree *tree, int hf, tvbuff_t *tvb, gint64 secs, int nsecs)
+{
+    nstime_t t;
+    t.secs = (time_t)secs;
+    t.nsecs = nsecs;
+    SHIM_ADD(proto_tree_add_time(tree, hf, tvb, 0, 0, &t))
+}
+
+void synack_expert(packet_info *pinfo, proto_item *item, expert_field *ei)
+{
+    TRY {
+        expert_add_info(pinfo, item, ei);
+    }
+    CATCH_ALL {
+    }
+    ENDTRY;
+}
+
+void synack_col_append(packet_info *pinfo, const char *text)
+{
+    TRY {
+        col_append_str(pinfo->cinfo, COL_INFO, text);
+    }
+    CATCH_ALL {
+    }
+    ENDTRY;
+}

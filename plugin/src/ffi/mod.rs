@@ -1,0 +1,375 @@
+//! The C ABI: the symbols Wireshark looks for, registration, and the post-dissector callback.
+//!
+//! All `unsafe` of the plugin lives under this module. Rules kept here:
+//! - every `extern "C"` entry runs its body inside `catch_unwind` (the release profile keeps
+//!   `panic = "unwind"`), so a Rust panic never unwinds into Wireshark;
+//! - Wireshark calls that may throw (longjmp) go through the C shims in `plugin/shim.c`, which
+//!   catch the exception in C; no longjmp crosses a Rust frame;
+//! - bytes are read only up to the tvb's captured length, which the shim reports;
+//! - field, subtree and expert ids live in `AtomicI32`s whose addresses Wireshark fills in.
+#![allow(unsafe_code)]
+
+pub mod load;
+
+use std::collections::{HashMap, HashSet};
+use std::ffi::{c_char, c_int, c_void, CString};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use dissector_core::conn::Anomalies;
+use dissector_core::fields::{FieldInfo, FieldType};
+use dissector_core::{Dissector, FrameMeta};
+
+use crate::anno::{self, FrameAnno, Owned};
+
+/// bindgen's view of the allowlisted Wireshark API (see build.rs).
+#[allow(non_upper_case_globals, non_camel_case_types, non_snake_case, dead_code, clippy::all)]
+mod sys {
+    include!(concat!(env!("OUT_DIR"), "/bindings.rs"));
+}
+
+const fn c_array<const N: usize>(s: &str) -> [u8; N] {
+    let b = s.as_bytes();
+    let mut a = [0u8; N];
+    let mut i = 0;
+    while i < b.len() && i < N - 1 {
+        a[i] = b[i];
+        i += 1;
+    }
+    a
+}
+
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// `plugin_version`: a NUL-terminated char array (not a pointer), the crate version.
+#[no_mangle]
+#[used]
+pub static plugin_version: [u8; VERSION.len() + 1] = c_array(VERSION);
+
+/// The Wireshark major version this plugin was built for, from that install's ws_version.h.
+#[no_mangle]
+#[used]
+pub static plugin_want_major: c_int = sys::WIRESHARK_VERSION_MAJOR as c_int;
+
+/// The Wireshark minor version this plugin was built for.
+#[no_mangle]
+#[used]
+pub static plugin_want_minor: c_int = sys::WIRESHARK_VERSION_MINOR as c_int;
+
+/// Wireshark 4.2+ asks what kind of plugin this is: a dissector (WS_PLUGIN_DESC_DISSECTOR).
+#[cfg(ws_4_2)]
+#[no_mangle]
+pub extern "C" fn plugin_describe() -> u32 {
+    1
+}
+
+/// The most fields the plugin can register (ids are preallocated statics).
+const MAX_FIELDS: usize = 64;
+#[allow(clippy::declare_interior_mutable_const)]
+const UNSET: AtomicI32 = AtomicI32::new(-1);
+static HF: [AtomicI32; MAX_FIELDS] = [UNSET; MAX_FIELDS];
+static ETT: [AtomicI32; 1] = [UNSET; 1];
+static PROTO: AtomicI32 = AtomicI32::new(-1);
+/// The "append [SYN 1/3] tags to the Info column" preference (a gboolean Wireshark writes).
+static INFO_TAGS: AtomicI32 = AtomicI32::new(0);
+
+/// Wireshark's `expert_field`: two ints it fills in at registration.
+#[repr(C)]
+struct ExpertId {
+    ei: AtomicI32,
+    hf: AtomicI32,
+}
+
+#[allow(clippy::declare_interior_mutable_const)]
+const EXPERT_UNSET: ExpertId = ExpertId { ei: AtomicI32::new(0), hf: AtomicI32::new(-1) };
+/// One expert info per anomaly bit, then "inferred".
+static EI: [ExpertId; 7] = [EXPERT_UNSET; 7];
+
+/// (anomaly bit, abbrev, group, severity, summary); the last entry has no bit.
+const EXPERTS: [(u8, &str, u32, u32, &str); 7] = [
+    (Anomalies::ACK_MISMATCH, "synack.expert.ack_mismatch", sys::PI_SEQUENCE, sys::PI_ERROR, "Handshake ACK number is not the peer's ISN + 1"),
+    (Anomalies::RST_IN_HANDSHAKE, "synack.expert.rst_in_handshake", sys::PI_SEQUENCE, sys::PI_NOTE, "RST during the handshake: connection refused or aborted"),
+    (Anomalies::SYN_RETRANSMISSION, "synack.expert.syn_retransmission", sys::PI_SEQUENCE, sys::PI_NOTE, "SYN retransmitted"),
+    (Anomalies::SYNACK_RETRANSMISSION, "synack.expert.synack_retransmission", sys::PI_SEQUENCE, sys::PI_NOTE, "SYN+ACK retransmitted"),
+    (Anomalies::DATA_ON_SYN, "synack.expert.data_on_syn", sys::PI_SEQUENCE, sys::PI_CHAT, "Data on SYN (TCP Fast Open)"),
+    (Anomalies::NOT_ACCEPTABLE, "synack.expert.not_acceptable", sys::PI_SEQUENCE, sys::PI_WARN, "Segment not acceptable in the endpoint's state"),
+    (0, "synack.expert.inferred", sys::PI_SEQUENCE, sys::PI_NOTE, "Connection picked up mid-stream: client inferred from the ports"),
+];
+
+/// Per-capture state: the core dissector fed on the first pass, and what each frame showed.
+struct State {
+    dissector: Dissector,
+    scratch: Vec<u8>,
+    frames: HashMap<u32, Arc<FrameAnno>>,
+    streams: HashSet<u32>,
+}
+
+impl State {
+    fn new() -> State {
+        State { dissector: Dissector::new(), scratch: Vec::new(), frames: HashMap::new(), streams: HashSet::new() }
+    }
+}
+
+static STATE: Mutex<Option<State>> = Mutex::new(None);
+
+fn with_state<T>(f: impl FnOnce(&mut Option<State>) -> T) -> T {
+    // A panic while holding the lock poisons it; the state is still usable (or reset below).
+    let mut g = STATE.lock().unwrap_or_else(|e| e.into_inner());
+    f(&mut g)
+}
+
+/// Leak a C string: Wireshark keeps the pointers of registered names for the process's life.
+fn leak(s: &str) -> *const c_char {
+    let c = CString::new(s.replace('\0', " ")).unwrap_or_default();
+    c.into_raw()
+}
+
+static PLUGIN: sys::proto_plugin = sys::proto_plugin { register_protoinfo: Some(register_protoinfo), register_handoff: Some(register_handoff) };
+
+/// Wireshark's entry point: hand it our registration functions.
+#[no_mangle]
+pub extern "C" fn plugin_register() {
+    let _ = catch_unwind(|| {
+        // SAFETY: PLUGIN is a static that outlives the process's use of it.
+        unsafe { sys::proto_register_plugin(&PLUGIN) };
+    });
+}
+
+fn ftype(t: FieldType) -> (sys::ftenum, c_int) {
+    use sys::field_display_e::{BASE_DEC, BASE_NONE};
+    use sys::ftenum::*;
+    let (ft, base) = match t {
+        FieldType::U8 => (FT_UINT8, BASE_DEC),
+        FieldType::U16 => (FT_UINT16, BASE_DEC),
+        FieldType::U32 => (FT_UINT32, BASE_DEC),
+        FieldType::Bool => (FT_BOOLEAN, BASE_NONE),
+        FieldType::RelTime => (FT_RELATIVE_TIME, BASE_NONE),
+        FieldType::FrameNum => (FT_FRAMENUM, BASE_NONE),
+        _ => (FT_STRING, BASE_NONE),
+    };
+    (ft, base as c_int)
+}
+
+fn value_strings(info: &FieldInfo) -> *const c_void {
+    let names = info.field.value_names();
+    if names.is_empty() {
+        return std::ptr::null();
+    }
+    let mut v: Vec<sys::value_string> =
+        names.iter().map(|(n, s)| sys::value_string { value: *n, strptr: leak(s) }).collect();
+    v.push(sys::value_string { value: 0, strptr: std::ptr::null() });
+    v.leak().as_ptr().cast()
+}
+
+fn hf_entry(id: &AtomicI32, name: &str, abbrev: &str, t: FieldType, strings: *const c_void, blurb: &str) -> sys::hf_register_info {
+    let (ft, display) = ftype(t);
+    sys::hf_register_info {
+        p_id: id.as_ptr(),
+        hfinfo: sys::header_field_info {
+            name: leak(name),
+            abbrev: leak(abbrev),
+            type_: ft,
+            display,
+            strings,
+            bitmask: 0,
+            blurb: leak(blurb),
+            // HFILL
+            id: -1,
+            parent: 0,
+            same_name_prev_id: -1,
+            same_name_next: std::ptr::null_mut(),
+            ..Default::default()
+        },
+    }
+}
+
+extern "C" fn register_protoinfo() {
+    let _ = catch_unwind(|| {
+        let fields = anno::plugin_fields();
+        if fields.len() > MAX_FIELDS {
+            return;
+        }
+        // SAFETY: registration calls with 'static strings and arrays leaked for Wireshark to keep.
+        unsafe {
+            let proto = sys::proto_register_protocol(
+                leak("SYN/ACK: TCP handshake and state annotations"),
+                leak("SYN/ACK"),
+                leak("synack"),
+            );
+            PROTO.store(proto, Ordering::Relaxed);
+            let hf: Vec<sys::hf_register_info> = fields
+                .iter()
+                .enumerate()
+                .map(|(i, f)| hf_entry(&HF[i], f.name, f.abbrev, f.ftype, value_strings(f), f.desc))
+                .collect();
+            let n = hf.len() as c_int;
+            sys::proto_register_field_array(proto, hf.leak().as_mut_ptr(), n);
+            let ett: Vec<*mut c_int> = ETT.iter().map(|e| e.as_ptr()).collect();
+            sys::proto_register_subtree_array(ett.leak().as_ptr(), ETT.len() as c_int);
+            let ei: Vec<sys::ei_register_info> = EXPERTS
+                .iter()
+                .zip(EI.iter())
+                .map(|(&(_, abbrev, group, severity, summary), id)| {
+                    let mut e = sys::ei_register_info { ids: (id as *const ExpertId).cast_mut().cast(), ..Default::default() };
+                    e.eiinfo.name = leak(abbrev);
+                    e.eiinfo.group = group as c_int;
+                    e.eiinfo.severity = severity as c_int;
+                    e.eiinfo.summary = leak(summary);
+                    // EXPFILL: id 0, no protocol, and an empty hf_info with HFILL's ids.
+                    e.eiinfo.hf_info.hfinfo.type_ = sys::ftenum::FT_NONE;
+                    e.eiinfo.hf_info.hfinfo.id = -1;
+                    e.eiinfo.hf_info.hfinfo.same_name_prev_id = -1;
+                    e
+                })
+                .collect();
+            let module = sys::expert_register_protocol(proto);
+            let n = ei.len() as c_int;
+            sys::expert_register_field_array(module, ei.leak().as_mut_ptr(), n);
+            let prefs = sys::prefs_register_protocol(proto, None);
+            sys::prefs_register_bool_preference(
+                prefs,
+                leak("info_tags"),
+                leak("Tag handshake steps in the Info column"),
+                leak("Append [SYN 1/3], [SYN+ACK 2/3] and [ACK 3/3] to the Info column of handshake segments"),
+                INFO_TAGS.as_ptr(),
+            );
+            sys::register_init_routine(Some(init_capture));
+            sys::register_cleanup_routine(Some(cleanup_capture));
+        }
+    });
+}
+
+extern "C" fn register_handoff() {
+    let _ = catch_unwind(|| {
+        // SAFETY: the dissector function and protocol id are valid for the process's life.
+        unsafe {
+            let h = sys::create_dissector_handle(Some(dissect), PROTO.load(Ordering::Relaxed));
+            sys::register_postdissector(h);
+        }
+    });
+}
+
+/// A capture is opened (or re-dissected from scratch): start with empty state.
+extern "C" fn init_capture() {
+    let _ = catch_unwind(|| with_state(|s| *s = Some(State::new())));
+}
+
+/// The capture is closed: free everything.
+extern "C" fn cleanup_capture() {
+    let _ = catch_unwind(|| with_state(|s| *s = None));
+}
+
+unsafe extern "C" fn dissect(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *mut sys::proto_tree, _data: *mut c_void) -> c_int {
+    catch_unwind(AssertUnwindSafe(|| dissect_frame(tvb, pinfo, tree))).unwrap_or(0)
+}
+
+fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *mut sys::proto_tree) -> c_int {
+    let mut f = sys::synack_frame_t::default();
+    // SAFETY: the shim reads pinfo and the tvb inside TRY; `f` is a valid out-pointer.
+    if unsafe { sys::synack_frame(tvb, pinfo, &mut f) } == 0 {
+        return 0;
+    }
+    let data: &[u8] = if f.data.is_null() {
+        &[]
+    } else {
+        // SAFETY: the shim returned tvb_get_ptr(tvb, 0, cap_len): cap_len readable bytes that
+        // live as long as the tvb, i.e. this call.
+        unsafe { std::slice::from_raw_parts(f.data, f.cap_len as usize) }
+    };
+    let (anno, late) = with_state(|s| {
+        let st = s.get_or_insert_with(State::new);
+        if f.visited == 0 && !st.frames.contains_key(&f.num) {
+            let meta = FrameMeta {
+                number: f.num,
+                ts_ns: i128::from(f.secs) * 1_000_000_000 + i128::from(f.nsecs),
+                caplen: f.cap_len,
+                len: f.pkt_len,
+                linktype: u32::try_from(f.linktype).unwrap_or(u32::MAX),
+            };
+            let fields = anno::plugin_fields();
+            let State { dissector, scratch, frames, streams } = st;
+            let pkt = dissector.dissect(meta, data, scratch);
+            let new_stream = pkt.track.as_ref().is_some_and(|t| streams.insert(t.stream));
+            if let Some(a) = anno::annotate(&pkt, &fields, new_stream) {
+                frames.insert(f.num, Arc::new(a));
+            }
+            // Connection summaries are for the CLI; the plugin lets them go.
+            dissector.take_summaries();
+        }
+        let anno = st.frames.get(&f.num).cloned();
+        let mut late = Vec::new();
+        if f.visited != 0 {
+            if let Some(a) = &anno {
+                let facts = st.dissector.tracker().late_facts();
+                for m in 0..a.dns_messages {
+                    if let Some(u) = facts.used_by.get(&(f.num, m)) {
+                        late.extend(u.iter().copied());
+                    }
+                }
+            }
+        }
+        (anno, late)
+    });
+    let Some(anno) = anno else { return f.cap_len as c_int };
+    if INFO_TAGS.load(Ordering::Relaxed) != 0 {
+        if let Some(stage) = anno.stage {
+            let tag = CString::new(anno::info_tag(stage)).unwrap_or_default();
+            // SAFETY: the shim appends a copy of the string inside TRY.
+            unsafe { sys::synack_col_append(pinfo, tag.as_ptr()) };
+        }
+    }
+    if tree.is_null() {
+        return f.cap_len as c_int;
+    }
+    show(&anno, &late, tvb, pinfo, tree);
+    f.cap_len as c_int
+}
+
+fn show(anno: &FrameAnno, late: &[u32], tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *mut sys::proto_tree) {
+    let fields = anno::plugin_fields();
+    let title = CString::new(anno.title.replace('\0', " ")).unwrap_or_default();
+    let mut top: *mut sys::proto_item = std::ptr::null_mut();
+    // SAFETY: shim call; Wireshark copies the text.
+    let sub = unsafe {
+        sys::synack_add_tree(tree, PROTO.load(Ordering::Relaxed), ETT[0].load(Ordering::Relaxed), tvb, title.as_ptr(), &mut top)
+    };
+    if sub.is_null() {
+        return;
+    }
+    let late_index = fields.iter().position(|f| anno::is_late(f.field));
+    let late_items = late.iter().filter_map(|s| late_index.map(|i| (i, Owned::U(u64::from(*s)))));
+    let items = anno.items.iter().map(|it| (it.index, it.value.clone())).chain(late_items);
+    for (index, value) in items {
+        let Some(info) = fields.get(index) else { continue };
+        let hf = HF[index].load(Ordering::Relaxed);
+        // SAFETY: shim calls with a registered field id; strings are copied by Wireshark.
+        unsafe {
+            match (info.ftype, value) {
+                (FieldType::Bool, Owned::Bool(b)) => {
+                    sys::synack_add_bool(sub, hf, tvb, c_int::from(b));
+                }
+                (FieldType::RelTime, Owned::Time(ns)) => {
+                    let secs = ns.div_euclid(1_000_000_000);
+                    let nsecs = ns.rem_euclid(1_000_000_000);
+                    sys::synack_add_reltime(sub, hf, tvb, i64::try_from(secs).unwrap_or(0), nsecs as c_int);
+                }
+                (FieldType::U8 | FieldType::U16 | FieldType::U32 | FieldType::FrameNum, Owned::U(n)) => {
+                    sys::synack_add_uint(sub, hf, tvb, u32::try_from(n).unwrap_or(u32::MAX));
+                }
+                (_, Owned::Str(s)) => {
+                    let c = CString::new(s.replace('\0', "\\0")).unwrap_or_default();
+                    sys::synack_add_string(sub, hf, tvb, c.as_ptr());
+                }
+                _ => {}
+            }
+        }
+    }
+    for (i, &(bit, ..)) in EXPERTS.iter().enumerate() {
+        let on = if bit == 0 { anno.inferred_start } else { anno.anomalies.has(bit) };
+        if on {
+            // SAFETY: shim call with an expert id registered in register_protoinfo.
+            unsafe { sys::synack_expert(pinfo, top, (&EI[i] as *const ExpertId).cast_mut().cast()) };
+        }
+    }
+}

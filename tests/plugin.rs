@@ -1,0 +1,130 @@
+//! The Wireshark plugin, loaded by the installed tshark: its symbols, its registration, and
+//! its output against the CLI's on every capture (single pass and -2), and the guarantee that
+//! it changes nothing in tshark's own fields.
+
+use crate::support::{captures, name, plugin_dir, synack, tshark, tshark_plugin};
+
+fn synack_fields() -> Vec<&'static str> {
+    dissector_core::FIELDS.iter().map(|f| f.abbrev).filter(|a| a.starts_with("synack.")).collect()
+}
+
+fn field_args(fields: &[&'static str]) -> Vec<&'static str> {
+    let mut v = vec!["-T", "fields"];
+    for f in fields {
+        v.push("-e");
+        v.push(f);
+    }
+    v
+}
+
+#[test]
+fn exported_symbols_name_the_version_and_the_wireshark_it_was_built_for() {
+    let dir = plugin_dir();
+    let so = std::fs::read_dir(&dir)
+        .expect("plugin folder")
+        .filter_map(|e| e.ok())
+        .map(|e| e.path().join("epan/synack.so"))
+        .find(|p| p.exists())
+        .expect("synack.so");
+    let info = synack_plugin::ffi::load::read_plugin(&so).expect("load the plugin");
+    assert_eq!(info.version, env!("CARGO_PKG_VERSION"));
+    let v = synack_plugin::WIRESHARK_VERSION;
+    let mm = synack_plugin::install::major_minor(v).expect("version");
+    assert_eq!(info.want, mm, "built against {v}");
+    assert!(info.has_register);
+    // plugin_describe exists exactly when building for 4.2 or later.
+    assert_eq!(info.has_describe, mm >= (4, 2));
+    // The check command agrees with the installed tshark.
+    let report = synack_plugin::install::check(Some(so)).expect("versions match");
+    assert!(report.contains("ok: versions match"), "{report}");
+}
+
+#[test]
+fn tshark_lists_the_plugin_and_every_field_of_the_table() {
+    let (ok, out, err) = tshark_plugin(&["-G", "plugins"]);
+    assert!(ok, "tshark -G plugins failed: {err}");
+    assert!(out.lines().any(|l| l.starts_with("synack.so") && l.contains("dissector")), "{out}");
+    let (ok, out, err) = tshark_plugin(&["-G", "fields"]);
+    assert!(ok, "tshark -G fields failed (a registration mistake exits 2): {err}");
+    let registered: Vec<Vec<&str>> = out.lines().map(|l| l.split('\t').collect()).filter(|c: &Vec<&str>| c.first() == Some(&"F")).collect();
+    for f in dissector_core::FIELDS.iter().filter(|f| f.abbrev.starts_with("synack.")) {
+        let row = registered.iter().find(|c| c.get(2) == Some(&f.abbrev)).unwrap_or_else(|| panic!("{} not registered", f.abbrev));
+        let (ft, _) = synack_plugin::anno::wireshark_type(f.ftype);
+        assert_eq!((row[1], row[3], row[4]), (f.name, ft, "synack"), "{}", f.abbrev);
+    }
+    assert!(registered.iter().any(|c| c.get(2) == Some(&"synack.expert.ack_mismatch")));
+}
+
+#[test]
+fn plugin_fields_equal_the_clis_on_every_capture_in_one_and_two_passes() {
+    let fields = synack_fields();
+    let mut compared = 0;
+    for cap in captures() {
+        let p = cap.to_str().expect("utf-8 path");
+        for two in [false, true] {
+            let mut args = if two { vec!["-2", "-r", p] } else { vec!["-r", p] };
+            args.extend(field_args(&fields));
+            let (ok, theirs, err) = tshark_plugin(&args);
+            assert!(ok, "{}: tshark failed: {err}", name(&cap));
+            let (code, ours, err) = synack(&args);
+            assert_eq!(code, 0, "{err}");
+            assert_eq!(theirs, ours, "{} (two passes: {two}): tshark+plugin differs from synack", name(&cap));
+            compared += ours.lines().filter(|l| l.chars().any(|c| c != '\t')).count();
+        }
+    }
+    assert!(compared > 3000, "only {compared} non-empty lines compared");
+}
+
+#[test]
+fn tsharks_own_fields_are_unchanged_with_the_plugin() {
+    let mut args_base = vec!["-T", "fields"];
+    for f in crate::crosscheck::FIELDS {
+        args_base.push("-e");
+        args_base.push(f);
+    }
+    for cap in captures() {
+        let p = cap.to_str().expect("utf-8 path");
+        let mut args = vec!["-r", p];
+        args.extend(&args_base);
+        let without = tshark(&args);
+        let (ok, with, err) = tshark_plugin(&args);
+        assert!(ok, "{err}");
+        assert_eq!(with, without, "{}: the plugin changed tshark's own fields", name(&cap));
+    }
+}
+
+#[test]
+fn expert_infos_and_the_info_column_preference() {
+    let cap = crate::support::root().join("tests/captures/local_refused.pcap");
+    let p = cap.to_str().expect("utf-8 path");
+    // RST,ACK answering a SYN: a refused connection is a note in the handshake.
+    let (ok, out, err) = tshark_plugin(&["-r", p, "-Y", "synack.expert.rst_in_handshake", "-T", "fields", "-e", "frame.number"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "2\n4\n");
+    let (ok, out, _) = tshark_plugin(&["-r", p, "-T", "fields", "-e", "_ws.expert.message", "-Y", "frame.number == 2"]);
+    assert!(ok);
+    assert!(out.contains("RST during the handshake"), "{out}");
+    // Off by default: tshark's Info column is untouched ...
+    let args = ["-r", p, "-T", "fields", "-e", "_ws.col.Info", "-Y", "frame.number == 1"];
+    let (_, plain, _) = tshark_plugin(&args);
+    assert!(!plain.contains("[SYN 1/3]"), "{plain}");
+    assert_eq!(plain, tshark(&args));
+    // ... and on request it tags the handshake step.
+    let mut tagged_args = vec!["-o", "synack.info_tags:TRUE"];
+    tagged_args.extend(args);
+    let (ok, tagged, err) = tshark_plugin(&tagged_args);
+    assert!(ok, "{err}");
+    assert_eq!(tagged.trim_end(), format!("{} [SYN 1/3]", plain.trim_end()));
+}
+
+#[test]
+fn filters_work_on_plugin_fields() {
+    let cap = crate::support::root().join("tests/captures/local_close_client_first.pcap");
+    let p = cap.to_str().expect("utf-8 path");
+    let (ok, out, err) = tshark_plugin(&["-r", p, "-Y", "synack.state.server == \"CLOSE_WAIT\"", "-T", "fields", "-e", "frame.number"]);
+    assert!(ok, "{err}");
+    assert_eq!(out, "9\n");
+    let (ok, out, _) = tshark_plugin(&["-r", p, "-Y", "synack.stage == 2", "-T", "fields", "-e", "frame.number"]);
+    assert!(ok);
+    assert_eq!(out, "2\n");
+}
