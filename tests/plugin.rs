@@ -128,3 +128,40 @@ fn filters_work_on_plugin_fields() {
     assert!(ok);
     assert_eq!(out, "2\n");
 }
+
+#[test]
+fn wireshark_gui_shows_the_subtree_with_the_clis_values() {
+    // The Qt GUI under Xvfb, driven by tests/scripts/gui_screenshot.sh: it opens the bundled
+    // sample with the plugin, selects the SYN+ACK (frame 4), expands synack's subtree and takes a
+    // screenshot; a Lua tap inside the GUI writes what the GUI's dissection put in synack.stage
+    // and synack.summary for every TCP frame.
+    let root = crate::support::root();
+    let cap = root.join("tests/captures/local_dns_then_http.pcap");
+    let tmp = std::env::temp_dir().join(format!("synack-gui-{}", std::process::id()));
+    std::fs::create_dir_all(&tmp).expect("temp dir");
+    let png = tmp.join("details.png");
+    let tsv = tmp.join("gui-fields.tsv");
+    let st = std::process::Command::new(root.join("tests/scripts/gui_screenshot.sh"))
+        .arg(plugin_dir())
+        .arg(&cap)
+        .arg("4")
+        .arg(&png)
+        .arg(&tsv)
+        .status()
+        .expect("run tests/scripts/gui_screenshot.sh (needs wireshark-qt, xvfb, xdotool, imagemagick: tests/scripts/setup.sh)");
+    assert!(st.success(), "the GUI screenshot script failed");
+    let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
+    assert!(size > 20_000, "screenshot too small ({size} bytes): {}", png.display());
+    let gui = std::fs::read_to_string(&tsv).expect("the Lua tap's output");
+    let (code, cli, err) = synack(&["-r", cap.to_str().expect("utf-8"), "-T", "fields", "-e", "frame.number", "-e", "synack.stage", "-e", "synack.summary"]);
+    assert_eq!(code, 0, "{err}");
+    let cli: Vec<&str> = cli.lines().collect();
+    let rows: Vec<&str> = gui.lines().collect();
+    assert!(rows.len() >= 12, "the GUI dissected too few TCP frames:\n{gui}");
+    for row in rows {
+        let n: usize = row.split('\t').next().and_then(|x| x.parse().ok()).expect("frame number");
+        assert_eq!(Some(row), cli.get(n - 1).copied(), "GUI and CLI differ on frame {n}");
+    }
+    assert!(gui.contains("4\t2\tHandshake 2/3 SYN+ACK · client SYN_SENT · server LISTEN → SYN_RECEIVED"), "{gui}");
+    let _ = std::fs::remove_dir_all(&tmp);
+}

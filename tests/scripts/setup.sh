@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Install everything synack's build and tests need on a fresh Debian/Ubuntu machine:
 # tshark (the reference the tests compare against), Wireshark's development files and
-# libclang (for the plugin's bindgen), pkg-config, and a C compiler. Idempotent.
+# libclang (for the plugin's bindgen), pkg-config, a C compiler, and for the GUI test
+# Wireshark's Qt GUI with Xvfb and xdotool. Idempotent.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 pkgs="tshark libwireshark-dev libwiretap-dev libwsutil-dev libglib2.0-dev libclang-dev pkg-config gcc util-linux"
+# The plugin's GUI test: Wireshark's Qt GUI under a virtual X server, driven by xdotool.
+pkgs="$pkgs wireshark-qt xvfb xdotool x11-utils imagemagick"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
