@@ -112,9 +112,12 @@ fn main() {
     for i in &includes {
         b = b.clang_arg(format!("-I{}", i.display()));
     }
-    let bindings = match b.generate() {
-        Ok(g) => g,
-        Err(e) => fail(&format!("bindgen could not read Wireshark {version}'s headers: {e}")),
+    // Without libclang, bindgen panics inside clang-sys: turn that into the same message.
+    let generated = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| b.generate()));
+    let bindings = match generated {
+        Ok(Ok(g)) => g,
+        Ok(Err(e)) => fail(&format!("bindgen could not read Wireshark {version}'s headers: {e}")),
+        Err(_) => fail("bindgen could not load libclang"),
     };
     let out = PathBuf::from(env::var("OUT_DIR").unwrap_or_else(|_| ".".into())).join("bindings.rs");
     if let Err(e) = bindings.write_to_file(&out) {
