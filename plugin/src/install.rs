@@ -95,13 +95,20 @@ pub fn check(path: Option<PathBuf>) -> Result<String, String> {
         None => plugin_dir(&home()?, mm.ok_or("tshark is not installed: cannot tell which plugin folder Wireshark reads")?).join("synack.so"),
     };
     let info: PluginInfo = read_plugin(&path)?;
+    verdict(&path, &info, installed.as_deref())
+}
+
+/// Whether the installed Wireshark (`installed`, e.g. `4.0.17`) will load a plugin that says
+/// `info` about itself, and if not, how to fix it.
+pub fn verdict(path: &Path, info: &PluginInfo, installed: Option<&str>) -> Result<String, String> {
+    let mm = installed.and_then(major_minor);
     let mut msg = format!(
         "{}: synack {}, built for Wireshark {}.{}; installed Wireshark: {}",
         path.display(),
         info.version,
         info.want.0,
         info.want.1,
-        installed.as_deref().unwrap_or("not found")
+        installed.unwrap_or("not found")
     );
     if !info.has_register {
         return Err(format!("{msg}\nplugin_register is missing: this is not a Wireshark plugin"));
@@ -132,5 +139,17 @@ mod tests {
     fn folder_follows_major_minor() {
         assert_eq!(major_minor("4.0.17"), Some((4, 0)));
         assert_eq!(plugin_dir(Path::new("/home/u"), (4, 4)), PathBuf::from("/home/u/.local/lib/wireshark/plugins/4.4/epan"));
+    }
+
+    #[test]
+    fn a_plugin_for_another_wireshark_is_refused_with_the_fix() {
+        let info = PluginInfo { version: "0.1.0".into(), want: (4, 4), has_register: true, has_describe: true };
+        let e = verdict(Path::new("x.so"), &info, Some("4.0.17")).unwrap_err();
+        assert!(e.contains("was compiled for Wireshark version 4.4") && e.contains("libwireshark-dev 4.0"), "{e}");
+        let ok = PluginInfo { want: (4, 0), has_describe: false, ..info.clone() };
+        assert!(verdict(Path::new("x.so"), &ok, Some("4.0.17")).is_ok());
+        // 4.2+ wants plugin_describe.
+        let old = PluginInfo { want: (4, 4), has_describe: false, ..info };
+        assert!(verdict(Path::new("x.so"), &old, Some("4.4.19")).unwrap_err().contains("plugin_describe"));
     }
 }
