@@ -8,3 +8,4 @@ mod plugin;
 mod robustness;
 mod support;
 mod tracker;
+mod versions;

@@ -9,6 +9,8 @@ if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
 pkgs="tshark libwireshark-dev libwiretap-dev libwsutil-dev libglib2.0-dev libclang-dev pkg-config gcc util-linux"
 # The plugin's GUI test: Wireshark's Qt GUI under a virtual X server, driven by xdotool.
 pkgs="$pkgs wireshark-qt xvfb xdotool x11-utils imagemagick"
+# Other Wireshark versions (tests/scripts/wireshark_versions.sh): a root made with debootstrap.
+pkgs="$pkgs debootstrap debian-archive-keyring"
 missing=""
 for p in $pkgs; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -71,8 +71,19 @@ const UNSET: AtomicI32 = AtomicI32::new(-1);
 static HF: [AtomicI32; MAX_FIELDS] = [UNSET; MAX_FIELDS];
 static ETT: [AtomicI32; 1] = [UNSET; 1];
 static PROTO: AtomicI32 = AtomicI32::new(-1);
-/// The "append [SYN 1/3] tags to the Info column" preference (a gboolean Wireshark writes).
+/// The "append [SYN 1/3] tags to the Info column" preference, which Wireshark writes: a
+/// gboolean (int) before 4.4, a C bool from 4.4 on.
+#[cfg(not(ws_4_4))]
 static INFO_TAGS: AtomicI32 = AtomicI32::new(0);
+#[cfg(ws_4_4)]
+static INFO_TAGS: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+fn info_tags_on() -> bool {
+    #[cfg(not(ws_4_4))]
+    return INFO_TAGS.load(Ordering::Relaxed) != 0;
+    #[cfg(ws_4_4)]
+    return INFO_TAGS.load(Ordering::Relaxed);
+}
 
 /// Wireshark's `expert_field`: two ints it fills in at registration.
 #[repr(C)]
@@ -312,7 +323,7 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
         (anno, late)
     });
     let Some(anno) = anno else { return f.cap_len as c_int };
-    if INFO_TAGS.load(Ordering::Relaxed) != 0 {
+    if info_tags_on() {
         if let Some(stage) = anno.stage {
             let tag = CString::new(anno::info_tag(stage)).unwrap_or_default();
             // SAFETY: the shim appends a copy of the string inside TRY.
