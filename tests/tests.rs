@@ -4,6 +4,7 @@
 
 mod cli;
 mod crosscheck;
+mod limits;
 mod plugin;
 mod robustness;
 mod support;

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 use dissector_core::conn::LateFacts;
-use dissector_core::{Dissector, Field};
+use dissector_core::{Dissector, Field, Limits};
 
 /// synack makes TCP connections legible: handshake steps, endpoint states, negotiated options,
 /// and the DNS lookups behind them. Flags follow tshark's, so `synack` can stand in for
@@ -46,6 +46,15 @@ struct Args {
     /// Stop after N packets.
     #[arg(short = 'c', value_name = "N")]
     count: Option<u32>,
+
+    /// Most TCP connections tracked at once; beyond it the least recently used are evicted
+    /// (and counted on stderr at the end).
+    #[arg(long = "max-connections", value_name = "N", default_value_t = Limits::default().max_connections)]
+    max_connections: usize,
+
+    /// Forget a TCP connection after this many seconds without a segment (capture time).
+    #[arg(long = "idle-timeout", value_name = "SECONDS", default_value_t = 3600)]
+    idle_timeout: u64,
 
     /// Two passes, as tshark -2: the first learns what later frames tell about earlier ones
     /// (dns.response_in, synack.dns.used_by), the second prints.
@@ -80,6 +89,7 @@ pub struct Config {
     quote: Option<char>,
     count: Option<u32>,
     two_pass: bool,
+    limits: Limits,
 }
 
 /// A usage or input error: printed, exit status 2.
@@ -127,6 +137,11 @@ fn config(args: Args) -> Result<Config, UsageError> {
         quote: None,
         count: args.count,
         two_pass: args.two_pass,
+        limits: Limits {
+            max_connections: args.max_connections.max(1),
+            idle_ns: i128::from(args.idle_timeout.max(1)) * 1_000_000_000,
+            ..Limits::default()
+        },
     };
     for opt in &args.field_options {
         let (k, v) = opt.split_once('=').ok_or_else(|| UsageError(format!("invalid -E option \"{opt}\"")))?;
@@ -157,7 +172,7 @@ fn open(c: &Config) -> Result<Box<dyn Read + Send>, RunError> {
 
 /// The first of two passes: what later frames tell about earlier ones.
 fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunError> {
-    let mut dissector = Dissector::new();
+    let mut dissector = Dissector::with_limits(c.limits);
     let mut scratch = Vec::new();
     let result = capture::for_each_frame(input, |meta, data| {
         dissector.dissect(meta, data, &mut scratch);
@@ -185,9 +200,9 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), R
             first_pass(c, input)?
         };
         input = if c.input.as_os_str() == "-" { Box::new(io::Cursor::new(stdin_copy)) } else { open(c)? };
-        Dissector::with_late_facts(first)
+        Dissector::with_late_facts_and_limits(first, c.limits)
     } else {
-        Dissector::new()
+        Dissector::with_limits(c.limits)
     };
     let mut printer = output::FieldsPrinter::new(c);
     if c.header {
@@ -209,6 +224,10 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), R
     out.flush()?;
     if let Some(w) = summary.warning {
         let _ = writeln!(err, "synack: warning: {w}");
+    }
+    let ev = dissector.evictions();
+    if ev.any() {
+        let _ = writeln!(err, "synack: limits reached: {ev} (raise --max-connections or --idle-timeout to keep more)");
     }
     Ok(())
 }

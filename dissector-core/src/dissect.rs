@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use crate::conn::lookup::DnsConv;
 use crate::conn::tracker::TcpInput;
 use crate::conn::{ConnKey, ConnSummary, Endpoint, FlowView, LateFacts, TcpConversations, TcpTrack, Tracker};
+use crate::limits::{Evictions, Limits};
 use crate::defrag::{DatagramKey, Reassembler};
 use crate::dns::{self, DnsProblem, Message};
 use crate::ip::{self, Icmp, IpPayload, IpProblem, Ipv4, Ipv6};
@@ -139,6 +140,8 @@ pub struct Packet<'a> {
     pub layers: Vec<Layer<'a>>,
     /// Problems found.
     pub anomalies: Vec<Anomaly>,
+    /// Connections evicted while dissecting this frame because a cap of [`Limits`] was reached.
+    pub evicted: u32,
     /// The connection tracker's annotation of the frame's TCP segment (the outermost one, not
     /// one quoted in an ICMP error).
     pub track: Option<TcpTrack>,
@@ -173,6 +176,8 @@ pub struct Dissector {
     tracker: Tracker,
     dns_tcp: HashMap<(u32, bool), Pending>,
     defrag: Reassembler,
+    limits: Limits,
+    evictions: Evictions,
 }
 
 struct Ctx<'a, 'p> {
@@ -193,10 +198,50 @@ impl Dissector {
         Self::default()
     }
 
+    /// A dissector whose per-capture state is bounded by `limits`.
+    pub fn with_limits(limits: Limits) -> Self {
+        Dissector { tracker: Tracker::with_limits(&limits), limits, ..Self::default() }
+    }
+
     /// A dissector for a second pass over a capture: it shows the facts an earlier pass
     /// learnt about frames from later ones (`dns.response_in`, `synack.dns.used_by`).
     pub fn with_late_facts(late: LateFacts) -> Self {
-        Dissector { tracker: Tracker::with_late_facts(late), ..Self::default() }
+        Self::with_late_facts_and_limits(late, Limits::default())
+    }
+
+    /// [`Dissector::with_late_facts`] with explicit limits.
+    pub fn with_late_facts_and_limits(late: LateFacts, limits: Limits) -> Self {
+        let mut d = Self::with_limits(limits);
+        d.tracker.set_late_facts(late);
+        d
+    }
+
+    /// What the limits made synack drop so far.
+    pub fn evictions(&self) -> Evictions {
+        let (convs, addrs) = self.tracker.dns_evictions();
+        Evictions {
+            dns_conversations: convs,
+            dns_addresses: addrs,
+            connections_idle: self.tracker.idle_expired(),
+            ..self.evictions
+        }
+    }
+
+    /// Retire the tracker's state of connections the conversation table evicted at the cap.
+    fn reconcile(&mut self, evicted: &mut u32) {
+        if self.tcp.len() > self.limits.max_connections {
+            for s in self.tcp.evict_to(self.limits.max_connections) {
+                self.drop_stream(s);
+                self.evictions.connections_cap += 1;
+                *evicted += 1;
+            }
+        }
+    }
+
+    fn drop_stream(&mut self, s: u32) {
+        let _ = self.tracker.retire(s);
+        self.dns_tcp.remove(&(s, false));
+        self.dns_tcp.remove(&(s, true));
     }
 
     /// The TCP conversation table (stream numbering).
@@ -212,6 +257,12 @@ impl Dissector {
     /// Facts learnt about earlier frames, to seed a second pass.
     pub fn late_facts(&self) -> LateFacts {
         self.tracker.late_facts().clone()
+    }
+
+    /// Summarise connections as they finish ([`Dissector::take_summaries`], [`Dissector::finish`]).
+    /// Off by default: nothing accumulates unless the caller drains it.
+    pub fn set_summaries(&mut self, on: bool) {
+        self.tracker.set_summaries(on);
     }
 
     /// Summaries of the connections finished so far (each is given once).
@@ -265,7 +316,9 @@ impl Dissector {
                 ctx.anomalies.push(if known { Anomaly::LinkTruncated } else { Anomaly::UnknownLinkType(meta.linktype) });
             }
         }
-        Packet { meta, rel_ns: meta.ts_ns - first, layers, anomalies, track }
+        let mut evicted = 0;
+        self.reconcile(&mut evicted);
+        Packet { meta, rel_ns: meta.ts_ns - first, layers, anomalies, evicted, track }
     }
 
     fn ip<'a>(&mut self, ctx: &mut Ctx<'a, '_>, version: u8, b: &'a [u8], in_icmp: bool) {
@@ -437,7 +490,10 @@ impl Dissector {
                 off += need;
                 continue;
             }
-            if whole {
+            if whole && self.dns_tcp.len() >= self.limits.max_dns_tcp_buffers {
+                // At the cap: this message is not reassembled (counted, not buffered).
+                self.evictions.dns_tcp_buffers += 1;
+            } else if whole {
                 let next_seq = seq.wrapping_add(payload.len() as u32);
                 self.dns_tcp.insert(key, Pending { next_seq, buf: rest.to_vec() });
             } else if need != usize::MAX {
@@ -499,4 +555,91 @@ fn registered(port: u16) -> bool {
 
 fn is_dns_port(ports: &[u16], a: u16, b: u16) -> bool {
     ports.contains(&a) || ports.contains(&b)
+}
+
+#[cfg(test)]
+mod limit_tests {
+    //! The caps of [`Limits`]: what is dropped, that it is counted, and what survives.
+    use super::*;
+    use crate::link::LINKTYPE_RAW;
+
+    /// A raw IPv4 TCP frame from 10.0.0.`host`:`sport` to 10.0.0.9:53.
+    fn seg(host: u8, sport: u16, flags: u8, seq: u32, payload: &[u8]) -> Vec<u8> {
+        let total = 40 + payload.len();
+        let mut b = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, host, 10, 0, 0, 9];
+        b.extend_from_slice(&sport.to_be_bytes());
+        b.extend_from_slice(&53u16.to_be_bytes());
+        b.extend_from_slice(&seq.to_be_bytes());
+        b.extend_from_slice(&[0, 0, 0, 0, 0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
+        b.extend_from_slice(payload);
+        b
+    }
+
+    fn feed(d: &mut Dissector, n: u32, ts_s: i128, frame: &[u8]) -> (Option<u32>, u32) {
+        let meta = FrameMeta { number: n, ts_ns: ts_s * 1_000_000_000, caplen: frame.len() as u32, len: frame.len() as u32, linktype: LINKTYPE_RAW };
+        let mut scratch = Vec::new();
+        let p = d.dissect(meta, frame, &mut scratch);
+        (p.track.map(|t| t.stream), p.evicted)
+    }
+
+    #[test]
+    fn connection_cap_evicts_by_clock_and_counts_it() {
+        let mut d = Dissector::with_limits(Limits { max_connections: 2, ..Limits::default() });
+        feed(&mut d, 1, 0, &seg(1, 1000, 0x02, 1, &[])); // A, stream 0
+        feed(&mut d, 2, 0, &seg(2, 1000, 0x02, 1, &[])); // B, stream 1
+        // C: over the cap. Every entry was used since the clock last passed, so the first pass
+        // clears them all and the oldest, A, goes.
+        let (_, evicted) = feed(&mut d, 3, 0, &seg(3, 1000, 0x02, 1, &[]));
+        assert_eq!((evicted, d.evictions().connections_cap, d.tcp.len()), (1, 1, 2));
+        // B is used again, C is not: D evicts C and B keeps its stream.
+        feed(&mut d, 4, 0, &seg(2, 1000, 0x10, 2, &[]));
+        feed(&mut d, 5, 0, &seg(4, 1000, 0x02, 1, &[]));
+        assert_eq!(d.evictions().connections_cap, 2);
+        assert_eq!(feed(&mut d, 6, 0, &seg(2, 1000, 0x10, 2, &[])).0, Some(1));
+        // An evicted connection that speaks again is a new stream: tshark would say 0 here.
+        assert_eq!(feed(&mut d, 7, 0, &seg(1, 1000, 0x10, 2, &[])).0, Some(4));
+    }
+
+    #[test]
+    fn idle_connections_lose_their_tracker_state_but_keep_their_stream() {
+        let mut d = Dissector::with_limits(Limits { idle_ns: 10_000_000_000, ..Limits::default() });
+        feed(&mut d, 1, 0, &seg(1, 1000, 0x02, 1, &[]));
+        feed(&mut d, 2, 100, &seg(2, 1000, 0x02, 1, &[]));
+        assert_eq!(d.evictions().connections_idle, 1);
+        assert_eq!(d.tracker().live_connections(), 1);
+        // tshark's numbering survives: the late segment is stream 0, tracked as mid-stream.
+        let meta = FrameMeta { number: 3, ts_ns: 101_000_000_000, caplen: 40, len: 40, linktype: LINKTYPE_RAW };
+        let f = seg(1, 1000, 0x10, 2, &[]);
+        let mut scratch = Vec::new();
+        let p = d.dissect(meta, &f, &mut scratch);
+        let t = p.track.expect("tracked");
+        assert_eq!((t.stream, t.inferred), (0, true));
+    }
+
+    #[test]
+    fn dns_over_tcp_buffers_are_capped_and_counted() {
+        let mut d = Dissector::with_limits(Limits { max_dns_tcp_buffers: 1, ..Limits::default() });
+        // Two connections each start a DNS message (length 100) and send only 4 bytes of it.
+        let partial = [0, 100, 0xab, 0xcd];
+        feed(&mut d, 1, 0, &seg(1, 1000, 0x18, 1, &partial));
+        feed(&mut d, 2, 0, &seg(2, 1000, 0x18, 1, &partial));
+        assert_eq!(d.dns_tcp.len(), 1);
+        assert_eq!(d.evictions().dns_tcp_buffers, 1);
+    }
+
+    #[test]
+    fn closed_connections_leave_the_tracker_after_the_linger_time() {
+        let mut d = Dissector::with_limits(Limits { closed_linger_ns: 5_000_000_000, ..Limits::default() });
+        feed(&mut d, 1, 0, &seg(1, 1000, 0x02, 1, &[]));
+        // The server refuses: RST,ACK from 10.0.0.9:53 acknowledging the SYN. Both CLOSED.
+        let mut rst = seg(9, 53, 0x14, 0, &[]);
+        rst[12..16].copy_from_slice(&[10, 0, 0, 9]);
+        rst[16..20].copy_from_slice(&[10, 0, 0, 1]);
+        rst[22..24].copy_from_slice(&1000u16.to_be_bytes());
+        rst[28..32].copy_from_slice(&2u32.to_be_bytes());
+        feed(&mut d, 2, 0, &rst);
+        assert_eq!(d.tracker().live_connections(), 1);
+        feed(&mut d, 3, 10, &seg(2, 1000, 0x02, 1, &[]));
+        assert_eq!(d.tracker().live_connections(), 1);
+    }
 }

@@ -18,6 +18,7 @@ pub mod dns;
 pub mod fields;
 pub mod format;
 pub mod ip;
+pub mod limits;
 pub mod link;
 pub mod tcp;
 pub mod udp;
@@ -25,3 +26,4 @@ pub mod udp_ports;
 
 pub use dissect::{Anomaly, Dissector, FrameMeta, Layer, Packet};
 pub use fields::{Field, FieldInfo, FieldType, FIELDS};
+pub use limits::{Evictions, Limits};

@@ -43,6 +43,8 @@ pub struct FrameAnno {
     pub stage: Option<Stage>,
     /// DNS messages in the frame that take part in a transaction (for late facts).
     pub dns_messages: u16,
+    /// Connections evicted at the connection cap while dissecting this frame.
+    pub evicted: u32,
 }
 
 /// The fields the plugin registers: synack's own, in table order.
@@ -63,7 +65,7 @@ pub fn annotate(pkt: &Packet<'_>, fields: &[&'static FieldInfo], new_stream: boo
         .filter(|l| matches!(l, Layer::Dns(m) if m.transaction.is_some()))
         .count();
     let has_opts = pkt.tcp().is_some_and(|t| !t.in_icmp && !t.options.entries.is_empty());
-    if pkt.track.is_none() && dns_messages == 0 && !has_opts {
+    if pkt.track.is_none() && dns_messages == 0 && !has_opts && pkt.evicted == 0 {
         return None;
     }
     let mut items = Vec::new();
@@ -90,6 +92,7 @@ pub fn annotate(pkt: &Packet<'_>, fields: &[&'static FieldInfo], new_stream: boo
         inferred_start: new_stream && pkt.track.as_ref().is_some_and(|t| t.inferred),
         stage: pkt.track.as_ref().and_then(|t| t.stage),
         dns_messages: u16::try_from(dns_messages).unwrap_or(u16::MAX),
+        evicted: pkt.evicted,
     })
 }
 

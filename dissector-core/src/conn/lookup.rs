@@ -7,7 +7,7 @@
 //! retransmission; a second response to an answered request is a retransmission, unless the
 //! question is a zone transfer (AXFR/IXFR, which answers in several messages).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::key::{ConnKey, Endpoint};
@@ -68,20 +68,44 @@ impl LateFacts {
     }
 }
 
-/// Per-capture DNS state.
+/// Per-capture DNS state, bounded: the oldest conversations and answers are forgotten first.
 #[derive(Debug, Default)]
 pub struct Lookups {
     convs: HashMap<DnsConv, HashMap<u16, Tx>>,
+    conv_order: VecDeque<DnsConv>,
     addrs: HashMap<(u8, [u8; 16]), DnsLink>,
+    addr_order: VecDeque<((u8, [u8; 16]), u32)>,
+    max_convs: usize,
+    max_addrs: usize,
+    evicted: (u64, u64),
 }
 
 impl Lookups {
+    /// Empty, remembering at most `max_convs` conversations and `max_addrs` answered addresses.
+    pub fn with_limits(max_convs: usize, max_addrs: usize) -> Lookups {
+        Lookups { max_convs, max_addrs, ..Lookups::default() }
+    }
+
+    /// (conversations, addresses) forgotten so far.
+    pub fn evictions(&self) -> (u64, u64) {
+        self.evicted
+    }
+
     /// Match one message against its conversation's transactions and, for a response,
     /// remember the addresses it answered.
     pub fn on_message(&mut self, conv: DnsConv, frame: u32, msg: u16, ts_ns: i128, m: &Message, late: &mut LateFacts) -> Transaction {
         let id = m.header.id;
         if m.header.is_response() {
             self.remember_addresses(frame, msg, m);
+        }
+        if !self.convs.contains_key(&conv) {
+            while self.convs.len() >= self.max_convs.max(1) {
+                let Some(old) = self.conv_order.pop_front() else { break };
+                if self.convs.remove(&old).is_some() {
+                    self.evicted.0 += 1;
+                }
+            }
+            self.conv_order.push_back(conv);
         }
         let txs = self.convs.entry(conv).or_default();
         let multiple = m.questions.iter().any(|q| q.qtype == AXFR || q.qtype == IXFR);
@@ -152,7 +176,21 @@ impl Lookups {
                 continue;
             }
             let l = link.get_or_insert_with(|| DnsLink { name: Arc::from(q.name.text.as_str()), frame, msg }).clone();
-            self.addrs.insert((addr.family, addr.addr), l);
+            let key = (addr.family, addr.addr);
+            while self.addrs.len() >= self.max_addrs.max(1) && !self.addrs.contains_key(&key) {
+                let Some((old, f)) = self.addr_order.pop_front() else { break };
+                // Only the entry that queue slot put there (a newer answer re-queued itself).
+                if self.addrs.get(&old).is_some_and(|l| l.frame == f) {
+                    self.addrs.remove(&old);
+                    self.evicted.1 += 1;
+                }
+            }
+            self.addrs.insert(key, l);
+            self.addr_order.push_back((key, frame));
+            if self.addr_order.len() > 2 * self.max_addrs.max(1) + 64 {
+                let addrs = &self.addrs;
+                self.addr_order.retain(|(k, f)| addrs.get(k).is_some_and(|l| l.frame == *f));
+            }
         }
     }
 

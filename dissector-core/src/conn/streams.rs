@@ -8,7 +8,7 @@
 //! RFC 7323 §2.3: the window field of a non-SYN segment is shifted by the scale its sender
 //! announced, but only if both sides announced one; SYN segments are never scaled.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 
 use super::key::{ConnKey, Endpoint};
 use crate::tcp::{Flags, SeqNumber, TcpHeader, TcpOption, TcpOptions};
@@ -64,6 +64,10 @@ struct Conv {
     first_rtt_ns: Option<i128>,
     /// flows[0]: lower endpoint -> higher endpoint; flows[1]: the reverse.
     flows: [Flow; 2],
+    /// Seen since the eviction clock last passed (second chance).
+    referenced: bool,
+    /// Capture time of the last segment.
+    last_ns: i128,
 }
 
 /// What the conversation table says about one segment.
@@ -98,8 +102,11 @@ pub struct FlowView {
 /// tshark's conversation table for TCP.
 #[derive(Debug, Default)]
 pub struct TcpConversations {
-    map: HashMap<ConnKey, Conv>,
+    /// Boxed: under churn a hash table keeps up to 4x its entries' worth of buckets.
+    map: HashMap<ConnKey, Box<Conv>>,
     next_stream: u32,
+    /// Keys in creation order, for CLOCK eviction (may hold keys already forgotten).
+    order: VecDeque<ConnKey>,
 }
 
 impl TcpConversations {
@@ -113,10 +120,60 @@ impl TcpConversations {
         self.next_stream
     }
 
-    fn new_conv(&mut self) -> Conv {
-        let c = Conv { stream: self.next_stream, acc_syn: false, acc_synack: false, acc_option: false, mru_syn_ns: None, first_rtt_ns: None, flows: [Flow::default(); 2] };
+    /// Conversations held in memory.
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    /// Whether no conversation is held.
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// Evict conversations until at most `cap` remain, least recently used first (CLOCK: one
+    /// seen since the last pass gets a second chance). Returns the evicted streams.
+    pub fn evict_to(&mut self, cap: usize) -> Vec<u32> {
+        let mut out = Vec::new();
+        // Each key is looked at most twice per eviction round (once to clear its bit).
+        let mut budget = 2 * self.order.len() + 2;
+        while self.map.len() > cap && budget > 0 {
+            budget -= 1;
+            let Some(key) = self.order.pop_front() else { break };
+            let Some(c) = self.map.get_mut(&key) else { continue };
+            if c.referenced {
+                c.referenced = false;
+                self.order.push_back(key);
+            } else if let Some(c) = self.map.remove(&key) {
+                out.push(c.stream);
+            }
+        }
+        self.compact();
+        out
+    }
+
+    /// Drop forgotten keys from the eviction queue once they dominate it.
+    fn compact(&mut self) {
+        if self.order.len() > 2 * self.map.len() + 64 {
+            let map = &self.map;
+            let mut seen = std::collections::HashSet::new();
+            self.order.retain(|k| map.contains_key(k) && seen.insert(*k));
+        }
+    }
+
+    fn new_conv(&mut self) -> Box<Conv> {
+        let c = Conv {
+            stream: self.next_stream,
+            acc_syn: false,
+            acc_synack: false,
+            acc_option: false,
+            mru_syn_ns: None,
+            first_rtt_ns: None,
+            flows: [Flow::default(); 2],
+            referenced: true,
+            last_ns: 0,
+        };
         self.next_stream += 1;
-        c
+        Box::new(c)
     }
 
     /// Account for one segment. `seglen` is the payload length when the whole segment is
@@ -135,6 +192,7 @@ impl TcpConversations {
         if !self.map.contains_key(&key) {
             let c = self.new_conv();
             self.map.insert(key, c);
+            self.order.push_back(key);
         }
         let flags = h.flags;
         let mut ports_reused = false;
@@ -151,6 +209,10 @@ impl TcpConversations {
             }
         }
         let next_stream = self.next_stream;
+        if let Some(c) = self.map.get_mut(&key) {
+            c.referenced = true;
+            c.last_ns = ts_ns;
+        }
         let Some(conv) = self.map.get_mut(&key) else {
             // Inserted above; an empty view keeps this total without a panic path.
             return FlowView {

@@ -7,11 +7,14 @@
 //! the facts a segment carries (does it acknowledge the peer's SYN or FIN, is its RST
 //! acceptable) from the sequence numbers it has seen. Memory is per live connection: a
 //! connection whose endpoints are both closed is summarised and dropped once it has been
-//! quiet for [`LINGER_NS`] of capture time, or when a new connection reuses its ports.
+//! quiet for [`LINGER_NS`] of capture time, an idle one after [`crate::limits::Limits::idle_ns`],
+//! and at once when a new connection reuses its ports or the connection cap evicts it. The
+//! conversation table that numbers streams keeps its (small) entry until the cap evicts it, so a
+//! late segment keeps tshark's stream number and is tracked afresh as picked up mid-stream.
 
 use std::collections::{HashMap, VecDeque};
 
-use super::key::Endpoint;
+use super::key::{ConnKey, Endpoint};
 use super::lookup::{DnsConv, DnsLink, LateFacts, Lookups};
 use super::state::{transition, Role, Segment, State};
 use super::streams::FlowView;
@@ -19,8 +22,8 @@ use super::zeek::{ZConn, ZSegment};
 use crate::dns::{Message, Transaction};
 use crate::tcp::{SeqNumber, TcpHeader, TcpOption, TcpOptions};
 
-/// How long a closed connection is kept for late segments: 2 MSL (RFC 9293 §3.4.2, MSL = 2
-/// minutes), the TIME-WAIT wait.
+/// How long a closed connection is kept for late segments by default: 2 MSL (RFC 9293 §3.4.2,
+/// MSL = 2 minutes), the TIME-WAIT wait; see [`crate::limits::Limits::closed_linger_ns`].
 pub const LINGER_NS: i128 = 240_000_000_000;
 
 /// A step of the three-way handshake (RFC 9293 §3.5, figure 6).
@@ -317,9 +320,10 @@ pub struct TcpInput<'a> {
 }
 
 /// Per-capture tracker state.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Tracker {
-    conns: HashMap<u32, Conn>,
+    /// Boxed: under churn a hash table keeps up to 4x its entries' worth of buckets.
+    conns: HashMap<u32, Box<Conn>>,
     lookups: Lookups,
     /// Facts from an earlier pass, shown on the frames they concern.
     late_in: Option<LateFacts>,
@@ -327,6 +331,16 @@ pub struct Tracker {
     late_out: LateFacts,
     closed: VecDeque<(i128, u32)>,
     summaries: Vec<ConnSummary>,
+    /// Whether retired connections are summarised (for `synack conv`); off, they are just dropped.
+    summarise: bool,
+    /// How long closed connections are kept (see [`crate::limits::Limits::closed_linger_ns`]).
+    linger_ns: i128,
+    /// How long an idle connection is kept (see [`crate::limits::Limits::idle_ns`]).
+    idle_ns: i128,
+    /// Capture time of the last idle sweep.
+    swept_ns: Option<i128>,
+    /// Connections dropped because they were idle.
+    idle_expired: u64,
 }
 
 fn is_closed(s: State) -> bool {
@@ -344,20 +358,66 @@ fn client_by_ports(src: &Endpoint, dst: &Endpoint) -> bool {
     }
 }
 
+impl Default for Tracker {
+    fn default() -> Self {
+        Tracker::with_limits(&crate::limits::Limits::default())
+    }
+}
+
 impl Tracker {
     /// An empty tracker.
     pub fn new() -> Tracker {
         Tracker::default()
     }
 
+    /// An empty tracker bounded by `limits`.
+    pub fn with_limits(limits: &crate::limits::Limits) -> Tracker {
+        Tracker {
+            conns: HashMap::new(),
+            lookups: Lookups::with_limits(limits.max_dns_conversations, limits.max_dns_addresses),
+            late_in: None,
+            late_out: LateFacts::default(),
+            closed: VecDeque::new(),
+            summaries: Vec::new(),
+            summarise: false,
+            linger_ns: limits.closed_linger_ns,
+            idle_ns: limits.idle_ns,
+            swept_ns: None,
+            idle_expired: 0,
+        }
+    }
+
+    /// Show facts learnt by an earlier pass over the same capture.
+    pub fn set_late_facts(&mut self, late: LateFacts) {
+        self.late_in = Some(late);
+    }
+
     /// A tracker that shows facts learnt by an earlier pass over the same capture.
     pub fn with_late_facts(late: LateFacts) -> Tracker {
-        Tracker { late_in: Some(late), ..Tracker::default() }
+        let mut t = Tracker::default();
+        t.set_late_facts(late);
+        t
+    }
+
+    /// Connections dropped so far because they were idle.
+    pub fn idle_expired(&self) -> u64 {
+        self.idle_expired
+    }
+
+    /// DNS state evicted so far: (conversations, addresses).
+    pub fn dns_evictions(&self) -> (u64, u64) {
+        self.lookups.evictions()
     }
 
     /// The facts this pass learnt about earlier frames (for a second pass).
     pub fn late_facts(&self) -> &LateFacts {
         &self.late_out
+    }
+
+    /// Produce a [`ConnSummary`] for each connection as it is retired; the caller must drain
+    /// them with [`Tracker::take_summaries`], or they accumulate.
+    pub fn set_summaries(&mut self, on: bool) {
+        self.summarise = on;
     }
 
     /// Take the summaries of connections finished so far.
@@ -370,7 +430,7 @@ impl Tracker {
         let mut rest: Vec<u32> = self.conns.keys().copied().collect();
         rest.sort_unstable();
         for s in rest {
-            self.retire(s);
+            let _ = self.retire(s);
         }
         self.closed.clear();
         self.take_summaries()
@@ -381,24 +441,43 @@ impl Tracker {
         self.conns.len()
     }
 
-    fn retire(&mut self, stream: u32) {
-        if let Some(c) = self.conns.remove(&stream) {
-            self.summaries.push(summarise(c));
+    /// Summarise and drop a connection (closed and quiet, replaced, or evicted by a cap).
+    pub fn retire(&mut self, stream: u32) -> Option<ConnKey> {
+        let c = self.conns.remove(&stream)?;
+        let key = ConnKey::new(c.client, c.server).0;
+        if self.summarise {
+            self.summaries.push(summarise(*c));
+        }
+        Some(key)
+    }
+
+    /// Drop connections idle for longer than the idle time; looked for once per 1/16 of it.
+    fn expire_idle(&mut self, now: i128) {
+        let every = (self.idle_ns / 16).max(1);
+        if self.swept_ns.is_some_and(|t| now - t < every) {
+            return;
+        }
+        self.swept_ns = Some(now);
+        let mut idle: Vec<u32> = self.conns.iter().filter(|(_, c)| now - c.last.1 >= self.idle_ns).map(|(s, _)| *s).collect();
+        idle.sort_unstable();
+        for s in idle {
+            let _ = self.retire(s);
+            self.idle_expired += 1;
         }
     }
 
     /// Drop connections closed for longer than the linger time.
     fn expire(&mut self, now: i128) {
         while let Some(&(t, s)) = self.closed.front() {
-            if now - t < LINGER_NS {
+            if now - t < self.linger_ns {
                 break;
             }
             self.closed.pop_front();
             let Some(c) = self.conns.get_mut(&s) else { continue };
             if !(is_closed(c.states[0]) && is_closed(c.states[1])) {
                 c.queued = false;
-            } else if now - c.last.1 >= LINGER_NS {
-                self.retire(s);
+            } else if now - c.last.1 >= self.linger_ns {
+                let _ = self.retire(s);
             } else {
                 self.closed.push_back((c.last.1, s));
             }
@@ -423,14 +502,15 @@ impl Tracker {
     /// Annotate one TCP segment.
     pub fn on_tcp(&mut self, inp: &TcpInput<'_>) -> TcpTrack {
         self.expire(inp.ts_ns);
+        self.expire_idle(inp.ts_ns);
         let h = inp.header;
         let v = inp.view;
         let f = h.flags;
         if let Some(old) = v.reused_from {
-            self.retire(old);
+            let _ = self.retire(old);
         }
         let (syn, ack, fin, rst) = (f.syn(), f.ack(), f.fin(), f.rst());
-        let conn = self.conns.entry(v.stream).or_insert_with(|| new_conn(inp));
+        let conn = self.conns.entry(v.stream).or_insert_with(|| Box::new(new_conn(inp)));
         let itself = conn.itself;
         let from_client = inp.src == conn.client;
         let (me, peer) = if from_client { (0, 1) } else { (1, 0) };
@@ -759,7 +839,9 @@ mod tests {
 
     impl Run {
         fn new() -> Run {
-            Run { d: Dissector::new(), n: 0 }
+            let mut d = Dissector::new();
+            d.set_summaries(true);
+            Run { d, n: 0 }
         }
 
         /// Feed one segment, 1 ms after the previous one; return the tracker's annotation.

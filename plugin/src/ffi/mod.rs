@@ -94,11 +94,13 @@ struct ExpertId {
 
 #[allow(clippy::declare_interior_mutable_const)]
 const EXPERT_UNSET: ExpertId = ExpertId { ei: AtomicI32::new(0), hf: AtomicI32::new(-1) };
-/// One expert info per anomaly bit, then "inferred".
-static EI: [ExpertId; 7] = [EXPERT_UNSET; 7];
+/// One expert info per anomaly bit, then "inferred" and "evicted".
+static EI: [ExpertId; 8] = [EXPERT_UNSET; 8];
+const EI_INFERRED: usize = 6;
+const EI_EVICTED: usize = 7;
 
-/// (anomaly bit, abbrev, group, severity, summary); the last entry has no bit.
-const EXPERTS: [(u8, &str, u32, u32, &str); 7] = [
+/// (anomaly bit, abbrev, group, severity, summary); the last two have no bit.
+const EXPERTS: [(u8, &str, u32, u32, &str); 8] = [
     (Anomalies::ACK_MISMATCH, "synack.expert.ack_mismatch", sys::PI_SEQUENCE, sys::PI_ERROR, "Handshake ACK number is not the peer's ISN + 1"),
     (Anomalies::RST_IN_HANDSHAKE, "synack.expert.rst_in_handshake", sys::PI_SEQUENCE, sys::PI_NOTE, "RST during the handshake: connection refused or aborted"),
     (Anomalies::SYN_RETRANSMISSION, "synack.expert.syn_retransmission", sys::PI_SEQUENCE, sys::PI_NOTE, "SYN retransmitted"),
@@ -106,6 +108,7 @@ const EXPERTS: [(u8, &str, u32, u32, &str); 7] = [
     (Anomalies::DATA_ON_SYN, "synack.expert.data_on_syn", sys::PI_SEQUENCE, sys::PI_CHAT, "Data on SYN (TCP Fast Open)"),
     (Anomalies::NOT_ACCEPTABLE, "synack.expert.not_acceptable", sys::PI_SEQUENCE, sys::PI_WARN, "Segment not acceptable in the endpoint's state"),
     (0, "synack.expert.inferred", sys::PI_SEQUENCE, sys::PI_NOTE, "Connection picked up mid-stream: client inferred from the ports"),
+    (0, "synack.expert.evicted", sys::PI_PROTOCOL, sys::PI_WARN, "Connection limit reached: the least recently used connections were forgotten"),
 ];
 
 /// Per-capture state: the core dissector fed on the first pass, and what each frame showed.
@@ -377,7 +380,11 @@ fn show(anno: &FrameAnno, late: &[u32], tvb: *mut sys::tvbuff_t, pinfo: *mut sys
         }
     }
     for (i, &(bit, ..)) in EXPERTS.iter().enumerate() {
-        let on = if bit == 0 { anno.inferred_start } else { anno.anomalies.has(bit) };
+        let on = match i {
+            EI_INFERRED => anno.inferred_start,
+            EI_EVICTED => anno.evicted > 0,
+            _ => anno.anomalies.has(bit),
+        };
         if on {
             // SAFETY: shim call with an expert id registered in register_protoinfo.
             unsafe { sys::synack_expert(pinfo, top, (&EI[i] as *const ExpertId).cast_mut().cast()) };

@@ -1,0 +1,76 @@
+//! Bounds on per-capture state. synack reads hostile captures inside the user's Wireshark, so
+//! nothing it keeps may grow with the number of packets: connections, DNS-over-TCP buffers,
+//! DNS transactions and the DNS address book are all capped, connections also expire by
+//! capture time, and every eviction is counted so that it can be reported.
+//!
+//! While a capture stays under the caps, synack keeps what tshark keeps and numbers streams as
+//! tshark does; past them, evicted state is forgotten (a later segment of an evicted connection
+//! starts a new stream), which the counts make visible.
+
+/// The caps. [`Limits::default`] suits captures of millions of packets in a few tens of MiB.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Connections tracked at once; beyond this the least recently used are evicted (CLOCK).
+    pub max_connections: usize,
+    /// A connection with no segment for this long (capture time) is dropped from the tracker
+    /// (its stream number is kept until the connection cap evicts it).
+    pub idle_ns: i128,
+    /// A connection whose endpoints are both CLOSED or in TIME_WAIT is kept this long for late
+    /// segments: 2 MSL (RFC 9293 §3.4.2, MSL = 2 minutes).
+    pub closed_linger_ns: i128,
+    /// Partial DNS-over-TCP messages buffered at once (each at most 65,537 bytes).
+    pub max_dns_tcp_buffers: usize,
+    /// DNS conversations whose transactions are remembered.
+    pub max_dns_conversations: usize,
+    /// Addresses remembered from DNS answers, for linking connections to lookups.
+    pub max_dns_addresses: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_connections: 16_384,
+            idle_ns: 3_600_000_000_000,
+            closed_linger_ns: 240_000_000_000,
+            max_dns_tcp_buffers: 256,
+            max_dns_conversations: 4_096,
+            max_dns_addresses: 16_384,
+        }
+    }
+}
+
+/// How much state was dropped because of [`Limits`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Evictions {
+    /// Connections evicted because the connection cap was reached.
+    pub connections_cap: u64,
+    /// Connections whose tracker state was dropped after being idle for [`Limits::idle_ns`].
+    pub connections_idle: u64,
+    /// DNS-over-TCP messages not reassembled because the buffer cap was reached.
+    pub dns_tcp_buffers: u64,
+    /// DNS conversations forgotten (their pending requests lose their responses' timing).
+    pub dns_conversations: u64,
+    /// DNS answers forgotten from the address book.
+    pub dns_addresses: u64,
+}
+
+impl Evictions {
+    /// Whether anything was dropped.
+    pub fn any(&self) -> bool {
+        *self != Evictions::default()
+    }
+}
+
+impl core::fmt::Display for Evictions {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let parts = [
+            (self.connections_cap, "connections evicted at the connection cap"),
+            (self.connections_idle, "idle connections expired"),
+            (self.dns_tcp_buffers, "DNS-over-TCP messages not reassembled (buffer cap)"),
+            (self.dns_conversations, "DNS conversations forgotten"),
+            (self.dns_addresses, "DNS answers forgotten"),
+        ];
+        let shown: Vec<String> = parts.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}")).collect();
+        f.write_str(&shown.join(", "))
+    }
+}
