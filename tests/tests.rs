@@ -6,6 +6,7 @@ mod cli;
 mod crosscheck;
 mod limits;
 mod plugin;
+mod properties;
 mod robustness;
 mod support;
 mod tracker;

@@ -82,6 +82,40 @@ pub enum TcpOption<'a> {
 }
 
 impl TcpOption<'_> {
+    /// The option's kind octet.
+    pub fn kind(&self) -> u8 {
+        match self {
+            TcpOption::Eol => kind::EOL,
+            TcpOption::Nop => kind::NOP,
+            TcpOption::Mss(_) => kind::MSS,
+            TcpOption::WindowScale(_) => kind::WS,
+            TcpOption::SackPermitted => kind::SACK_PERM,
+            TcpOption::Sack(_) => kind::SACK,
+            TcpOption::Timestamps { .. } => kind::TIMESTAMP,
+            TcpOption::FastOpen(_) => kind::TFO,
+            TcpOption::Mptcp { .. } => kind::MPTCP,
+            TcpOption::Unknown { kind, .. } | TcpOption::BadLength { kind, .. } => *kind,
+        }
+    }
+
+    /// Append the option's wire form (kind, length, data; one octet for EOL and NOP). Data
+    /// longer than 253 bytes cannot be expressed and is cut.
+    pub fn emit(&self, out: &mut Vec<u8>) {
+        let data: Vec<u8> = match self {
+            TcpOption::Eol | TcpOption::Nop => return out.push(self.kind()),
+            TcpOption::Mss(v) => v.to_be_bytes().to_vec(),
+            TcpOption::WindowScale(s) => vec![*s],
+            TcpOption::SackPermitted => Vec::new(),
+            TcpOption::Timestamps { tsval, tsecr } => [tsval.to_be_bytes(), tsecr.to_be_bytes()].concat(),
+            TcpOption::Sack(d) | TcpOption::FastOpen(d) => d.to_vec(),
+            TcpOption::Mptcp { data, .. } | TcpOption::Unknown { data, .. } | TcpOption::BadLength { data, .. } => data.to_vec(),
+        };
+        let n = data.len().min(253);
+        out.push(self.kind());
+        out.push(n as u8 + 2);
+        out.extend_from_slice(&data[..n]);
+    }
+
     /// The effective window-scale shift: RFC 7323 §2.3 says a shift above 14 is used as 14.
     pub fn ws_shift(shift: u8) -> u8 {
         shift.min(14)

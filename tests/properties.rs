@@ -1,0 +1,165 @@
+//! Property tests (proptest): the core never panics on arbitrary bytes, an options block that
+//! synack emits parses back to the same options, and the tracker's state changes always follow
+//! the rule of the tracker issue whatever the segments.
+
+use dissector_core::conn::{State, TcpTrack};
+use dissector_core::tcp::{parse_options, TcpOption};
+use dissector_core::{Dissector, FrameMeta};
+use proptest::prelude::*;
+
+const LINKTYPES: [u32; 9] = [0, 1, 12, 101, 108, 113, 228, 229, 276];
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]
+
+    #[test]
+    fn dissecting_arbitrary_frames_never_panics(
+        frames in prop::collection::vec((prop::sample::select(LINKTYPES.to_vec()), prop::collection::vec(any::<u8>(), 0..300)), 1..8)
+    ) {
+        // Several frames through one dissector, so per-capture state is exercised too.
+        let mut d = Dissector::new();
+        let mut scratch = Vec::new();
+        for (i, (lt, bytes)) in frames.iter().enumerate() {
+            let meta = FrameMeta { number: i as u32 + 1, ts_ns: i as i128, caplen: bytes.len() as u32, len: bytes.len() as u32, linktype: *lt };
+            let p = d.dissect(meta, bytes, &mut scratch);
+            for f in dissector_core::FIELDS {
+                let mut out = Vec::new();
+                dissector_core::fields::values(&p, f.field, &mut out);
+            }
+        }
+    }
+
+    #[test]
+    fn parsing_an_arbitrary_dns_message_never_panics(bytes in prop::collection::vec(any::<u8>(), 0..600), multicast in any::<bool>()) {
+        if let Some(m) = dissector_core::dns::parse_message(&bytes, multicast) {
+            let _ = m.summary();
+        }
+    }
+
+    #[test]
+    fn emitted_options_parse_back_to_the_same_options(opts in prop::collection::vec(option(), 0..8), eol in any::<bool>()) {
+        let mut wire = Vec::new();
+        for o in &opts {
+            o.emit(&mut wire);
+        }
+        if eol {
+            TcpOption::Eol.emit(&mut wire);
+        }
+        let parsed = parse_options(&wire, wire.len());
+        prop_assert_eq!(parsed.problem, None);
+        let got: Vec<&TcpOption<'_>> = parsed.entries.iter().map(|e| &e.value).collect();
+        let mut want: Vec<&TcpOption<'_>> = opts.iter().collect();
+        if eol {
+            want.push(&TcpOption::Eol);
+        }
+        prop_assert_eq!(got, want);
+        // And each entry's raw bytes are exactly what was emitted for it.
+        let joined: Vec<u8> = parsed.entries.iter().flat_map(|e| e.raw.to_vec()).collect();
+        prop_assert_eq!(joined, wire);
+    }
+
+    #[test]
+    fn tracker_state_changes_follow_the_rule(segs in prop::collection::vec(segment(), 1..24)) {
+        let mut d = Dissector::new();
+        let mut scratch = Vec::new();
+        let mut before: Option<(u32, State, State)> = None;
+        for (i, s) in segs.iter().enumerate() {
+            let frame = s.frame();
+            let meta = FrameMeta { number: i as u32 + 1, ts_ns: i as i128 * 1000, caplen: frame.len() as u32, len: frame.len() as u32, linktype: 101 };
+            let p = d.dissect(meta, &frame, &mut scratch);
+            let t = p.track.clone().expect("every segment is tracked");
+            // A SYN with a new ISN starts a new connection (new stream): no "before" for it.
+            let prev = before.filter(|(stream, ..)| *stream == t.stream).map(|(_, c, s)| (c, s));
+            check_rule(&t, prev, s)?;
+            before = Some((t.stream, t.client, t.server));
+        }
+    }
+}
+
+/// One endpoint of the generated connection sends a segment.
+#[derive(Debug, Clone)]
+struct Seg {
+    from_a: bool,
+    flags: u8,
+    seq: u32,
+    ack: u32,
+    len: usize,
+}
+
+impl Seg {
+    fn frame(&self) -> Vec<u8> {
+        let (src, dst, sp, dp) = if self.from_a { ([10, 0, 0, 1], [10, 0, 0, 2], 40000u16, 80u16) } else { ([10, 0, 0, 2], [10, 0, 0, 1], 80, 40000) };
+        let total = 40 + self.len;
+        let mut b = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, 6, 0, 0];
+        b.extend_from_slice(&src);
+        b.extend_from_slice(&dst);
+        b.extend_from_slice(&sp.to_be_bytes());
+        b.extend_from_slice(&dp.to_be_bytes());
+        b.extend_from_slice(&self.seq.to_be_bytes());
+        b.extend_from_slice(&self.ack.to_be_bytes());
+        b.extend_from_slice(&[0x50, self.flags, 0xff, 0xff, 0, 0, 0, 0]);
+        b.resize(total, 0x61);
+        b
+    }
+}
+
+fn segment() -> impl Strategy<Value = Seg> {
+    // Flags from the combinations real stacks send, sequence numbers near two ISNs so that
+    // ACKs often do acknowledge SYNs and FINs.
+    let flags = prop::sample::select(vec![0x02, 0x12, 0x10, 0x18, 0x11, 0x19, 0x04, 0x14, 0x01, 0x03, 0x06]);
+    (any::<bool>(), flags, 0u32..40, 0u32..40, 0usize..20, any::<bool>()).prop_map(|(from_a, flags, s, a, len, data)| Seg {
+        from_a,
+        flags,
+        seq: if from_a { 1000 + s } else { 5000 + s },
+        ack: if from_a { 5000 + a } else { 1000 + a },
+        len: if data { len } else { 0 },
+    })
+}
+
+fn check_rule(t: &TcpTrack, before: Option<(State, State)>, s: &Seg) -> Result<(), TestCaseError> {
+    use State::*;
+    // The client never listens.
+    prop_assert_ne!(t.client, Listen);
+    let Some((c0, s0)) = before else { return Ok(()) };
+    let rst = s.flags & 0x04 != 0;
+    let ack = s.flags & 0x10 != 0;
+    let (recv_before, recv_after) = if t.from_client { (s0, t.server) } else { (c0, t.client) };
+    if recv_before != recv_after {
+        // The receiver moves only where no reply is needed: on the ACK of its SYN or FIN, or
+        // to CLOSED on an acceptable RST.
+        let allowed = matches!(
+            (recv_before, recv_after),
+            (SynReceived, Established) | (FinWait1, FinWait2) | (Closing, TimeWait) | (LastAck, Closed)
+        ) && ack
+            || (rst && recv_after == Closed);
+        prop_assert!(allowed, "receiver moved {recv_before} -> {recv_after} on flags {:#04x}", s.flags);
+    }
+    // Whoever sends a RST is CLOSED after it.
+    if rst {
+        let sender = if t.from_client { t.client } else { t.server };
+        prop_assert_eq!(sender, Closed);
+    }
+    // The transition text lists exactly the endpoints that changed.
+    let changed = usize::from(t.client != c0) + usize::from(t.server != s0);
+    prop_assert_eq!(t.changes.iter().flatten().count(), changed);
+    Ok(())
+}
+
+fn option() -> impl Strategy<Value = TcpOption<'static>> {
+    fn leak(v: Vec<u8>) -> &'static [u8] {
+        Box::leak(v.into_boxed_slice())
+    }
+    prop_oneof![
+        Just(TcpOption::Nop),
+        any::<u16>().prop_map(TcpOption::Mss),
+        any::<u8>().prop_map(TcpOption::WindowScale),
+        Just(TcpOption::SackPermitted),
+        prop::collection::vec(any::<u8>(), 0..4).prop_map(|b| TcpOption::Sack(leak(b.repeat(8)))),
+        (any::<u32>(), any::<u32>()).prop_map(|(tsval, tsecr)| TcpOption::Timestamps { tsval, tsecr }),
+        prop::collection::vec(any::<u8>(), 0..16).prop_map(|b| TcpOption::FastOpen(leak(b))),
+        prop::collection::vec(any::<u8>(), 1..12).prop_map(|b| TcpOption::Mptcp { subtype: b[0] >> 4, data: leak(b) }),
+        // Kinds synack does not decode (the known ones excluded), any data.
+        ((35u8..=253).prop_filter("not a decoded kind", |k| ![34u8, 30].contains(k)), prop::collection::vec(any::<u8>(), 0..10))
+            .prop_map(|(kind, d)| TcpOption::Unknown { kind, data: leak(d) }),
+    ]
+}
