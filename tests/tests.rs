@@ -4,6 +4,7 @@
 
 mod cli;
 mod crosscheck;
+mod fuzz;
 mod limits;
 mod plugin;
 mod properties;

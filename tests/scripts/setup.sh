@@ -24,4 +24,10 @@ if ! command -v cargo >/dev/null; then
   echo "setup: cargo not found; install a Rust toolchain (https://rustup.rs) and run again" >&2
   exit 1
 fi
+# cargo-fuzz for the fuzzing tests (dissector-core/fuzz); the stable toolchain runs it with
+# RUSTC_BOOTSTRAP=1.
+if ! cargo fuzz --version >/dev/null 2>&1; then
+  echo "setup: installing cargo-fuzz" >&2
+  cargo install cargo-fuzz --locked --quiet
+fi
 echo "setup: ready ($(tshark --version | head -1); $(cargo --version))" >&2

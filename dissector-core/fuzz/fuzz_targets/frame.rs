@@ -1,0 +1,22 @@
+//! One whole frame under one link type: the first byte picks the link type, the rest is the
+//! frame. Every field is then read, as the CLI and the plugin would.
+#![no_main]
+
+use dissector_core::{Dissector, FrameMeta, FIELDS};
+use libfuzzer_sys::fuzz_target;
+
+const LINKTYPES: [u32; 9] = [0, 1, 12, 101, 108, 113, 228, 229, 276];
+
+fuzz_target!(|data: &[u8]| {
+    let Some((&sel, frame)) = data.split_first() else { return };
+    let linktype = LINKTYPES[usize::from(sel) % LINKTYPES.len()];
+    let meta = FrameMeta { number: 1, ts_ns: 0, caplen: frame.len() as u32, len: frame.len() as u32, linktype };
+    let mut d = Dissector::new();
+    let mut scratch = Vec::new();
+    let p = d.dissect(meta, frame, &mut scratch);
+    let mut out = Vec::new();
+    for f in FIELDS {
+        out.clear();
+        dissector_core::fields::values(&p, f.field, &mut out);
+    }
+});
