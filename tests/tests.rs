@@ -3,9 +3,11 @@
 //! the CLI's behaviour on good and bad input.
 
 mod cli;
+mod corrupt;
 mod crosscheck;
 mod fuzz;
 mod limits;
+mod nothing_lost;
 mod plugin;
 mod properties;
 mod robustness;

@@ -61,18 +61,47 @@ pub fn for_each_frame<R: Read + Send>(
     let mut summary = ReadSummary::default();
     let mut legacy_linktype = 0u32;
     let mut legacy_nanos = false;
+    let mut legacy_snaplen = 0u32;
+    let mut legacy_be = false;
+    let mut last_ts_sec: Option<u32> = None;
     let mut ifaces: Vec<Interface> = Vec::new();
+    // Set while skipping over a damaged record: (bytes skipped, pcapng?).
+    let mut resync: Option<(u64, bool)> = None;
+    let mut warnings: Vec<String> = Vec::new();
     loop {
-        match reader.next() {
+        let failure = match reader.next() {
             Ok((offset, block)) => {
+                if let Some((skipped, ng)) = resync {
+                    // While resynchronising, only a block that looks like a real record ends it.
+                    let plausible = match &block {
+                        PcapBlockOwned::Legacy(b) => legacy_plausible(b.caplen, b.origlen, b.ts_sec, legacy_snaplen, last_ts_sec),
+                        PcapBlockOwned::NG(Block::EnhancedPacket(_) | Block::InterfaceDescription(_) | Block::SectionHeader(_) | Block::SimplePacket(_)) => ng,
+                        _ => false,
+                    };
+                    if !plausible {
+                        let step = if ng { 4 } else { 1 };
+                        reader.consume(step);
+                        resync = Some((skipped + step as u64, ng));
+                        continue;
+                    }
+                    warnings.push(format!(
+                        "damaged record after frame {}: skipped {skipped} bytes to the next good record (frame {})",
+                        summary.frames,
+                        summary.frames + 1
+                    ));
+                    resync = None;
+                }
                 let frame = match block {
                     PcapBlockOwned::LegacyHeader(h) => {
                         // The upper bits of the link-type field carry FCS information (pcap spec §4.1).
                         legacy_linktype = (h.network.0 as u32) & 0x03ff_ffff;
                         legacy_nanos = h.is_nanosecond_precision();
+                        legacy_snaplen = h.snaplen;
+                        legacy_be = h.is_bigendian();
                         None
                     }
                     PcapBlockOwned::Legacy(b) => {
+                        last_ts_sec = Some(b.ts_sec);
                         let sub = if legacy_nanos { i128::from(b.ts_usec) } else { i128::from(b.ts_usec) * 1000 };
                         let ts = i128::from(b.ts_sec) * 1_000_000_000 + sub;
                         Some((legacy_linktype, ts, b.caplen, b.origlen, b.data))
@@ -117,29 +146,105 @@ pub fn for_each_frame<R: Read + Send>(
                     }
                 }
                 reader.consume(offset);
+                Failure::None
             }
-            Err(PcapError::Eof) => break,
-            Err(PcapError::Incomplete(_)) => {
-                if let Err(e) = reader.refill() {
-                    summary.warning = Some(format!("read error after frame {}: {e:?}", summary.frames));
-                    break;
+            Err(PcapError::Eof) => Failure::Eof,
+            Err(PcapError::Incomplete(needed)) => Failure::Incomplete(needed),
+            Err(PcapError::UnexpectedEof) => Failure::UnexpectedEof,
+            Err(_) => Failure::Other,
+        };
+        let skip = |reader: &mut Box<dyn pcap_parser::traits::PcapReaderIterator + Send>, resync: &mut Option<(u64, bool)>| {
+            let ng = legacy_snaplen == 0;
+            let step = if ng { 4 } else { 1 };
+            let (skipped, _) = resync.unwrap_or((0, ng));
+            reader.consume(step);
+            *resync = Some((skipped + step as u64, ng));
+        };
+        match failure {
+            Failure::None => {}
+            Failure::Eof => break,
+            Failure::Incomplete(needed) => {
+                // A length field that asks for more than any record holds is damage, not a
+                // short read: skip forward to the next record that looks real.
+                let damaged = resync.is_some()
+                    || needed > BUFFER / 2
+                    || header_damaged(reader.data(), legacy_snaplen, legacy_be, last_ts_sec);
+                if !damaged || (!reader.reader_exhausted() && reader.data().len() < BUFFER / 2) {
+                    // A short read, or damage whose next good record may not be buffered yet.
+                    if let Err(e) = reader.refill() {
+                        warnings.push(format!("read error after frame {}: {e:?}", summary.frames));
+                        break;
+                    }
+                    if damaged && reader.reader_exhausted() {
+                        skip(&mut reader, &mut resync);
+                    }
+                } else {
+                    skip(&mut reader, &mut resync);
                 }
             }
-            Err(PcapError::UnexpectedEof) => {
-                summary.warning = Some(format!(
-                    "the capture file appears to have been cut short in the middle of a packet (after frame {})",
-                    summary.frames
-                ));
+            Failure::UnexpectedEof
+                if reader.data().len() > 16
+                    && (resync.is_some() || header_damaged(reader.data(), legacy_snaplen, legacy_be, last_ts_sec)) =>
+            {
+                skip(&mut reader, &mut resync);
+            }
+            // Nothing left at all: the end of the file, reached after skipping damage.
+            Failure::UnexpectedEof if reader.data().is_empty() && resync.is_none() => break,
+            Failure::UnexpectedEof => {
+                warnings.push(match resync {
+                    Some((skipped, _)) => format!(
+                        "damaged record after frame {}: no good record in the {skipped} bytes after it",
+                        summary.frames
+                    ),
+                    None => format!(
+                        "the capture file appears to have been cut short in the middle of a packet (after frame {})",
+                        summary.frames
+                    ),
+                });
                 break;
             }
-            Err(e) => {
-                summary.warning = Some(format!(
-                    "the capture file has a bad record after frame {}: {e:?}",
-                    summary.frames
-                ));
-                break;
-            }
+            // A record the parser rejects: skip forward to the next one that looks real.
+            Failure::Other => skip(&mut reader, &mut resync),
         }
     }
+    if !warnings.is_empty() {
+        summary.warning = Some(warnings.join("; "));
+    }
     Ok(Ok(summary))
+}
+
+/// Why `next()` gave no block (owned, so the reader can be used again).
+enum Failure {
+    None,
+    Eof,
+    Incomplete(usize),
+    UnexpectedEof,
+    Other,
+}
+
+/// Is the record header at the start of `buf` damaged (lengths no record can have)? For pcap
+/// (`snaplen` > 0) the 16-byte record header; for pcapng the block type and total length.
+fn header_damaged(buf: &[u8], snaplen: u32, be: bool, last_ts: Option<u32>) -> bool {
+    let word = |at: usize, be: bool| {
+        buf.get(at..at + 4).map(|b| {
+            let a = [b[0], b[1], b[2], b[3]];
+            if be { u32::from_be_bytes(a) } else { u32::from_le_bytes(a) }
+        })
+    };
+    if snaplen > 0 {
+        let (Some(ts), Some(cap), Some(orig)) = (word(0, be), word(8, be), word(12, be)) else { return false };
+        !legacy_plausible(cap, orig, ts, snaplen, last_ts)
+    } else {
+        let sane = |be: bool| word(4, be).is_some_and(|l| l >= 12 && l % 4 == 0 && (l as usize) <= BUFFER);
+        buf.len() >= 8 && !sane(false) && !sane(true)
+    }
+}
+
+/// Does a pcap record header found while skipping damage look like a real one? Its captured
+/// length fits the snapshot length and is no more than 256 KiB, its original length is at least
+/// the captured one, and its time is within a day before or a year after the last good record.
+fn legacy_plausible(caplen: u32, origlen: u32, ts_sec: u32, snaplen: u32, last_ts: Option<u32>) -> bool {
+    let cap_ok = caplen > 0 && caplen <= snaplen.max(65_535) && caplen <= 262_144 && origlen >= caplen && origlen <= 262_144;
+    let ts_ok = last_ts.is_none_or(|t| ts_sec >= t.saturating_sub(86_400) && ts_sec <= t.saturating_add(366 * 86_400));
+    cap_ok && ts_ok
 }

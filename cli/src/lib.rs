@@ -211,6 +211,13 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), R
     let mut scratch = Vec::new();
     let result = capture::for_each_frame(input, |meta, data| {
         let pkt = dissector.dissect(meta, data, &mut scratch);
+        if meta.caplen > meta.len {
+            let _ = writeln!(
+                err,
+                "synack: warning: frame {}: captured length {} is more than the packet's length {}",
+                meta.number, meta.caplen, meta.len
+            );
+        }
         for a in &pkt.anomalies {
             let _ = writeln!(err, "synack: warning: frame {}: {a}", meta.number);
         }

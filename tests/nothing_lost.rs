@@ -1,0 +1,126 @@
+//! Nothing lost: a damaged record, a packet whose captured length exceeds its length, and an
+//! interface of unknown link type in a pcapng file each cost only themselves. Every other
+//! packet is dissected and printed, and the warning names the frame. (A file cut short is in
+//! tests/cli.rs.)
+
+use crate::support::synack;
+
+/// An Ethernet + IPv4 + TCP SYN from port `sport`.
+fn syn(sport: u16) -> Vec<u8> {
+    let mut f = vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00];
+    f.extend_from_slice(&[0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+    f.extend_from_slice(&sport.to_be_bytes());
+    f.extend_from_slice(&[0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0]);
+    f
+}
+
+fn pcap(records: &[(u32, u32, Vec<u8>)]) -> Vec<u8> {
+    let mut b = 0xa1b2_c3d4u32.to_le_bytes().to_vec();
+    b.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 1, 0, 0, 0]);
+    for (i, (incl, orig, data)) in records.iter().enumerate() {
+        for v in [1_700_000_000 + i as u32, 0, *incl, *orig] {
+            b.extend_from_slice(&v.to_le_bytes());
+        }
+        b.extend_from_slice(data);
+    }
+    b
+}
+
+fn run(bytes: &[u8], name: &str) -> (u8, String, String) {
+    let dir = std::env::temp_dir().join(format!("synack-lost-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let p = dir.join(name);
+    std::fs::write(&p, bytes).expect("write capture");
+    let r = synack(&["-r", p.to_str().expect("utf-8"), "-T", "fields", "-e", "frame.number", "-e", "tcp.srcport"]);
+    let _ = std::fs::remove_dir_all(&dir);
+    r
+}
+
+#[test]
+fn a_record_with_a_bad_length_is_skipped_and_the_rest_read() {
+    let ok = |p: u16| (54u32, 54u32, syn(p));
+    // The second record claims 2 GB; its 54 bytes of data follow as usual.
+    let file = pcap(&[ok(1001), (0x7fff_f000, 0x7fff_f000, syn(1002)), ok(1003), ok(1004)]);
+    let (code, out, err) = run(&file, "badlen.pcap");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "1\t1001\n2\t1003\n3\t1004\n");
+    assert!(err.contains("damaged record after frame 1: skipped 70 bytes to the next good record (frame 2)"), "{err}");
+}
+
+#[test]
+fn a_packet_longer_captured_than_sent_is_printed_with_a_warning() {
+    let file = pcap(&[(54, 54, syn(1001)), (54, 40, syn(1002)), (54, 54, syn(1003))]);
+    let (code, out, err) = run(&file, "caplen.pcap");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "1\t1001\n2\t1002\n3\t1003\n");
+    assert!(err.contains("frame 2: captured length 54 is more than the packet's length 40"), "{err}");
+}
+
+/// A pcapng block: type, total length, body (padded to 4), total length.
+fn block(kind: u32, body: &[u8]) -> Vec<u8> {
+    let mut body = body.to_vec();
+    while !body.len().is_multiple_of(4) {
+        body.push(0);
+    }
+    let len = (12 + body.len()) as u32;
+    let mut b = Vec::new();
+    b.extend_from_slice(&kind.to_le_bytes());
+    b.extend_from_slice(&len.to_le_bytes());
+    b.extend_from_slice(&body);
+    b.extend_from_slice(&len.to_le_bytes());
+    b
+}
+
+fn shb() -> Vec<u8> {
+    let mut body = 0x1a2b_3c4du32.to_le_bytes().to_vec();
+    body.extend_from_slice(&[1, 0, 0, 0]);
+    body.extend_from_slice(&u64::MAX.to_le_bytes());
+    block(0x0a0d_0d0a, &body)
+}
+
+fn idb(linktype: u16) -> Vec<u8> {
+    let mut body = linktype.to_le_bytes().to_vec();
+    body.extend_from_slice(&[0, 0]);
+    body.extend_from_slice(&65535u32.to_le_bytes());
+    block(1, &body)
+}
+
+fn epb(iface: u32, data: &[u8]) -> Vec<u8> {
+    let mut body = iface.to_le_bytes().to_vec();
+    body.extend_from_slice(&[0; 8]);
+    body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    body.extend_from_slice(&(data.len() as u32).to_le_bytes());
+    body.extend_from_slice(data);
+    block(6, &body)
+}
+
+#[test]
+fn an_interface_of_unknown_link_type_costs_only_its_packets() {
+    // Interface 0 is Ethernet, interface 1 LINKTYPE_USER0 (147), which synack does not read.
+    let mut file = shb();
+    file.extend(idb(1));
+    file.extend(idb(147));
+    file.extend(epb(0, &syn(1001)));
+    file.extend(epb(1, b"opaque user-defined frame"));
+    file.extend(epb(0, &syn(1003)));
+    let (code, out, err) = run(&file, "mixed.pcapng");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "1\t1001\n2\t\n3\t1003\n");
+    assert!(err.contains("frame 2: unsupported link type 147"), "{err}");
+}
+
+#[test]
+fn a_damaged_pcapng_block_is_skipped_and_the_rest_read() {
+    let mut file = shb();
+    file.extend(idb(1));
+    file.extend(epb(0, &syn(1001)));
+    // A block whose length field is garbage, then good blocks again.
+    let mut bad = epb(0, &syn(1002));
+    bad[4..8].copy_from_slice(&0x7fff_fff0u32.to_le_bytes());
+    file.extend(bad);
+    file.extend(epb(0, &syn(1003)));
+    let (code, out, err) = run(&file, "damaged.pcapng");
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "1\t1001\n2\t1003\n");
+    assert!(err.contains("damaged record after frame 1"), "{err}");
+}
