@@ -3,6 +3,7 @@
 //! the CLI's behaviour on good and bad input.
 
 mod cli;
+mod columns;
 mod corrupt;
 mod crosscheck;
 mod fuzz;

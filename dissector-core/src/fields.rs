@@ -90,6 +90,13 @@ macro_rules! field_table {
 }
 
 field_table! {
+    ColNo = "_ws.col.No.", "No.", U32, Dec, "Packet-list column: frame number";
+    ColTime = "_ws.col.Time", "Time", RelTime, None, "Packet-list column: seconds since the first frame";
+    ColSource = "_ws.col.Source", "Source", Str, None, "Packet-list column: source address";
+    ColDestination = "_ws.col.Destination", "Destination", Str, None, "Packet-list column: destination address";
+    ColProtocol = "_ws.col.Protocol", "Protocol", Str, None, "Packet-list column: innermost protocol";
+    ColLength = "_ws.col.Length", "Length", U32, Dec, "Packet-list column: bytes on the wire";
+    ColInfo = "_ws.col.Info", "Info", Str, None, "Packet-list column: tshark's summary of the packet (TCP and DNS as tshark writes them)";
     FrameNumber = "frame.number", "Frame Number", FrameNum, None, "1-based position of the frame in the capture";
     FrameTimeRelative = "frame.time_relative", "Time since first frame", RelTime, None, "Seconds since the first frame";
     FrameTimeEpoch = "frame.time_epoch", "Epoch Time", AbsTime, None, "Capture time in seconds since 1970-01-01 UTC";
@@ -277,6 +284,13 @@ pub fn values<'p>(pkt: &'p Packet<'_>, field: Field, out: &mut Vec<Value<'p>>) {
         F::FrameTimeEpoch => return out.push(Value::Time(m.ts_ns)),
         F::FrameLen => return out.push(Value::U(u64::from(m.len))),
         F::FrameCapLen => return out.push(Value::U(u64::from(m.caplen))),
+        F::ColNo => return out.push(Value::U(u64::from(m.number))),
+        F::ColTime => return out.push(Value::Time(pkt.rel_ns)),
+        F::ColLength => return out.push(Value::U(u64::from(m.len))),
+        F::ColProtocol => return out.push(Value::Str(crate::columns::protocol(pkt))),
+        F::ColInfo => return out.push(Value::String(crate::columns::info(pkt))),
+        F::ColSource => return out.push(Value::String(crate::columns::addresses(pkt).0)),
+        F::ColDestination => return out.push(Value::String(crate::columns::addresses(pkt).1)),
         _ => {}
     }
     if let Some(tr) = &pkt.track {

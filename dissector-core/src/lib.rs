@@ -11,6 +11,7 @@
 //! fuzzing.
 #![forbid(unsafe_code)]
 
+pub mod columns;
 pub mod conn;
 pub mod defrag;
 pub mod dissect;

@@ -1,0 +1,287 @@
+//! Packet-list columns as tshark 4.0 fills them: Protocol, Source, Destination and Info. The
+//! Info text follows tshark's for TCP (ports, flags, Seq/Ack/Win/Urg/Len, then the options in
+//! wire order) and DNS (opcode, ID, rcode, each question and each record of every section).
+//! tshark's sequence-analysis tags (`[TCP Retransmission]` ...) and what other dissectors put
+//! there (HTTP, TLS, ...) are not reproduced.
+
+use core::fmt::Write;
+
+use crate::dissect::{Layer, Packet, TcpLayer};
+use crate::dns::{rtype, Message, RecordData};
+use crate::format;
+use crate::tcp::TcpOption;
+
+/// The Protocol column: the innermost protocol synack dissects.
+pub fn protocol(pkt: &Packet<'_>) -> &'static str {
+    let mut p = "";
+    for l in &pkt.layers {
+        p = match l {
+            Layer::Ethernet(_) | Layer::Vlan(_) | Layer::Sll(_) | Layer::Null(_) => if p.is_empty() { "Ethernet" } else { p },
+            Layer::Ipv4(_) if p == "ICMP" || p == "ICMPv6" => p,
+            Layer::Ipv6(_) if p == "ICMP" || p == "ICMPv6" => p,
+            Layer::Ipv4(_) => "IPv4",
+            Layer::Ipv6(_) => "IPv6",
+            Layer::Icmp(i) => {
+                if i.version == 6 {
+                    "ICMPv6"
+                } else {
+                    "ICMP"
+                }
+            }
+            Layer::Tcp(t) if t.in_icmp => p,
+            Layer::Udp(u) if u.in_icmp => p,
+            Layer::Tcp(_) => "TCP",
+            Layer::Udp(_) => "UDP",
+            Layer::Dns(m) if m.multicast => "MDNS",
+            Layer::Dns(_) if p == "ICMP" || p == "ICMPv6" => p,
+            Layer::Dns(_) => "DNS",
+        };
+    }
+    p
+}
+
+/// The Source and Destination columns: the outermost IP addresses, else the link addresses.
+pub fn addresses(pkt: &Packet<'_>) -> (String, String) {
+    for l in &pkt.layers {
+        match l {
+            Layer::Ipv4(h) => return (format::ipv4(&h.src), format::ipv4(&h.dst)),
+            Layer::Ipv6(h) => return (format::ipv6(&h.src), format::ipv6(&h.dst)),
+            _ => {}
+        }
+    }
+    for l in &pkt.layers {
+        if let Layer::Ethernet(e) = l {
+            return (format::ether(&e.src), format::ether(&e.dst));
+        }
+    }
+    (String::new(), String::new())
+}
+
+/// The Info column.
+pub fn info(pkt: &Packet<'_>) -> String {
+    let mut s = String::new();
+    let dns: Vec<&Message> = pkt
+        .layers
+        .iter()
+        .filter_map(|l| match l {
+            Layer::Dns(m) => Some(m.as_ref()),
+            _ => None,
+        })
+        .collect();
+    let in_icmp = pkt.layers.iter().any(|l| matches!(l, Layer::Icmp(_)));
+    if let (Some(m), false) = (dns.last(), in_icmp) {
+        // Several messages in one TCP segment: each clears the column, the last one stays.
+        dns_info(&mut s, m);
+        return s;
+    }
+    if let Some(t) = pkt.tcp() {
+        tcp_info(&mut s, t);
+    }
+    s
+}
+
+fn tcp_info(s: &mut String, t: &TcpLayer<'_>) {
+    let _ = write!(s, "{} → {}", t.src_port, t.dst_port);
+    let (Some(h), Some(v)) = (t.header, t.view) else { return };
+    if h.hdr_len < 20 {
+        let _ = write!(s, ", bogus TCP header length ({}, must be at least 20)", h.hdr_len);
+        return;
+    }
+    // tshark's flag names, lowest bit first; with AccECN the three ECN bits are the ACE counter.
+    const NAMES: [&str; 9] = ["FIN", "SYN", "RST", "PSH", "ACK", "URG", "ECE", "CWR", "AE"];
+    let n = if v.ace { 6 } else { 9 };
+    let mut flags: Vec<String> = (0..n).filter(|i| h.flags.0 & (1 << i) != 0).map(|i| NAMES[i].to_string()).collect();
+    if v.ace {
+        flags.push(format!("ACE={}", h.flags.ace()));
+    }
+    if h.flags.0 & 0xe00 != 0 {
+        flags.push("Reserved".into());
+    }
+    if flags.is_empty() {
+        flags.push("<None>".into());
+    }
+    let _ = write!(s, " [{}] Seq={}", flags.join(", "), v.seq);
+    if h.flags.ack() {
+        let _ = write!(s, " Ack={}", v.ack);
+    }
+    let _ = write!(s, " Win={}", v.window);
+    if h.flags.has(0x020) {
+        let _ = write!(s, " Urg={}", h.urgent);
+    }
+    if let Some(l) = t.seglen {
+        let _ = write!(s, " Len={l}");
+    }
+    for e in &t.options.entries {
+        match &e.value {
+            TcpOption::Mss(m) => {
+                let _ = write!(s, " MSS={m}");
+            }
+            TcpOption::WindowScale(w) => {
+                let _ = write!(s, " WS={}", 1u32 << TcpOption::ws_shift(*w));
+            }
+            TcpOption::SackPermitted => s.push_str(" SACK_PERM"),
+            TcpOption::Timestamps { tsval, tsecr } => {
+                let _ = write!(s, " TSval={tsval} TSecr={tsecr}");
+            }
+            TcpOption::Sack(d) => {
+                for (le, re) in TcpOption::sack_blocks(d) {
+                    let _ = write!(s, " SLE={} SRE={}", le.wrapping_sub(v.peer_base), re.wrapping_sub(v.peer_base));
+                }
+            }
+            // RFC 7413 §4.1.1: an empty cookie is a request.
+            TcpOption::FastOpen(c) => s.push_str(if c.is_empty() { " TFO=R" } else { " TFO=C" }),
+            TcpOption::Unknown { kind: k @ (172 | 174), data } => acc_ecn(s, *k == 172, data),
+            // RFC 6994: the experimental kind 254 with ExID 0xACC0 / 0xACC1 carries AccECN too.
+            TcpOption::Unknown { kind: 254, data } if data.len() >= 2 && data[0] == 0xac && data[1] & 0xfe == 0xc0 => {
+                acc_ecn(s, data[1] == 0xc0, &data[2..])
+            }
+            // RFC 4782 §4.2: Quick-Start; tshark names the rate of the low nibble.
+            TcpOption::Unknown { kind: 27, data } if data.len() == 6 => {
+                let _ = write!(s, " QSresp={}", QS_RATES[usize::from(data[0] & 0x0f)]);
+            }
+            // RFC 5482 §2: User Timeout, the granularity bit masked off.
+            TcpOption::Unknown { kind: 28, data } if data.len() == 2 => {
+                let _ = write!(s, " USER_TO={}", u16::from_be_bytes([data[0], data[1]]) & 0x7fff);
+            }
+            _ => {}
+        }
+    }
+}
+
+/// RFC 4782 §4.1 rate requests, as tshark names them.
+const QS_RATES: [&str; 16] = [
+    "0 bit/s", "80 Kbit/s", "160 Kbit/s", "320 Kbit/s", "640 Kbit/s", "1.28 Mbit/s", "2.56 Mbit/s", "5.12 Mbit/s",
+    "10.24 Mbit/s", "20.48 Mbit/s", "40.96 Mbit/s", "81.92 Mbit/s", "163.84 Mbit/s", "327.68 Mbit/s",
+    "655.36 Mbit/s", "1.31072 Gbit/s",
+];
+
+/// RFC 9768 §3.2.3: the AccECN option's 24-bit byte counters; order 0 (kind 172) starts with
+/// EE0B, order 1 (kind 174) with EE1B.
+fn acc_ecn(s: &mut String, order0: bool, data: &[u8]) {
+    let names = if order0 { ["EE0B", "ECEB", "EE1B"] } else { ["EE1B", "ECEB", "EE0B"] };
+    match data.len() {
+        0 => s.push_str(" AccECN"),
+        3 | 6 | 9 => {
+            for (name, c) in names.iter().zip(data.chunks_exact(3)) {
+                let _ = write!(s, " {name}={}", u32::from_be_bytes([0, c[0], c[1], c[2]]));
+            }
+        }
+        _ => {}
+    }
+}
+
+fn opcode_name(op: u16) -> String {
+    match op {
+        0 => "Standard query".into(),
+        1 => "Inverse query".into(),
+        2 => "Server status request".into(),
+        4 => "Zone change notification".into(),
+        5 => "Dynamic update".into(),
+        6 => "DNS Stateful operations (DSO)".into(),
+        n => format!("Unknown operation ({n})"),
+    }
+}
+
+fn rcode_name(rc: u16) -> String {
+    let n = match rc {
+        0 => "No error",
+        1 => "Format error",
+        2 => "Server failure",
+        3 => "No such name",
+        4 => "Not implemented",
+        5 => "Refused",
+        6 => "Name exists",
+        7 => "RRset exists",
+        8 => "RRset does not exist",
+        9 => "Not authoritative",
+        10 => "Name out of zone",
+        11 => "DSO-Type not implemented",
+        n => return format!("Unknown error ({n})"),
+    };
+    n.to_string()
+}
+
+/// tshark's name for a record type in the Info column.
+fn type_name(t: u16) -> String {
+    let n = match t {
+        1 => "A",
+        2 => "NS",
+        5 => "CNAME",
+        6 => "SOA",
+        12 => "PTR",
+        13 => "HINFO",
+        15 => "MX",
+        16 => "TXT",
+        28 => "AAAA",
+        29 => "LOC",
+        33 => "SRV",
+        35 => "NAPTR",
+        39 => "DNAME",
+        41 => "OPT",
+        43 => "DS",
+        46 => "RRSIG",
+        47 => "NSEC",
+        48 => "DNSKEY",
+        50 => "NSEC3",
+        51 => "NSEC3PARAM",
+        52 => "TLSA",
+        64 => "SVCB",
+        65 => "HTTPS",
+        99 => "SPF",
+        249 => "TKEY",
+        250 => "TSIG",
+        251 => "IXFR",
+        252 => "AXFR",
+        255 => "ANY",
+        257 => "CAA",
+        n => return format!("Unknown ({n})"),
+    };
+    n.to_string()
+}
+
+fn dns_info(s: &mut String, m: &Message) {
+    let h = &m.header;
+    let _ = write!(s, "{}{} 0x{:04x}", opcode_name(h.opcode()), if h.is_response() { " response" } else { "" }, h.id);
+    if h.is_response() && h.rcode() != 0 {
+        let _ = write!(s, " {}", rcode_name(h.rcode()));
+    }
+    for q in &m.questions {
+        let _ = write!(s, " {} {}", type_name(q.qtype), q.name.text);
+        // RFC 6762 §5.4: the top bit of an mDNS question's class asks for a unicast reply.
+        if m.multicast {
+            let _ = write!(s, ", \"{}\" question", if q.qclass & 0x8000 != 0 { "QU" } else { "QM" });
+        }
+    }
+    for r in &m.records {
+        let _ = write!(s, " {}", type_name(r.rtype));
+        // RFC 6762 §10.2: the top bit of an mDNS record's class is the cache-flush bit.
+        if m.multicast && r.rtype != rtype::OPT && r.class & 0x8000 != 0 {
+            s.push_str(", cache flush");
+        }
+        let Ok(d) = &r.data else { continue };
+        match d {
+            RecordData::A(a) => {
+                let _ = write!(s, " {}", format::ipv4(a));
+            }
+            RecordData::Aaaa(a) => {
+                let _ = write!(s, " {}", format::ipv6(a));
+            }
+            RecordData::Ns(n) | RecordData::Cname(n) | RecordData::Ptr(n) => {
+                let _ = write!(s, " {}", n.text);
+            }
+            RecordData::Soa { mname, .. } => {
+                let _ = write!(s, " {}", mname.text);
+            }
+            RecordData::Mx { preference, exchange } => {
+                let _ = write!(s, " {preference} {}", exchange.text);
+            }
+            RecordData::Srv { priority, weight, port, target } => {
+                let _ = write!(s, " {priority} {weight} {port} {}", target.text);
+            }
+            RecordData::Nsec { next, .. } => {
+                let _ = write!(s, " {}", next.text);
+            }
+            _ => {}
+        }
+    }
+}
