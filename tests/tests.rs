@@ -15,3 +15,4 @@ mod robustness;
 mod support;
 mod tracker;
 mod versions;
+mod views;

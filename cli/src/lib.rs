@@ -5,47 +5,116 @@
 //! `&mut dyn Write`, and returns the exit status (0 success, 2 usage or input error).
 
 pub mod capture;
+mod conv;
+mod explain;
+pub mod filter;
+mod ladder;
 mod output;
+mod style;
+mod views;
 
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use clap::Parser;
+use clap::{CommandFactory, Parser};
 use dissector_core::conn::LateFacts;
 use dissector_core::{Dissector, Field, Limits};
 
-/// synack makes TCP connections legible: handshake steps, endpoint states, negotiated options,
-/// and the DNS lookups behind them. Flags follow tshark's, so `synack` can stand in for
-/// `tshark -T fields`.
-///
-/// Examples:
-///   synack -r capture.pcap -T fields -e frame.number -e tcp.flags.str -e tcp.seq
-///   synack -r capture.pcapng -T fields -E header=y -E separator=, -e dns.qry.name -e dns.a
-///   tcpdump -w - | synack -r - -T fields -e tcp.options.mss_val
+use crate::explain::Lang;
+use crate::style::{ColorChoice, Style};
+
+const EXAMPLES: &str = "Examples:
+  synack ladder -r capture.pcap --explain            the handshake walkthrough of the first connection
+  synack ladder -r capture.pcap --stream 3 --explain --lang ko
+  synack conv -r capture.pcap                        one row per TCP connection (-T json|csv for programs)
+  synack -r capture.pcap                             one line per packet, as tshark, plus each endpoint's state
+  synack -r capture.pcap -Y 'synack.stage == 2'      only SYN+ACKs
+  synack -r capture.pcap -T fields -e frame.number -e tcp.flags.str -e synack.state.server
+  synack -r capture.pcap -T jsonl -e tcp.stream -e synack.transition
+  tcpdump -w - | synack -r - -T fields -e tcp.options.mss_val";
+
+/// synack makes TCP connections legible: which packet is step 1, 2 or 3 of the handshake, what
+/// state each endpoint is in after every packet, which options were negotiated, and which DNS
+/// lookup led to the connection. Packet views take tshark's flags, so synack can stand in for
+/// tshark; `conv` and `ladder` show whole connections.
 #[derive(Parser, Debug)]
-#[command(name = "synack", version, verbatim_doc_comment)]
-struct Args {
+#[command(name = "synack", version, disable_version_flag = true, verbatim_doc_comment, after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+struct Cli {
+    /// Print the version (-v, as tshark's; -V is the detail view).
+    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
+    version: Option<bool>,
+
+    #[command(subcommand)]
+    command: Option<Command>,
+
+    #[command(flatten)]
+    packets: Args,
+}
+
+#[derive(clap::Subcommand, Debug)]
+enum Command {
+    /// One row per TCP connection: endpoints, packets and bytes each way, handshake and iRTT,
+    /// options, who closed and how, final states, Zeek's conn_state and history.
+    Conv(ConvArgs),
+    /// One connection as an arrow diagram: the handshake walkthrough, with the DNS lookup that
+    /// preceded it; --explain says what each step means.
+    Ladder(LadderArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. synack man > synack.1.
+    Man,
+}
+
+#[derive(clap::Args, Debug)]
+struct ConvArgs {
     /// Read packets from FILE (pcap or pcapng); `-` reads standard input.
     #[arg(short = 'r', value_name = "FILE")]
-    read: Option<PathBuf>,
+    read: PathBuf,
 
-    /// Output format. `fields` prints the values of the fields given with -e.
-    #[arg(short = 'T', value_name = "FORMAT")]
-    format: Option<String>,
+    /// table for people, json or csv for programs.
+    #[arg(short = 'T', value_name = "FORMAT", value_enum, default_value_t = conv::ConvFormat::Table)]
+    format: conv::ConvFormat,
 
-    /// Field to print with -T fields (repeatable), e.g. -e tcp.seq -e dns.qry.name.
-    #[arg(short = 'e', value_name = "FIELD")]
-    fields: Vec<String>,
+    #[command(flatten)]
+    common: Common,
+}
 
-    /// Fields output option: header=y|n, separator=/t|/s|<char>, occurrence=f|l|a,
-    /// aggregator=,|/s|<char>, quote=d|s|n (repeatable, as tshark's -E).
-    #[arg(short = 'E', value_name = "OPTION=VALUE")]
-    field_options: Vec<String>,
+#[derive(clap::Args, Debug)]
+struct LadderArgs {
+    /// Read packets from FILE (pcap or pcapng); `-` reads standard input.
+    #[arg(short = 'r', value_name = "FILE")]
+    read: PathBuf,
 
-    /// Stop after N packets.
-    #[arg(short = 'c', value_name = "N")]
-    count: Option<u32>,
+    /// The connection to draw (tcp.stream); default: the first one whose SYN is in the capture.
+    #[arg(long = "stream", value_name = "N")]
+    stream: Option<u32>,
+
+    /// Explain each step: sequence numbers, options, states.
+    #[arg(long = "explain")]
+    explain: bool,
+
+    /// Language of --explain.
+    #[arg(long = "lang", value_enum, default_value_t = Lang::En)]
+    lang: Lang,
+
+    /// Width of the diagram (default: the terminal's, from COLUMNS, else 100).
+    #[arg(long = "width", value_name = "COLUMNS")]
+    width: Option<usize>,
+
+    #[command(flatten)]
+    common: Common,
+}
+
+/// Options every view takes.
+#[derive(clap::Args, Debug, Clone)]
+struct Common {
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long = "color", value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    color: ColorChoice,
 
     /// Most TCP connections tracked at once; beyond it the least recently used are evicted
     /// (and counted on stderr at the end).
@@ -55,6 +124,54 @@ struct Args {
     /// Forget a TCP connection after this many seconds without a segment (capture time).
     #[arg(long = "idle-timeout", value_name = "SECONDS", default_value_t = 3600)]
     idle_timeout: u64,
+}
+
+impl Common {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_connections: self.max_connections.max(1),
+            idle_ns: i128::from(self.idle_timeout.max(1)) * 1_000_000_000,
+            ..Limits::default()
+        }
+    }
+}
+
+/// Packet views (no subcommand).
+#[derive(clap::Args, Debug)]
+struct Args {
+    /// Read packets from FILE (pcap or pcapng); `-` reads standard input.
+    #[arg(short = 'r', value_name = "FILE")]
+    read: Option<PathBuf>,
+
+    /// Output format: text (default: tshark's one line per packet plus synack's annotation),
+    /// fields (the -e fields, tab-separated), json (an array) or jsonl (one object per line).
+    #[arg(short = 'T', value_name = "FORMAT")]
+    format: Option<String>,
+
+    /// Field to print (repeatable), e.g. -e tcp.seq -e synack.state.server.
+    #[arg(short = 'e', value_name = "FIELD")]
+    fields: Vec<String>,
+
+    /// Fields output option: header=y|n, separator=/t|/s|<char>, occurrence=f|l|a,
+    /// aggregator=,|/s|<char>, quote=d|s|n (repeatable, as tshark's -E).
+    #[arg(short = 'E', value_name = "OPTION=VALUE")]
+    field_options: Vec<String>,
+
+    /// Display filter, in tshark's syntax: -Y 'tcp.port == 80 and synack.stage'.
+    #[arg(short = 'Y', value_name = "FILTER")]
+    filter: Option<String>,
+
+    /// Detail view: every field synack knows, layer by layer, after each packet's line.
+    #[arg(short = 'V')]
+    verbose: bool,
+
+    /// Quiet: print no packets (warnings and limits still go to stderr).
+    #[arg(short = 'q')]
+    quiet: bool,
+
+    /// Stop after N packets.
+    #[arg(short = 'c', value_name = "N")]
+    count: Option<u32>,
 
     /// Two passes, as tshark -2: the first learns what later frames tell about earlier ones
     /// (dns.response_in, synack.dns.used_by), the second prints.
@@ -64,6 +181,9 @@ struct Args {
     /// List every field synack knows (name, type, description) and exit.
     #[arg(long = "list-fields")]
     list_fields: bool,
+
+    #[command(flatten)]
+    common: Common,
 }
 
 /// Which occurrences of a field to print.
@@ -77,10 +197,24 @@ pub enum Occurrence {
     Last,
 }
 
+/// Packet output modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Text,
+    Fields,
+    Json,
+    Jsonl,
+}
+
 /// A validated run configuration.
 #[derive(Debug)]
 pub struct Config {
     input: PathBuf,
+    mode: Mode,
+    verbose: bool,
+    quiet: bool,
+    filter: Option<filter::Filter>,
+    style: Style,
     fields: Vec<Field>,
     header: bool,
     separator: String,
@@ -104,15 +238,19 @@ fn sep_value(v: &str) -> String {
     }
 }
 
-fn config(args: Args) -> Result<Config, UsageError> {
+fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError> {
     let input = args.read.ok_or_else(|| UsageError("no input: give a capture with -r FILE (or -r - for standard input)".into()))?;
-    match args.format.as_deref() {
-        Some("fields") => {}
-        Some(other) => {
-            return Err(UsageError(format!("-T {other} is not supported yet; use -T fields")));
-        }
-        None => return Err(UsageError("give an output format: -T fields with one or more -e FIELD".into())),
-    }
+    let mode = match args.format.as_deref() {
+        None | Some("text") => Mode::Text,
+        Some("fields") => Mode::Fields,
+        Some("json") => Mode::Json,
+        Some("jsonl") => Mode::Jsonl,
+        Some(other) => return Err(UsageError(format!("-T {other}: unknown format (text, fields, json or jsonl)"))),
+    };
+    let filter = match &args.filter {
+        Some(text) => Some(filter::parse(text).map_err(|e| UsageError(e.render(text)))?),
+        None => None,
+    };
     let mut bad = Vec::new();
     let mut fields = Vec::new();
     for name in &args.fields {
@@ -124,11 +262,19 @@ fn config(args: Args) -> Result<Config, UsageError> {
     if !bad.is_empty() {
         return Err(UsageError(format!("Some fields aren't valid:\n\t{}", bad.join("\n\t"))));
     }
-    if fields.is_empty() {
+    if fields.is_empty() && mode == Mode::Fields {
         return Err(UsageError("-T fields needs at least one -e FIELD".into()));
+    }
+    if fields.is_empty() && matches!(mode, Mode::Json | Mode::Jsonl) {
+        fields = views::default_json_fields();
     }
     let mut c = Config {
         input,
+        mode,
+        verbose: args.verbose,
+        quiet: args.quiet,
+        filter,
+        style: Style::new(args.common.color, out_is_tty),
         fields,
         header: false,
         separator: "\t".into(),
@@ -137,11 +283,7 @@ fn config(args: Args) -> Result<Config, UsageError> {
         quote: None,
         count: args.count,
         two_pass: args.two_pass,
-        limits: Limits {
-            max_connections: args.max_connections.max(1),
-            idle_ns: i128::from(args.idle_timeout.max(1)) * 1_000_000_000,
-            ..Limits::default()
-        },
+        limits: args.common.limits(),
     };
     for opt in &args.field_options {
         let (k, v) = opt.split_once('=').ok_or_else(|| UsageError(format!("invalid -E option \"{opt}\"")))?;
@@ -187,8 +329,22 @@ fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunE
     }
 }
 
+/// A progress bar on stderr for inputs over 10 MB when stderr is a terminal.
+fn progress_bar(input: &std::path::Path, err_is_tty: bool) -> Option<indicatif::ProgressBar> {
+    let size = std::fs::metadata(input).ok()?.len();
+    if !err_is_tty || size < 10_000_000 {
+        return None;
+    }
+    let p = indicatif::ProgressBar::with_draw_target(Some(size), indicatif::ProgressDrawTarget::stderr());
+    p.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(p)
+}
+
 /// Run a configuration, writing to `out` and warnings to `err`.
-pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), RunError> {
+pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: bool) -> Result<(), RunError> {
     let mut input = open(c)?;
     let mut dissector = if c.two_pass {
         // Standard input can be read once only: keep it for the second pass.
@@ -205,10 +361,12 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), R
         Dissector::with_limits(c.limits)
     };
     let mut printer = output::FieldsPrinter::new(c);
-    if c.header {
+    if c.header && c.mode == Mode::Fields && !c.quiet {
         printer.header(out)?;
     }
     let mut scratch = Vec::new();
+    let mut json_first = true;
+    let progress = progress_bar(&c.input, err_is_tty);
     let result = capture::for_each_frame(input, |meta, data| {
         let pkt = dissector.dissect(meta, data, &mut scratch);
         if meta.caplen > meta.len {
@@ -221,21 +379,47 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), R
         for a in &pkt.anomalies {
             let _ = writeln!(err, "synack: warning: frame {}: {a}", meta.number);
         }
-        printer.packet(out, &pkt)?;
+        let shown = c.filter.as_ref().is_none_or(|f| filter::matches(f, &pkt));
+        if shown && !c.quiet {
+            match c.mode {
+                Mode::Fields => printer.packet(out, &pkt)?,
+                Mode::Text => {
+                    views::summary_line(out, &pkt, &c.style)?;
+                    if c.verbose {
+                        views::detail(out, &pkt, &c.style)?;
+                    }
+                }
+                Mode::Json => {
+                    out.write_all(if json_first { b"[\n  " } else { b",\n  " })?;
+                    json_first = false;
+                    out.write_all(views::json_object(&pkt, &c.fields).as_bytes())?;
+                }
+                Mode::Jsonl => {
+                    out.write_all(views::json_object(&pkt, &c.fields).as_bytes())?;
+                    out.write_all(b"\n")?;
+                }
+            }
+        }
+        if let Some(p) = &progress {
+            p.inc(u64::from(meta.caplen) + 16);
+        }
         Ok(c.count.is_none_or(|n| meta.number < n))
     });
     let summary = match result {
         Err(capture::NotACapture(why)) => return Err(RunError::Usage(format!("{}: {why}", c.input.display()))),
         Ok(r) => r?,
     };
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    if c.mode == Mode::Json && !c.quiet {
+        out.write_all(if json_first { b"[]\n" } else { b"\n]\n" })?;
+    }
     out.flush()?;
     if let Some(w) = summary.warning {
         let _ = writeln!(err, "synack: warning: {w}");
     }
-    let ev = dissector.evictions();
-    if ev.any() {
-        let _ = writeln!(err, "synack: limits reached: {ev} (raise --max-connections or --idle-timeout to keep more)");
-    }
+    report_limits(&dissector, err);
     Ok(())
 }
 
@@ -261,7 +445,17 @@ where
     I: IntoIterator<Item = T>,
     T: Into<std::ffi::OsString> + Clone,
 {
-    let args = match Args::try_parse_from(argv) {
+    main_with_tty(argv, out, err, false, false)
+}
+
+/// [`main_with`], told whether standard output and standard error are terminals (colour,
+/// progress bar).
+pub fn main_with_tty<I, T>(argv: I, out: &mut dyn Write, err: &mut dyn Write, out_is_tty: bool, err_is_tty: bool) -> u8
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = match Cli::try_parse_from(argv) {
         Ok(a) => a,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -269,22 +463,37 @@ where
             return code;
         }
     };
-    if args.list_fields {
-        for f in dissector_core::FIELDS {
-            if writeln!(out, "{}\t{}\t{:?}\t{}", f.abbrev, f.name, f.ftype, f.desc).is_err() {
-                break;
+    let result = match cli.command {
+        Some(Command::Completions { shell }) => {
+            let mut cmd = Cli::command();
+            clap_complete::generate(shell, &mut cmd, "synack", out);
+            Ok(())
+        }
+        Some(Command::Man) => clap_mangen::Man::new(Cli::command()).render(out).map_err(RunError::Io),
+        Some(Command::Conv(a)) => run_conv(&a, out, err),
+        Some(Command::Ladder(a)) => run_ladder(&a, out, err, out_is_tty),
+        None => {
+            let args = cli.packets;
+            if args.list_fields {
+                for f in dissector_core::FIELDS {
+                    if writeln!(out, "{}\t{}\t{:?}\t{}", f.abbrev, f.name, f.ftype, f.desc).is_err() {
+                        break;
+                    }
+                }
+                return 0;
+            }
+            // `synack` alone: the help, as for any tool with nothing to do.
+            if args.read.is_none() && args.format.is_none() && args.fields.is_empty() {
+                let _ = write!(out, "{}", Cli::command().render_help());
+                return 0;
+            }
+            match config(args, out_is_tty) {
+                Ok(c) => run(&c, out, err, err_is_tty),
+                Err(UsageError(m)) => Err(RunError::Usage(m)),
             }
         }
-        return 0;
-    }
-    let c = match config(args) {
-        Ok(c) => c,
-        Err(UsageError(m)) => {
-            let _ = writeln!(err, "synack: {m}");
-            return 2;
-        }
     };
-    match run(&c, out, err) {
+    match result {
         Ok(()) => 0,
         // `synack ... | head` closes the pipe early: that is not an error.
         Err(RunError::Io(e)) if e.kind() == io::ErrorKind::BrokenPipe => 0,
@@ -296,5 +505,73 @@ where
             let _ = writeln!(err, "synack: {m}");
             2
         }
+    }
+}
+
+fn run_conv(a: &ConvArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), RunError> {
+    let input: Box<dyn Read + Send> = if a.read.as_os_str() == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(File::open(&a.read).map_err(|e| RunError::Usage(format!("cannot open {}: {e}", a.read.display())))?)
+    };
+    let mut d = Dissector::with_limits(a.common.limits());
+    d.set_summaries(true);
+    let mut scratch = Vec::new();
+    let mut first = None;
+    let mut conns = Vec::new();
+    let result = capture::for_each_frame(input, |meta, data| {
+        first.get_or_insert(meta.ts_ns);
+        d.dissect(meta, data, &mut scratch);
+        conns.extend(d.take_summaries());
+        Ok(true)
+    });
+    let summary = match result {
+        Err(capture::NotACapture(why)) => return Err(RunError::Usage(format!("{}: {why}", a.read.display()))),
+        Ok(r) => r?,
+    };
+    conns.extend(d.finish());
+    conns.sort_by_key(|c| (c.stream, c.frames.0));
+    conv::write(out, &conns, first.unwrap_or(0), a.format)?;
+    out.flush()?;
+    if let Some(w) = summary.warning {
+        let _ = writeln!(err, "synack: warning: {w}");
+    }
+    report_limits(&d, err);
+    Ok(())
+}
+
+fn run_ladder(a: &LadderArgs, out: &mut dyn Write, err: &mut dyn Write, out_is_tty: bool) -> Result<(), RunError> {
+    let input: Box<dyn Read + Send> = if a.read.as_os_str() == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(File::open(&a.read).map_err(|e| RunError::Usage(format!("cannot open {}: {e}", a.read.display())))?)
+    };
+    let mut d = Dissector::with_limits(a.common.limits());
+    let mut scratch = Vec::new();
+    let mut col = ladder::Collector::new(a.stream);
+    let result = capture::for_each_frame(input, |meta, data| {
+        let pkt = d.dissect(meta, data, &mut scratch);
+        col.packet(&pkt);
+        Ok(true)
+    });
+    let summary = match result {
+        Err(capture::NotACapture(why)) => return Err(RunError::Usage(format!("{}: {why}", a.read.display()))),
+        Ok(r) => r?,
+    };
+    let width = a.width.or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())).unwrap_or(100);
+    let style = Style::new(a.common.color, out_is_tty);
+    col.draw(out, width, a.explain.then_some(a.lang), &style)?;
+    out.flush()?;
+    if let Some(w) = summary.warning {
+        let _ = writeln!(err, "synack: warning: {w}");
+    }
+    report_limits(&d, err);
+    Ok(())
+}
+
+fn report_limits(d: &Dissector, err: &mut dyn Write) {
+    let ev = d.evictions();
+    if ev.any() {
+        let _ = writeln!(err, "synack: limits reached: {ev} (raise --max-connections or --idle-timeout to keep more)");
     }
 }

@@ -1,13 +1,14 @@
 //! The `synack` binary: everything lives in the library; this maps it to the process.
 
-use std::io::{self, BufWriter, Write};
+use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
     let stdout = io::stdout();
     let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
     let mut err = io::stderr().lock();
-    let code = synack::main_with(std::env::args_os(), &mut out, &mut err);
+    let (out_tty, err_tty) = (io::stdout().is_terminal(), io::stderr().is_terminal());
+    let code = synack::main_with_tty(std::env::args_os(), &mut out, &mut err, out_tty, err_tty);
     match out.flush() {
         Err(e) if e.kind() != io::ErrorKind::BrokenPipe => {
             let _ = writeln!(err, "synack: {e}");
