@@ -4,7 +4,9 @@
 //! Memory is bounded: a datagram is at most 65,535 bytes, and at most [`MAX_PENDING`]
 //! datagrams wait at once (the oldest is dropped first).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::Map;
 
 use crate::ip::FragInfo;
 
@@ -46,7 +48,7 @@ struct Pending {
 /// Fragments waiting for the rest of their datagram.
 #[derive(Debug, Default)]
 pub struct Reassembler {
-    pending: HashMap<DatagramKey, Pending>,
+    pending: Map<DatagramKey, Pending>,
     order: VecDeque<DatagramKey>,
 }
 

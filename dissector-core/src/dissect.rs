@@ -1,7 +1,7 @@
 //! The per-frame pipeline: link → IP → (ICMP quote) → TCP/UDP → DNS, with the per-capture
 //! state that tshark-compatible values need.
 
-use std::collections::HashMap;
+use crate::Map;
 
 use crate::conn::lookup::DnsConv;
 use crate::conn::tracker::TcpInput;
@@ -157,6 +157,29 @@ impl Packet<'_> {
     }
 }
 
+/// An IP address held inline (no allocation per packet).
+#[derive(Debug, Clone, Copy)]
+struct Addr {
+    bytes: [u8; 16],
+    len: u8,
+}
+
+impl Addr {
+    fn v4(a: [u8; 4]) -> Addr {
+        let mut bytes = [0u8; 16];
+        bytes[..4].copy_from_slice(&a);
+        Addr { bytes, len: 4 }
+    }
+
+    fn v6(a: [u8; 16]) -> Addr {
+        Addr { bytes: a, len: 16 }
+    }
+
+    fn bytes(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+}
+
 /// Partial DNS-over-TCP message waiting for the next segment of its direction.
 #[derive(Debug, Default)]
 struct Pending {
@@ -174,7 +197,7 @@ pub struct Dissector {
     first_ts: Option<i128>,
     tcp: TcpConversations,
     tracker: Tracker,
-    dns_tcp: HashMap<(u32, bool), Pending>,
+    dns_tcp: Map<(u32, bool), Pending>,
     defrag: Reassembler,
     limits: Limits,
     evictions: Evictions,
@@ -323,9 +346,9 @@ impl Dissector {
 
     fn ip<'a>(&mut self, ctx: &mut Ctx<'a, '_>, version: u8, b: &'a [u8], in_icmp: bool) {
         let parsed = if version == 4 {
-            ip::parse_ipv4(b).map(|(h, p)| (Layer::Ipv4(h), h.src.to_vec(), h.dst.to_vec(), p))
+            ip::parse_ipv4(b).map(|(h, p)| (Layer::Ipv4(h), Addr::v4(h.src), Addr::v4(h.dst), p))
         } else {
-            ip::parse_ipv6(b).map(|(h, p)| (Layer::Ipv6(h), h.src.to_vec(), h.dst.to_vec(), p))
+            ip::parse_ipv6(b).map(|(h, p)| (Layer::Ipv6(h), Addr::v6(h.src), Addr::v6(h.dst), p))
         };
         let (layer, src, dst, payload) = match parsed {
             Ok(x) => x,
@@ -349,7 +372,7 @@ impl Dissector {
                 if in_icmp || payload.data.len() != payload.reported_len {
                     return;
                 }
-                let key = DatagramKey::new(&src, &dst, frag.id, payload.proto);
+                let key = DatagramKey::new(src.bytes(), dst.bytes(), frag.id, payload.proto);
                 let Some(buf) = ctx.scratch.take() else { return };
                 if !self.defrag.add(key, frag, payload.data, buf) {
                     return;
@@ -359,8 +382,8 @@ impl Dissector {
             }
         };
         match payload.proto {
-            ip::PROTO_TCP => self.tcp(ctx, &src, &dst, payload, in_icmp),
-            ip::PROTO_UDP => self.udp(ctx, &src, &dst, payload, in_icmp),
+            ip::PROTO_TCP => self.tcp(ctx, src.bytes(), dst.bytes(), payload, in_icmp),
+            ip::PROTO_UDP => self.udp(ctx, src.bytes(), dst.bytes(), payload, in_icmp),
             ip::PROTO_ICMP | ip::PROTO_ICMPV6 if !in_icmp => {
                 let v = if payload.proto == ip::PROTO_ICMP { 4 } else { 6 };
                 if let Some((icmp, quoted)) = ip::parse_icmp(v, payload.data) {

@@ -26,5 +26,9 @@ pub mod udp;
 pub mod udp_ports;
 
 pub use dissect::{Anomaly, Dissector, FrameMeta, Layer, Packet};
+
+/// The hash map of the per-packet tables: ahash, randomly keyed per process, so a hostile
+/// capture cannot aim for collisions, and several times faster than SipHash on small keys.
+pub type Map<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
 pub use fields::{Field, FieldInfo, FieldType, FIELDS};
 pub use limits::{Evictions, Limits};

@@ -7,7 +7,9 @@
 //! retransmission; a second response to an answered request is a retransmission, unless the
 //! question is a zone transfer (AXFR/IXFR, which answers in several messages).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::Map;
 use std::sync::Arc;
 
 use super::key::{ConnKey, Endpoint};
@@ -53,9 +55,9 @@ pub struct DnsLink {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct LateFacts {
     /// (Request frame, message index) -> its response frame.
-    pub response_in: HashMap<(u32, u16), u32>,
+    pub response_in: Map<(u32, u16), u32>,
     /// (Response frame, message index) -> streams that connected to an address it answered.
-    pub used_by: HashMap<(u32, u16), Vec<u32>>,
+    pub used_by: Map<(u32, u16), Vec<u32>>,
 }
 
 impl LateFacts {
@@ -71,9 +73,9 @@ impl LateFacts {
 /// Per-capture DNS state, bounded: the oldest conversations and answers are forgotten first.
 #[derive(Debug, Default)]
 pub struct Lookups {
-    convs: HashMap<DnsConv, HashMap<u16, Tx>>,
+    convs: Map<DnsConv, Map<u16, Tx>>,
     conv_order: VecDeque<DnsConv>,
-    addrs: HashMap<(u8, [u8; 16]), DnsLink>,
+    addrs: Map<(u8, [u8; 16]), DnsLink>,
     addr_order: VecDeque<((u8, [u8; 16]), u32)>,
     max_convs: usize,
     max_addrs: usize,

@@ -8,7 +8,9 @@
 //! RFC 7323 §2.3: the window field of a non-SYN segment is shifted by the scale its sender
 //! announced, but only if both sides announced one; SYN segments are never scaled.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::Map;
 
 use super::key::{ConnKey, Endpoint};
 use crate::tcp::{Flags, SeqNumber, TcpHeader, TcpOption, TcpOptions};
@@ -103,7 +105,7 @@ pub struct FlowView {
 #[derive(Debug, Default)]
 pub struct TcpConversations {
     /// Boxed: under churn a hash table keeps up to 4x its entries' worth of buckets.
-    map: HashMap<ConnKey, Box<Conv>>,
+    map: Map<ConnKey, Box<Conv>>,
     next_stream: u32,
     /// Keys in creation order, for CLOCK eviction (may hold keys already forgotten).
     order: VecDeque<ConnKey>,
@@ -155,7 +157,7 @@ impl TcpConversations {
     fn compact(&mut self) {
         if self.order.len() > 2 * self.map.len() + 64 {
             let map = &self.map;
-            let mut seen = std::collections::HashSet::new();
+            let mut seen = std::collections::HashSet::with_hasher(ahash::RandomState::new());
             self.order.retain(|k| map.contains_key(k) && seen.insert(*k));
         }
     }

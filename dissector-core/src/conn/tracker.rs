@@ -12,7 +12,9 @@
 //! conversation table that numbers streams keeps its (small) entry until the cap evicts it, so a
 //! late segment keeps tshark's stream number and is tracked afresh as picked up mid-stream.
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
+
+use crate::Map;
 
 use super::key::{ConnKey, Endpoint};
 use super::lookup::{DnsConv, DnsLink, LateFacts, Lookups};
@@ -323,7 +325,7 @@ pub struct TcpInput<'a> {
 #[derive(Debug)]
 pub struct Tracker {
     /// Boxed: under churn a hash table keeps up to 4x its entries' worth of buckets.
-    conns: HashMap<u32, Box<Conn>>,
+    conns: Map<u32, Box<Conn>>,
     lookups: Lookups,
     /// Facts from an earlier pass, shown on the frames they concern.
     late_in: Option<LateFacts>,
@@ -373,7 +375,7 @@ impl Tracker {
     /// An empty tracker bounded by `limits`.
     pub fn with_limits(limits: &crate::limits::Limits) -> Tracker {
         Tracker {
-            conns: HashMap::new(),
+            conns: Map::default(),
             lookups: Lookups::with_limits(limits.max_dns_conversations, limits.max_dns_addresses),
             late_in: None,
             late_out: LateFacts::default(),
