@@ -315,6 +315,7 @@ fn open(c: &Config) -> Result<Box<dyn Read + Send>, RunError> {
 /// The first of two passes: what later frames tell about earlier ones.
 fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunError> {
     let mut dissector = Dissector::with_limits(c.limits);
+    dissector.set_collect_late(true);
     let mut scratch = Vec::new();
     let result = capture::for_each_frame(input, |meta, data| {
         dissector.dissect(meta, data, &mut scratch);

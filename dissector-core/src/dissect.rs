@@ -226,6 +226,12 @@ impl Dissector {
         Dissector { tracker: Tracker::with_limits(&limits), limits, ..Self::default() }
     }
 
+    /// Collect what later frames tell about earlier ones ([`Dissector::late_facts`]), for a
+    /// second pass. Off by default: it grows with the number of DNS transactions.
+    pub fn set_collect_late(&mut self, on: bool) {
+        self.tracker.set_collect_late(on);
+    }
+
     /// A dissector for a second pass over a capture: it shows the facts an earlier pass
     /// learnt about frames from later ones (`dns.response_in`, `synack.dns.used_by`).
     pub fn with_late_facts(late: LateFacts) -> Self {
@@ -243,7 +249,7 @@ impl Dissector {
     pub fn evictions(&self) -> Evictions {
         let (convs, addrs) = self.tracker.dns_evictions();
         Evictions {
-            dns_conversations: convs,
+            dns_transactions: convs,
             dns_addresses: addrs,
             connections_idle: self.tracker.idle_expired(),
             ..self.evictions

@@ -20,8 +20,8 @@ pub struct Limits {
     pub closed_linger_ns: i128,
     /// Partial DNS-over-TCP messages buffered at once (each at most 65,537 bytes).
     pub max_dns_tcp_buffers: usize,
-    /// DNS conversations whose transactions are remembered.
-    pub max_dns_conversations: usize,
+    /// DNS transactions (request awaiting or matched to its response) remembered.
+    pub max_dns_transactions: usize,
     /// Addresses remembered from DNS answers, for linking connections to lookups.
     pub max_dns_addresses: usize,
 }
@@ -33,7 +33,7 @@ impl Default for Limits {
             idle_ns: 3_600_000_000_000,
             closed_linger_ns: 240_000_000_000,
             max_dns_tcp_buffers: 256,
-            max_dns_conversations: 4_096,
+            max_dns_transactions: 16_384,
             max_dns_addresses: 16_384,
         }
     }
@@ -48,8 +48,8 @@ pub struct Evictions {
     pub connections_idle: u64,
     /// DNS-over-TCP messages not reassembled because the buffer cap was reached.
     pub dns_tcp_buffers: u64,
-    /// DNS conversations forgotten (their pending requests lose their responses' timing).
-    pub dns_conversations: u64,
+    /// DNS transactions forgotten (a late response to one gets no request frame or delay).
+    pub dns_transactions: u64,
     /// DNS answers forgotten from the address book.
     pub dns_addresses: u64,
 }
@@ -67,7 +67,7 @@ impl core::fmt::Display for Evictions {
             (self.connections_cap, "connections evicted at the connection cap"),
             (self.connections_idle, "idle connections expired"),
             (self.dns_tcp_buffers, "DNS-over-TCP messages not reassembled (buffer cap)"),
-            (self.dns_conversations, "DNS conversations forgotten"),
+            (self.dns_transactions, "DNS transactions forgotten"),
             (self.dns_addresses, "DNS answers forgotten"),
         ];
         let shown: Vec<String> = parts.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}")).collect();

@@ -14,11 +14,12 @@ fuzz_target!(|data: &[u8]| {
         idle_ns: 5_000,
         closed_linger_ns: 2_000,
         max_dns_tcp_buffers: 2,
-        max_dns_conversations: 2,
+        max_dns_transactions: 2,
         max_dns_addresses: 2,
     };
     let mut d = Dissector::with_limits(limits);
     d.set_summaries(true);
+    d.set_collect_late(true);
     let mut scratch = Vec::new();
     let mut rest = data;
     let mut n = 0u32;

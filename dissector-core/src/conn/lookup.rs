@@ -70,11 +70,13 @@ impl LateFacts {
     }
 }
 
-/// Per-capture DNS state, bounded: the oldest conversations and answers are forgotten first.
+/// Per-capture DNS state, bounded: the oldest transactions and answers are forgotten first.
 #[derive(Debug, Default)]
 pub struct Lookups {
-    convs: Map<DnsConv, Map<u16, Tx>>,
-    conv_order: VecDeque<DnsConv>,
+    /// The newest transaction of each (conversation, ID).
+    txs: Map<(DnsConv, u16), Tx>,
+    /// Transactions in creation order, with their request frame, for FIFO eviction.
+    tx_order: VecDeque<((DnsConv, u16), u32)>,
     addrs: Map<(u8, [u8; 16]), DnsLink>,
     addr_order: VecDeque<((u8, [u8; 16]), u32)>,
     max_convs: usize,
@@ -83,49 +85,55 @@ pub struct Lookups {
 }
 
 impl Lookups {
-    /// Empty, remembering at most `max_convs` conversations and `max_addrs` answered addresses.
-    pub fn with_limits(max_convs: usize, max_addrs: usize) -> Lookups {
-        Lookups { max_convs, max_addrs, ..Lookups::default() }
+    /// Empty, remembering at most `max_txs` transactions and `max_addrs` answered addresses.
+    pub fn with_limits(max_txs: usize, max_addrs: usize) -> Lookups {
+        Lookups { max_convs: max_txs, max_addrs, ..Lookups::default() }
     }
 
-    /// (conversations, addresses) forgotten so far.
+    /// (transactions, addresses) forgotten so far.
     pub fn evictions(&self) -> (u64, u64) {
         self.evicted
     }
 
     /// Match one message against its conversation's transactions and, for a response,
     /// remember the addresses it answered.
-    pub fn on_message(&mut self, conv: DnsConv, frame: u32, msg: u16, ts_ns: i128, m: &Message, late: &mut LateFacts) -> Transaction {
+    pub fn on_message(&mut self, conv: DnsConv, frame: u32, msg: u16, ts_ns: i128, m: &Message, late: Option<&mut LateFacts>) -> Transaction {
         let id = m.header.id;
         if m.header.is_response() {
             self.remember_addresses(frame, msg, m);
         }
-        if !self.convs.contains_key(&conv) {
-            while self.convs.len() >= self.max_convs.max(1) {
-                let Some(old) = self.conv_order.pop_front() else { break };
-                if self.convs.remove(&old).is_some() {
-                    self.evicted.0 += 1;
-                }
-            }
-            self.conv_order.push_back(conv);
-        }
-        let txs = self.convs.entry(conv).or_default();
+        let key = (conv, id);
         let multiple = m.questions.iter().any(|q| q.qtype == AXFR || q.qtype == IXFR);
         let mut out = Transaction::default();
         if !m.header.is_response() {
-            let fresh = match txs.get(&id) {
+            let fresh = match self.txs.get(&key) {
                 Some(t) => t.rep_frame.is_some() || ts_ns - t.req_ns >= RETRANSMISSION_NS,
                 None => true,
             };
             if fresh {
-                txs.insert(id, Tx { req_frame: frame, req_msg: msg, rep_frame: None, req_ns: ts_ns, multiple: false });
+                while self.txs.len() >= self.max_convs.max(1) {
+                    let Some((old, f)) = self.tx_order.pop_front() else { break };
+                    // Only the transaction that queue slot created (a newer one re-queued itself).
+                    if self.txs.get(&old).is_some_and(|t| t.req_frame == f) {
+                        self.txs.remove(&old);
+                        self.evicted.0 += 1;
+                    }
+                }
+                self.txs.insert(key, Tx { req_frame: frame, req_msg: msg, rep_frame: None, req_ns: ts_ns, multiple: false });
+                self.tx_order.push_back((key, frame));
+                if self.tx_order.len() > 2 * self.max_convs.max(1) + 64 {
+                    let txs = &self.txs;
+                    self.tx_order.retain(|(k, f)| txs.get(k).is_some_and(|t| t.req_frame == *f));
+                }
             }
         } else {
-            let Some(t) = txs.get_mut(&id) else { return out };
+            let Some(t) = self.txs.get_mut(&key) else { return out };
             match t.rep_frame {
                 None => {
                     t.rep_frame = Some(frame);
-                    late.response_in.insert((t.req_frame, t.req_msg), frame);
+                    if let Some(late) = late {
+                        late.response_in.insert((t.req_frame, t.req_msg), frame);
+                    }
                     out.response_to = Some(t.req_frame);
                     out.time_ns = Some(ts_ns - t.req_ns);
                 }
@@ -138,7 +146,7 @@ impl Lookups {
             }
         }
         if !m.questions.is_empty() {
-            if let Some(t) = txs.get_mut(&id) {
+            if let Some(t) = self.txs.get_mut(&key) {
                 t.multiple = multiple;
             }
         }

@@ -101,6 +101,23 @@ pub struct FlowView {
     pub initial_rtt_ns: Option<i128>,
 }
 
+/// A fresh conversation with the next stream index.
+fn new_conv(next_stream: &mut u32) -> Box<Conv> {
+    let c = Conv {
+        stream: *next_stream,
+        acc_syn: false,
+        acc_synack: false,
+        acc_option: false,
+        mru_syn_ns: None,
+        first_rtt_ns: None,
+        flows: [Flow::default(); 2],
+        referenced: true,
+        last_ns: 0,
+    };
+    *next_stream += 1;
+    Box::new(c)
+}
+
 /// tshark's conversation table for TCP.
 #[derive(Debug, Default)]
 pub struct TcpConversations {
@@ -162,21 +179,7 @@ impl TcpConversations {
         }
     }
 
-    fn new_conv(&mut self) -> Box<Conv> {
-        let c = Conv {
-            stream: self.next_stream,
-            acc_syn: false,
-            acc_synack: false,
-            acc_option: false,
-            mru_syn_ns: None,
-            first_rtt_ns: None,
-            flows: [Flow::default(); 2],
-            referenced: true,
-            last_ns: 0,
-        };
-        self.next_stream += 1;
-        Box::new(c)
-    }
+
 
     /// Account for one segment. `seglen` is the payload length when the whole segment is
     /// known (not a fragment, not quoted in an ICMP error, header within the IP payload).
@@ -191,47 +194,31 @@ impl TcpConversations {
     ) -> FlowView {
         let (key, lo_to_hi) = ConnKey::new(src, dst);
         let (fwd, rev) = if lo_to_hi { (0, 1) } else { (1, 0) };
-        if !self.map.contains_key(&key) {
-            let c = self.new_conv();
-            self.map.insert(key, c);
-            self.order.push_back(key);
-        }
         let flags = h.flags;
         let mut ports_reused = false;
         let mut reused_from = None;
-        // A SYN whose ISN differs from the one already known starts a new connection on the
-        // same ports (RFC 9293 §3.4.1: a new incarnation picks a new ISN).
-        if flags.0 & (Flags::SYN | Flags::ACK) == Flags::SYN {
-            let stale = self.map.get(&key).and_then(|c| c.flows[fwd].base_seq).is_some_and(|b| b != h.seq);
-            if stale {
-                reused_from = self.map.get(&key).map(|c| c.stream);
-                let c = self.new_conv();
-                self.map.insert(key, c);
-                ports_reused = true;
+        let pure_syn = flags.0 & (Flags::SYN | Flags::ACK) == Flags::SYN;
+        // One lookup per segment: the entry is created, replaced or used in place.
+        let TcpConversations { map, next_stream, order } = self;
+        let conv: &mut Conv = match map.entry(key) {
+            std::collections::hash_map::Entry::Vacant(v) => {
+                order.push_back(key);
+                v.insert(new_conv(next_stream))
             }
-        }
-        let next_stream = self.next_stream;
-        if let Some(c) = self.map.get_mut(&key) {
-            c.referenced = true;
-            c.last_ns = ts_ns;
-        }
-        let Some(conv) = self.map.get_mut(&key) else {
-            // Inserted above; an empty view keeps this total without a panic path.
-            return FlowView {
-                stream: next_stream,
-                seq: h.seq,
-                ack: h.ack,
-                nxtseq: None,
-                window: u32::from(h.window),
-                scalefactor: None,
-                peer_base: 0,
-                ports_reused,
-                reused_from,
-                ace: false,
-                old_data: false,
-                initial_rtt_ns: None,
-            };
+            std::collections::hash_map::Entry::Occupied(o) => {
+                let c = o.into_mut();
+                // A SYN whose ISN differs from the one already known starts a new connection
+                // on the same ports (RFC 9293 §3.4.1: a new incarnation picks a new ISN).
+                if pure_syn && c.flows[fwd].base_seq.is_some_and(|b| b != h.seq) {
+                    reused_from = Some(c.stream);
+                    ports_reused = true;
+                    *c = new_conv(next_stream);
+                }
+                c
+            }
         };
+        conv.referenced = true;
+        conv.last_ns = ts_ns;
         // RFC 9768 §3.1.1: an AccECN setup SYN sets AE, CWR and ECE; the SYN+ACK answers with
         // one of the patterns that are not (AE=0, CWR=0).
         if flags.0 & (Flags::SYN | Flags::ACK) == Flags::SYN {

@@ -329,8 +329,10 @@ pub struct Tracker {
     lookups: Lookups,
     /// Facts from an earlier pass, shown on the frames they concern.
     late_in: Option<LateFacts>,
-    /// Facts this pass learns about earlier frames.
+    /// Facts this pass learns about earlier frames (kept only when asked: they grow with the
+    /// number of DNS transactions).
     late_out: LateFacts,
+    collect_late: bool,
     closed: VecDeque<(i128, u32)>,
     summaries: Vec<ConnSummary>,
     /// Whether retired connections are summarised (for `synack conv`); off, they are just dropped.
@@ -376,9 +378,10 @@ impl Tracker {
     pub fn with_limits(limits: &crate::limits::Limits) -> Tracker {
         Tracker {
             conns: Map::default(),
-            lookups: Lookups::with_limits(limits.max_dns_conversations, limits.max_dns_addresses),
+            lookups: Lookups::with_limits(limits.max_dns_transactions, limits.max_dns_addresses),
             late_in: None,
             late_out: LateFacts::default(),
+            collect_late: false,
             closed: VecDeque::new(),
             summaries: Vec::new(),
             summarise: false,
@@ -409,6 +412,12 @@ impl Tracker {
     /// DNS state evicted so far: (conversations, addresses).
     pub fn dns_evictions(&self) -> (u64, u64) {
         self.lookups.evictions()
+    }
+
+    /// Learn facts about earlier frames from later ones (for a second pass, or a GUI that
+    /// re-dissects). Off by default: they grow with the number of DNS transactions.
+    pub fn set_collect_late(&mut self, on: bool) {
+        self.collect_late = on;
     }
 
     /// The facts this pass learnt about earlier frames (for a second pass).
@@ -489,7 +498,8 @@ impl Tracker {
     /// Annotate one DNS message; `conv` is `None` for a message quoted in an ICMP error.
     pub fn on_dns(&mut self, conv: Option<DnsConv>, frame: u32, msg: u16, ts_ns: i128, m: &Message) -> Option<Transaction> {
         let conv = conv?;
-        let mut t = self.lookups.on_message(conv, frame, msg, ts_ns, m, &mut self.late_out);
+        let late = self.collect_late.then_some(&mut self.late_out);
+        let mut t = self.lookups.on_message(conv, frame, msg, ts_ns, m, late);
         if let Some(late) = &self.late_in {
             if !m.header.is_response() {
                 t.response_in = late.response_in.get(&(frame, msg)).copied().filter(|_| t.response_to.is_none());
@@ -544,7 +554,9 @@ impl Tracker {
                 anomalies |= Anomalies::SYN_RETRANSMISSION;
             }
             if let Some(l) = self.lookups.link_for(&Endpoint { port: 0, ..inp.dst }) {
-                self.late_out.add_use(l, v.stream);
+                if self.collect_late {
+                    self.late_out.add_use(l, v.stream);
+                }
                 dns = Some(l.clone());
             }
         } else if syn && ack && (!from_client || itself) {

@@ -121,7 +121,10 @@ struct State {
 
 impl State {
     fn new() -> State {
-        State { dissector: Dissector::new(), scratch: Vec::new(), frames: HashMap::new(), streams: HashSet::new() }
+        let mut dissector = Dissector::new();
+        // The GUI and tshark -2 re-dissect: later frames' facts about earlier ones are shown then.
+        dissector.set_collect_late(true);
+        State { dissector, scratch: Vec::new(), frames: HashMap::new(), streams: HashSet::new() }
     }
 }
 
