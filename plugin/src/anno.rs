@@ -82,7 +82,13 @@ pub fn annotate(pkt: &Packet<'_>, fields: &[&'static FieldInfo], new_stream: boo
     }
     let title = match &pkt.track {
         Some(t) => format!("SYN/ACK: {}", t.summary()),
-        None if dns_messages > 0 => "SYN/ACK: DNS transaction".to_string(),
+        None if dns_messages > 0 => {
+            let first = pkt.layers.iter().find_map(|l| match l {
+                Layer::Dns(m) if m.transaction.is_some() => Some(m.summary()),
+                _ => None,
+            });
+            format!("SYN/ACK: DNS {}", first.unwrap_or_default())
+        }
         None => "SYN/ACK: TCP options".to_string(),
     };
     Some(FrameAnno {

@@ -345,7 +345,13 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
 
 fn show(anno: &FrameAnno, late: &[u32], tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *mut sys::proto_tree) {
     let fields = anno::plugin_fields();
-    let title = CString::new(anno.title.replace('\0', " ")).unwrap_or_default();
+    // A DNS answer's title names the connections that used it, once later frames told.
+    let mut title = anno.title.clone();
+    if !late.is_empty() {
+        let streams: Vec<String> = late.iter().map(u32::to_string).collect();
+        title.push_str(&format!(" · used by stream {}", streams.join(", ")));
+    }
+    let title = CString::new(title.replace('\0', " ")).unwrap_or_default();
     let mut top: *mut sys::proto_item = std::ptr::null_mut();
     // SAFETY: shim call; Wireshark copies the text.
     let sub = unsafe {
