@@ -64,7 +64,7 @@ fn a_million_syn_flood_stays_in_bounded_memory_and_reports_evictions() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(stdout.lines().count(), 1_000_000);
     assert_eq!(stdout.lines().last(), Some("999999\t1"));
-    assert!(err.contains("983616 connections evicted at the connection cap"), "{err}");
+    assert!(err.contains("983616 open connections evicted at the connection cap"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -96,76 +96,151 @@ fn row(s: &ConnSummary, first_ns: i128) -> Vec<(&'static str, String)> {
     ]
 }
 
-/// Write the connections in `format`. `first_ns` is the capture's first timestamp.
-pub fn write(out: &mut dyn Write, conns: &[ConnSummary], first_ns: i128, format: ConvFormat) -> io::Result<()> {
-    let rows: Vec<Vec<(&str, String)>> = conns.iter().map(|c| row(c, first_ns)).collect();
-    match format {
-        ConvFormat::Json => {
-            let mut s = String::from("[\n");
-            for (i, r) in rows.iter().enumerate() {
-                s.push_str("  {");
+/// Rows held back to print in stream order; past this many, rows are printed as connections
+/// end (like Zeek's conn.log), so memory stays bounded however long the capture.
+pub const BUFFER_ROWS: usize = 4096;
+
+const TABLE_COLS: [&str; 16] = [
+    "stream", "client", "server", "start_s", "duration_s", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c", "handshake",
+    "irtt_ms", "closed_by", "client_state", "server_state", "conn_state", "history",
+];
+const TABLE_HEADS: [&str; 16] =
+    ["#", "client", "server", "start", "duration", "pkts→", "pkts←", "bytes→", "bytes←", "handshake", "iRTT ms", "closed by", "client", "server", "zeek", "history"];
+
+/// Writes connection rows as they come: buffered and sorted by stream while few, streamed after.
+pub struct ConvWriter<'o> {
+    out: &'o mut dyn Write,
+    format: ConvFormat,
+    first_ns: i128,
+    buf: Vec<ConnSummary>,
+    /// Set once rows are written as they come; the table's column widths are then fixed.
+    widths: Option<Vec<usize>>,
+    rows: usize,
+}
+
+impl<'o> ConvWriter<'o> {
+    /// A writer; `first_ns` is the capture's first timestamp.
+    pub fn new(out: &'o mut dyn Write, format: ConvFormat, first_ns: i128) -> Self {
+        ConvWriter { out, format, first_ns, buf: Vec::new(), widths: None, rows: 0 }
+    }
+
+    /// The capture's first timestamp, once known.
+    pub fn set_first(&mut self, first_ns: i128) {
+        self.first_ns = first_ns;
+    }
+
+    /// One finished connection.
+    pub fn push(&mut self, s: ConnSummary) -> io::Result<()> {
+        if self.widths.is_some() {
+            return self.write_row(&s);
+        }
+        self.buf.push(s);
+        if self.buf.len() > BUFFER_ROWS {
+            self.flush_buffer(false)?;
+        }
+        Ok(())
+    }
+
+    fn table_cells(&self, s: &ConnSummary) -> Vec<String> {
+        let r = row(s, self.first_ns);
+        TABLE_COLS.iter().map(|c| r.iter().find(|(k, _)| k == c).map(|(_, v)| v.clone()).unwrap_or_default()).collect()
+    }
+
+    /// Print the held rows in stream order, with the header; then switch to streaming.
+    fn flush_buffer(&mut self, last: bool) -> io::Result<()> {
+        let mut held = std::mem::take(&mut self.buf);
+        held.sort_by_key(|c| (c.stream, c.frames.0));
+        let mut widths: Vec<usize> = TABLE_HEADS.iter().map(|h| h.chars().count()).collect();
+        for s in &held {
+            for (i, c) in self.table_cells(s).iter().enumerate() {
+                widths[i] = widths[i].max(c.chars().count());
+            }
+        }
+        if !last {
+            // Later rows may be wider: leave some room.
+            for w in &mut widths {
+                *w += 2;
+            }
+        }
+        match self.format {
+            ConvFormat::Csv => writeln!(self.out, "{}", row_names().join(","))?,
+            ConvFormat::Json => self.out.write_all(b"[\n")?,
+            ConvFormat::Table => {
+                let heads: Vec<String> = TABLE_HEADS.iter().map(|h| h.to_string()).collect();
+                writeln!(self.out, "{}", pad(&heads, &widths))?;
+            }
+        }
+        self.widths = Some(widths);
+        for s in &held {
+            self.write_row(s)?;
+        }
+        if last && self.format == ConvFormat::Table {
+            for c in &held {
+                writeln!(self.out, "  stream {}: client {}; server {}", c.stream, options(&c.options[0]), options(&c.options[1]))?;
+            }
+        }
+        Ok(())
+    }
+
+    fn write_row(&mut self, s: &ConnSummary) -> io::Result<()> {
+        match self.format {
+            ConvFormat::Json => {
+                let r = row(s, self.first_ns);
+                let mut line = String::from(if self.rows == 0 { "  {" } else { ",\n  {" });
                 for (j, (k, v)) in r.iter().enumerate() {
                     if j > 0 {
-                        s.push_str(", ");
+                        line.push_str(", ");
                     }
-                    json_str(k, &mut s);
-                    s.push_str(": ");
+                    json_str(k, &mut line);
+                    line.push_str(": ");
                     let numeric = matches!(*k, "stream" | "packets_c2s" | "packets_s2c" | "bytes_c2s" | "bytes_s2c");
                     if numeric {
-                        s.push_str(v);
+                        line.push_str(v);
                     } else {
-                        json_str(v, &mut s);
+                        json_str(v, &mut line);
                     }
                 }
-                s.push('}');
-                s.push_str(if i + 1 < rows.len() { ",\n" } else { "\n" });
+                line.push('}');
+                self.out.write_all(line.as_bytes())?;
             }
-            s.push_str("]\n");
-            out.write_all(s.as_bytes())
-        }
-        ConvFormat::Csv => {
-            let names: Vec<&str> = row_names();
-            writeln!(out, "{}", names.join(","))?;
-            for r in &rows {
+            ConvFormat::Csv => {
+                let r = row(s, self.first_ns);
                 let cells: Vec<String> = r
                     .iter()
                     .map(|(_, v)| if v.contains([',', '"', '\n']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.clone() })
                     .collect();
-                writeln!(out, "{}", cells.join(","))?;
+                writeln!(self.out, "{}", cells.join(","))?;
             }
-            Ok(())
+            ConvFormat::Table => {
+                let cells = self.table_cells(s);
+                let widths = self.widths.clone().unwrap_or_default();
+                writeln!(self.out, "{}", pad(&cells, &widths))?;
+            }
         }
-        ConvFormat::Table => {
-            // The table keeps the columns people scan; -T json|csv has them all.
-            let cols = [
-                "stream", "client", "server", "start_s", "duration_s", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c",
-                "handshake", "irtt_ms", "closed_by", "client_state", "server_state", "conn_state", "history",
-            ];
-            let heads = ["#", "client", "server", "start", "duration", "pkts→", "pkts←", "bytes→", "bytes←", "handshake", "iRTT ms", "closed by", "client", "server", "zeek", "history"];
-            let cells: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| cols.iter().map(|c| r.iter().find(|(k, _)| k == c).map(|(_, v)| v.clone()).unwrap_or_default()).collect())
-                .collect();
-            let mut width: Vec<usize> = heads.iter().map(|h| h.chars().count()).collect();
-            for r in &cells {
-                for (i, c) in r.iter().enumerate() {
-                    width[i] = width[i].max(c.chars().count());
-                }
-            }
-            let line = |vals: Vec<String>| {
-                vals.iter().enumerate().map(|(i, v)| format!("{v:<w$}", w = width[i])).collect::<Vec<_>>().join("  ").trim_end().to_string()
-            };
-            writeln!(out, "{}", line(heads.iter().map(|h| h.to_string()).collect()))?;
-            for r in cells {
-                writeln!(out, "{}", line(r))?;
-            }
-            for c in conns {
-                let o = format!("  stream {}: client {}; server {}", c.stream, options(&c.options[0]), options(&c.options[1]));
-                writeln!(out, "{o}")?;
-            }
-            Ok(())
-        }
+        self.rows += 1;
+        Ok(())
     }
+
+    /// End: print what is still held, and close the JSON array.
+    pub fn finish(mut self) -> io::Result<()> {
+        if self.widths.is_none() {
+            self.flush_buffer(true)?;
+        }
+        if self.format == ConvFormat::Json {
+            self.out.write_all(if self.rows == 0 { b"]\n" } else { b"\n]\n" })?;
+        }
+        Ok(())
+    }
+}
+
+fn pad(vals: &[String], widths: &[usize]) -> String {
+    vals.iter()
+        .enumerate()
+        .map(|(i, v)| format!("{v:<w$}", w = widths.get(i).copied().unwrap_or(0)))
+        .collect::<Vec<_>>()
+        .join("  ")
+        .trim_end()
+        .to_string()
 }
 
 fn row_names() -> Vec<&'static str> {

@@ -519,20 +519,26 @@ fn run_conv(a: &ConvArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
     d.set_summaries(true);
     let mut scratch = Vec::new();
     let mut first = None;
-    let mut conns = Vec::new();
+    let mut w = conv::ConvWriter::new(out, a.format, 0);
     let result = capture::for_each_frame(input, |meta, data| {
-        first.get_or_insert(meta.ts_ns);
+        if first.is_none() {
+            first = Some(meta.ts_ns);
+            w.set_first(meta.ts_ns);
+        }
         d.dissect(meta, data, &mut scratch);
-        conns.extend(d.take_summaries());
+        for s in d.take_summaries() {
+            w.push(s)?;
+        }
         Ok(true)
     });
     let summary = match result {
         Err(capture::NotACapture(why)) => return Err(RunError::Usage(format!("{}: {why}", a.read.display()))),
         Ok(r) => r?,
     };
-    conns.extend(d.finish());
-    conns.sort_by_key(|c| (c.stream, c.frames.0));
-    conv::write(out, &conns, first.unwrap_or(0), a.format)?;
+    for s in d.finish() {
+        w.push(s)?;
+    }
+    w.finish()?;
     out.flush()?;
     if let Some(w) = summary.warning {
         let _ = writeln!(err, "synack: warning: {w}");

@@ -260,9 +260,12 @@ impl Dissector {
     fn reconcile(&mut self, evicted: &mut u32) {
         if self.tcp.len() > self.limits.max_connections {
             for s in self.tcp.evict_to(self.limits.max_connections) {
+                // A connection already closed on both ends loses nothing but its stream number.
+                if !self.tracker.is_finished(s) {
+                    self.evictions.connections_cap += 1;
+                    *evicted += 1;
+                }
                 self.drop_stream(s);
-                self.evictions.connections_cap += 1;
-                *evicted += 1;
             }
         }
     }

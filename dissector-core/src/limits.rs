@@ -42,13 +42,15 @@ impl Default for Limits {
 /// How much state was dropped because of [`Limits`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct Evictions {
-    /// Connections evicted because the connection cap was reached.
+    /// Open connections evicted because the connection cap was reached (closed ones that were
+    /// only lingering are not counted).
     pub connections_cap: u64,
     /// Connections whose tracker state was dropped after being idle for [`Limits::idle_ns`].
     pub connections_idle: u64,
     /// DNS-over-TCP messages not reassembled because the buffer cap was reached.
     pub dns_tcp_buffers: u64,
-    /// DNS transactions forgotten (a late response to one gets no request frame or delay).
+    /// Unanswered DNS requests forgotten (a late response to one gets no request frame or delay);
+    /// answered ones are dropped silently.
     pub dns_transactions: u64,
     /// DNS answers forgotten from the address book.
     pub dns_addresses: u64,
@@ -64,10 +66,10 @@ impl Evictions {
 impl core::fmt::Display for Evictions {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         let parts = [
-            (self.connections_cap, "connections evicted at the connection cap"),
+            (self.connections_cap, "open connections evicted at the connection cap"),
             (self.connections_idle, "idle connections expired"),
             (self.dns_tcp_buffers, "DNS-over-TCP messages not reassembled (buffer cap)"),
-            (self.dns_transactions, "DNS transactions forgotten"),
+            (self.dns_transactions, "unanswered DNS requests forgotten"),
             (self.dns_addresses, "DNS answers forgotten"),
         ];
         let shown: Vec<String> = parts.iter().filter(|(n, _)| *n > 0).map(|(n, what)| format!("{n} {what}")).collect();

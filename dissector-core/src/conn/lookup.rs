@@ -115,8 +115,10 @@ impl Lookups {
                     let Some((old, f)) = self.tx_order.pop_front() else { break };
                     // Only the transaction that queue slot created (a newer one re-queued itself).
                     if self.txs.get(&old).is_some_and(|t| t.req_frame == f) {
-                        self.txs.remove(&old);
-                        self.evicted.0 += 1;
+                        // Only an unanswered request loses something (its response's timing).
+                        if self.txs.remove(&old).is_some_and(|t| t.rep_frame.is_none()) {
+                            self.evicted.0 += 1;
+                        }
                     }
                 }
                 self.txs.insert(key, Tx { req_frame: frame, req_msg: msg, rep_frame: None, req_ns: ts_ns, multiple: false });

@@ -452,6 +452,11 @@ impl Tracker {
         self.conns.len()
     }
 
+    /// Whether a tracked connection has both endpoints CLOSED or in TIME_WAIT (or is gone).
+    pub fn is_finished(&self, stream: u32) -> bool {
+        self.conns.get(&stream).is_none_or(|c| is_closed(c.states[0]) && is_closed(c.states[1]))
+    }
+
     /// Summarise and drop a connection (closed and quiet, replaced, or evicted by a cap).
     pub fn retire(&mut self, stream: u32) -> Option<ConnKey> {
         let c = self.conns.remove(&stream)?;
