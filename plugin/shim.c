@@ -116,3 +116,16 @@ void synack_col_append(packet_info *pinfo, const char *text)
     }
     ENDTRY;
 }
+
+int synack_wanted(proto_tree *tree, const int *hfs, int n)
+{
+    if (!tree)
+        return 0;
+    if (PTREE_DATA(tree)->visible)
+        return 1;
+    for (int i = 0; i < n; i++) {
+        if (hfs[i] > 0 && proto_field_is_referenced(tree, hfs[i]))
+            return 1;
+    }
+    return 0;
+}

@@ -31,5 +31,7 @@ proto_item *synack_add_string(proto_tree *tree, int hf, tvbuff_t *tvb, const cha
 proto_item *synack_add_reltime(proto_tree *tree, int hf, tvbuff_t *tvb, gint64 secs, int nsecs);
 void synack_expert(packet_info *pinfo, proto_item *item, expert_field *ei);
 void synack_col_append(packet_info *pinfo, const char *text);
+/* Does this tree want any of the n fields (visible tree, or one of them referenced)? */
+int synack_wanted(proto_tree *tree, const int *hfs, int n);
 
 #endif

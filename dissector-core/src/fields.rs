@@ -441,8 +441,8 @@ fn tcp_values<'p>(t: &'p TcpLayer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
     }
 }
 
-/// The tracker's fields; returns whether `field` is one of them.
-fn track_values<'p>(tr: &'p TcpTrack, field: Field, out: &mut Vec<Value<'p>>) -> bool {
+/// The tracker's fields from a [`TcpTrack`] alone; returns whether `field` is one of them.
+pub fn track_values<'p>(tr: &'p TcpTrack, field: Field, out: &mut Vec<Value<'p>>) -> bool {
     use Field as F;
     let u = |v: u32| Value::U(u64::from(v));
     let neg = tr.negotiated.as_ref();

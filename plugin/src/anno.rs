@@ -1,12 +1,15 @@
 //! What the plugin shows for one frame, computed once from the core's dissection on the first
 //! pass and kept per frame: Wireshark re-dissects frames many times and in any order, and the
-//! connection state must not move when it does.
+//! connection state must not move when it does. What is kept is compact (the tracker's
+//! annotation, the raw TCP options, the DNS summaries); field values are made from it only
+//! when Wireshark wants the tree.
 
-use dissector_core::conn::{Anomalies, Stage};
+use dissector_core::conn::{Anomalies, Stage, TcpTrack};
 use dissector_core::fields::{self, Field, FieldInfo, FieldType, Value, FIELDS};
+use dissector_core::tcp::{layout, parse_options};
 use dissector_core::{Layer, Packet};
 
-/// A field value owned by the per-frame store.
+/// A field value made for the tree.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Owned {
     /// Unsigned integer (also frame numbers).
@@ -28,23 +31,84 @@ pub struct Item {
     pub value: Owned,
 }
 
-/// Everything the plugin shows for one frame.
+/// What the plugin keeps for one frame.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FrameAnno {
-    /// The subtree's title.
-    pub title: String,
-    /// Field occurrences in table order.
-    pub items: Vec<Item>,
-    /// The tracker's anomaly flags.
-    pub anomalies: Anomalies,
+    /// The tracker's annotation of the frame's TCP segment.
+    pub track: Option<TcpTrack>,
+    /// The TCP options as captured (entries in wire order) and the length the header declares.
+    pub options: Option<(Box<[u8]>, u8)>,
+    /// `synack.dns.summary` of each DNS message taking part in a transaction.
+    pub dns: Vec<String>,
     /// The first segment of a connection picked up mid-stream.
     pub inferred_start: bool,
-    /// Handshake step, for the optional Info-column tag.
-    pub stage: Option<Stage>,
-    /// DNS messages in the frame that take part in a transaction (for late facts).
-    pub dns_messages: u16,
     /// Connections evicted at the connection cap while dissecting this frame.
     pub evicted: u32,
+}
+
+impl FrameAnno {
+    /// The tracker's anomaly flags.
+    pub fn anomalies(&self) -> Anomalies {
+        self.track.as_ref().map(|t| t.anomalies).unwrap_or_default()
+    }
+
+    /// Handshake step, for the optional Info-column tag.
+    pub fn stage(&self) -> Option<Stage> {
+        self.track.as_ref().and_then(|t| t.stage)
+    }
+
+    /// DNS messages (for late facts, which are per message).
+    pub fn dns_messages(&self) -> u16 {
+        u16::try_from(self.dns.len()).unwrap_or(u16::MAX)
+    }
+
+    /// The subtree's title.
+    pub fn title(&self) -> String {
+        match (&self.track, self.dns.first()) {
+            (Some(t), _) => format!("SYN/ACK: {}", t.summary()),
+            (None, Some(d)) => format!("SYN/ACK: DNS {d}"),
+            (None, None) => "SYN/ACK: TCP options".to_string(),
+        }
+    }
+
+    /// The field occurrences, in table order, as `synack -T fields` prints them (late fields
+    /// excepted: the caller adds those).
+    pub fn items(&self, fields: &[&'static FieldInfo]) -> Vec<Item> {
+        let opts = self.options.as_ref().map(|(raw, declared)| (parse_options(raw, usize::from(*declared)), *declared));
+        let mut out = Vec::new();
+        let mut vals = Vec::new();
+        for (index, info) in fields.iter().enumerate() {
+            let f = info.field;
+            if is_late(f) {
+                continue;
+            }
+            vals.clear();
+            if let Some(t) = &self.track {
+                fields::track_values(t, f, &mut vals);
+            }
+            let u = |v: u32| Owned::U(u64::from(v));
+            if let Some((o, declared)) = &opts {
+                match f {
+                    Field::SynackOptMss => out.extend(o.mss().map(|m| Item { index, value: u(u32::from(m)) })),
+                    Field::SynackOptWs => out.extend(o.window_scale().map(|w| Item { index, value: u(u32::from(w)) })),
+                    Field::SynackOptSackPerm if o.sack_permitted() => out.push(Item { index, value: Owned::Bool(true) }),
+                    Field::SynackOptTsval => out.extend(o.timestamps().map(|(v, _)| Item { index, value: u(v) })),
+                    Field::SynackOptTsecr => out.extend(o.timestamps().map(|(_, e)| Item { index, value: u(e) })),
+                    Field::SynackOptLayout if !o.entries.is_empty() => {
+                        out.push(Item { index, value: Owned::Str(layout(o, usize::from(*declared))) })
+                    }
+                    _ => {}
+                }
+            }
+            if f == Field::SynackDnsSummary {
+                out.extend(self.dns.iter().map(|d| Item { index, value: Owned::Str(d.clone()) }));
+            }
+            for v in vals.drain(..) {
+                out.push(Item { index, value: own(info, v) });
+            }
+        }
+        out
+    }
 }
 
 /// The fields the plugin registers: synack's own, in table order.
@@ -57,47 +121,32 @@ pub fn is_late(f: Field) -> bool {
     f == Field::SynackDnsUsedBy
 }
 
-/// The annotation of a dissected frame, or `None` when synack has nothing to say about it.
-pub fn annotate(pkt: &Packet<'_>, fields: &[&'static FieldInfo], new_stream: bool) -> Option<FrameAnno> {
-    let dns_messages = pkt
+/// What to keep of a dissected frame, or `None` when synack has nothing to say about it.
+pub fn annotate(pkt: &Packet<'_>, new_stream: bool) -> Option<FrameAnno> {
+    let dns: Vec<String> = pkt
         .layers
         .iter()
-        .filter(|l| matches!(l, Layer::Dns(m) if m.transaction.is_some()))
-        .count();
-    let has_opts = pkt.tcp().is_some_and(|t| !t.in_icmp && !t.options.entries.is_empty());
-    if pkt.track.is_none() && dns_messages == 0 && !has_opts && pkt.evicted == 0 {
+        .filter_map(|l| match l {
+            Layer::Dns(m) if m.transaction.is_some() => Some(m.summary()),
+            _ => None,
+        })
+        .collect();
+    // synack.opt.* describe the frame's own TCP header (not one quoted in an ICMP error).
+    let options = pkt.tcp().filter(|t| !t.in_icmp && t.header.is_some_and(|h| h.hdr_len >= 20)).and_then(|t| {
+        if t.options.entries.is_empty() {
+            return None;
+        }
+        let raw: Vec<u8> = t.options.entries.iter().flat_map(|e| e.raw.iter().copied()).collect();
+        Some((raw.into_boxed_slice(), u8::try_from(t.options_len).unwrap_or(40)))
+    });
+    if pkt.track.is_none() && dns.is_empty() && options.is_none() && pkt.evicted == 0 {
         return None;
     }
-    let mut items = Vec::new();
-    let mut vals = Vec::new();
-    for (index, info) in fields.iter().enumerate() {
-        if is_late(info.field) {
-            continue;
-        }
-        vals.clear();
-        fields::values(pkt, info.field, &mut vals);
-        for v in vals.drain(..) {
-            items.push(Item { index, value: own(info, v) });
-        }
-    }
-    let title = match &pkt.track {
-        Some(t) => format!("SYN/ACK: {}", t.summary()),
-        None if dns_messages > 0 => {
-            let first = pkt.layers.iter().find_map(|l| match l {
-                Layer::Dns(m) if m.transaction.is_some() => Some(m.summary()),
-                _ => None,
-            });
-            format!("SYN/ACK: DNS {}", first.unwrap_or_default())
-        }
-        None => "SYN/ACK: TCP options".to_string(),
-    };
     Some(FrameAnno {
-        title,
-        items,
-        anomalies: pkt.track.as_ref().map(|t| t.anomalies).unwrap_or_default(),
         inferred_start: new_stream && pkt.track.as_ref().is_some_and(|t| t.inferred),
-        stage: pkt.track.as_ref().and_then(|t| t.stage),
-        dns_messages: u16::try_from(dns_messages).unwrap_or(u16::MAX),
+        track: pkt.track.clone(),
+        options,
+        dns,
         evicted: pkt.evicted,
     })
 }

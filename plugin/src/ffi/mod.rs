@@ -304,11 +304,10 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
                 len: f.pkt_len,
                 linktype: u32::try_from(f.linktype).unwrap_or(u32::MAX),
             };
-            let fields = anno::plugin_fields();
             let State { dissector, scratch, frames, streams } = st;
             let pkt = dissector.dissect(meta, data, scratch);
             let new_stream = pkt.track.as_ref().is_some_and(|t| streams.insert(t.stream));
-            if let Some(a) = anno::annotate(&pkt, &fields, new_stream) {
+            if let Some(a) = anno::annotate(&pkt, new_stream) {
                 frames.insert(f.num, Arc::new(a));
             }
             // Connection summaries are for the CLI; the plugin lets them go.
@@ -319,7 +318,7 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
         if f.visited != 0 {
             if let Some(a) = &anno {
                 let facts = st.dissector.tracker().late_facts();
-                for m in 0..a.dns_messages {
+                for m in 0..a.dns_messages() {
                     if let Some(u) = facts.used_by.get(&(f.num, m)) {
                         late.extend(u.iter().copied());
                     }
@@ -330,13 +329,17 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
     });
     let Some(anno) = anno else { return f.cap_len as c_int };
     if info_tags_on() {
-        if let Some(stage) = anno.stage {
+        if let Some(stage) = anno.stage() {
             let tag = CString::new(anno::info_tag(stage)).unwrap_or_default();
             // SAFETY: the shim appends a copy of the string inside TRY.
             unsafe { sys::synack_col_append(pinfo, tag.as_ptr()) };
         }
     }
-    if tree.is_null() {
+    // Nothing to add when there is no tree, or when it is tshark's pruned tree and no synack
+    // field is asked for (-T fields -e other.fields, a filter on other fields).
+    let ids: Vec<c_int> = HF.iter().chain(EI.iter().map(|e| &e.hf)).map(|a| a.load(Ordering::Relaxed)).collect();
+    // SAFETY: the shim reads the tree's flags and asks about registered ids; it does not throw.
+    if tree.is_null() || unsafe { sys::synack_wanted(tree, ids.as_ptr(), ids.len() as c_int) } == 0 {
         return f.cap_len as c_int;
     }
     show(&anno, &late, tvb, pinfo, tree);
@@ -346,7 +349,7 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
 fn show(anno: &FrameAnno, late: &[u32], tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *mut sys::proto_tree) {
     let fields = anno::plugin_fields();
     // A DNS answer's title names the connections that used it, once later frames told.
-    let mut title = anno.title.clone();
+    let mut title = anno.title();
     if !late.is_empty() {
         let streams: Vec<String> = late.iter().map(u32::to_string).collect();
         title.push_str(&format!(" · used by stream {}", streams.join(", ")));
@@ -362,7 +365,7 @@ fn show(anno: &FrameAnno, late: &[u32], tvb: *mut sys::tvbuff_t, pinfo: *mut sys
     }
     let late_index = fields.iter().position(|f| anno::is_late(f.field));
     let late_items = late.iter().filter_map(|s| late_index.map(|i| (i, Owned::U(u64::from(*s)))));
-    let items = anno.items.iter().map(|it| (it.index, it.value.clone())).chain(late_items);
+    let items = anno.items(&fields).into_iter().map(|it| (it.index, it.value)).chain(late_items);
     for (index, value) in items {
         let Some(info) = fields.get(index) else { continue };
         let hf = HF[index].load(Ordering::Relaxed);
@@ -392,7 +395,7 @@ fn show(anno: &FrameAnno, late: &[u32], tvb: *mut sys::tvbuff_t, pinfo: *mut sys
         let on = match i {
             EI_INFERRED => anno.inferred_start,
             EI_EVICTED => anno.evicted > 0,
-            _ => anno.anomalies.has(bit),
+            _ => anno.anomalies().has(bit),
         };
         if on {
             // SAFETY: shim call with an expert id registered in register_protoinfo.
