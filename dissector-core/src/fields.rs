@@ -577,9 +577,7 @@ pub fn write_value(out: &mut String, info: &FieldInfo, v: &Value<'_>) {
                     _ => write!(out, "0x{n:08x}"),
                 };
             }
-            _ => {
-                let _ = write!(out, "{n}");
-            }
+            _ => push_decimal(out, *n),
         },
         Value::Hex16(n) => {
             let _ = write!(out, "0x{n:04x}");
@@ -598,8 +596,27 @@ pub fn write_value(out: &mut String, info: &FieldInfo, v: &Value<'_>) {
     }
 }
 
+/// Decimal digits without the formatting machinery (most values printed are integers).
+fn push_decimal(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    // Only ASCII digits were written.
+    out.extend(buf[i..].iter().map(|&b| char::from(b)));
+}
+
 /// tshark shows a NUL inside a string as `\0`.
 fn push_escaped_nul(out: &mut String, s: &str) {
+    if !s.contains('\0') {
+        return out.push_str(s);
+    }
     for c in s.chars() {
         if c == '\0' {
             out.push_str("\\0");
