@@ -305,10 +305,15 @@ fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError> {
 }
 
 fn open(c: &Config) -> Result<Box<dyn Read + Send>, RunError> {
-    Ok(if c.input.as_os_str() == "-" {
+    open_path(&c.input)
+}
+
+/// The capture to read: a file, or standard input for `-`.
+fn open_path(path: &std::path::Path) -> Result<Box<dyn Read + Send>, RunError> {
+    Ok(if path.as_os_str() == "-" {
         Box::new(io::stdin())
     } else {
-        Box::new(File::open(&c.input).map_err(|e| RunError::Usage(format!("cannot open {}: {e}", c.input.display())))?)
+        Box::new(File::open(path).map_err(|e| RunError::Usage(format!("cannot open {}: {e}", path.display())))?)
     })
 }
 
@@ -510,11 +515,7 @@ where
 }
 
 fn run_conv(a: &ConvArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), RunError> {
-    let input: Box<dyn Read + Send> = if a.read.as_os_str() == "-" {
-        Box::new(io::stdin())
-    } else {
-        Box::new(File::open(&a.read).map_err(|e| RunError::Usage(format!("cannot open {}: {e}", a.read.display())))?)
-    };
+    let input = open_path(&a.read)?;
     let mut d = Dissector::with_limits(a.common.limits());
     d.set_summaries(true);
     let mut scratch = Vec::new();
@@ -548,11 +549,7 @@ fn run_conv(a: &ConvArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
 }
 
 fn run_ladder(a: &LadderArgs, out: &mut dyn Write, err: &mut dyn Write, out_is_tty: bool) -> Result<(), RunError> {
-    let input: Box<dyn Read + Send> = if a.read.as_os_str() == "-" {
-        Box::new(io::stdin())
-    } else {
-        Box::new(File::open(&a.read).map_err(|e| RunError::Usage(format!("cannot open {}: {e}", a.read.display())))?)
-    };
+    let input = open_path(&a.read)?;
     let mut d = Dissector::with_limits(a.common.limits());
     let mut scratch = Vec::new();
     let mut col = ladder::Collector::new(a.stream);
