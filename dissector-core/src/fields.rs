@@ -11,7 +11,7 @@ use crate::conn::TcpTrack;
 use crate::dissect::{Layer, Packet, TcpLayer};
 use crate::dns::{rtype, RecordData};
 use crate::format;
-use crate::tcp::TcpOption;
+use crate::tcp::{TcpOption, TcpOptions};
 
 /// Wireshark field types synack uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -361,19 +361,8 @@ fn tcp_values<'p>(t: &'p TcpLayer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
     }
     let (Some(h), Some(v)) = (t.header, t.view) else { return };
     let hl_ok = h.hdr_len >= 20;
-    // synack's own option decode: the first well-formed option of each kind.
-    if !t.in_icmp && hl_ok {
-        match field {
-            F::SynackOptMss => return out.extend(t.options.mss().map(|m| u(u32::from(m)))),
-            F::SynackOptWs => return out.extend(t.options.window_scale().map(|w| u(u32::from(w)))),
-            F::SynackOptSackPerm => return out.extend(t.options.sack_permitted().then_some(Value::Bool(true))),
-            F::SynackOptTsval => return out.extend(t.options.timestamps().map(|(v, _)| u(v))),
-            F::SynackOptTsecr => return out.extend(t.options.timestamps().map(|(_, e)| u(e))),
-            F::SynackOptLayout if !t.options.entries.is_empty() => {
-                return out.push(Value::String(crate::tcp::layout(&t.options, t.options_len)))
-            }
-            _ => {}
-        }
+    if !t.in_icmp && hl_ok && option_values(&t.options, t.options_len, field, out) {
+        return;
     }
     let ace = v.ace.then(|| h.flags.ace());
     match field {
@@ -439,6 +428,27 @@ fn tcp_values<'p>(t: &'p TcpLayer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
             }
         }
     }
+}
+
+/// synack's own option decode (`synack.opt.*`): the first well-formed option of each kind.
+/// Returns whether `field` is one of them.
+pub fn option_values(opts: &TcpOptions<'_>, declared_len: usize, field: Field, out: &mut Vec<Value<'_>>) -> bool {
+    use Field as F;
+    let u = |v: u32| Value::U(u64::from(v));
+    match field {
+        F::SynackOptMss => out.extend(opts.mss().map(|m| u(u32::from(m)))),
+        F::SynackOptWs => out.extend(opts.window_scale().map(|w| u(u32::from(w)))),
+        F::SynackOptSackPerm => out.extend(opts.sack_permitted().then_some(Value::Bool(true))),
+        F::SynackOptTsval => out.extend(opts.timestamps().map(|(v, _)| u(v))),
+        F::SynackOptTsecr => out.extend(opts.timestamps().map(|(_, e)| u(e))),
+        F::SynackOptLayout => {
+            if !opts.entries.is_empty() {
+                out.push(Value::String(crate::tcp::layout(opts, declared_len)))
+            }
+        }
+        _ => return false,
+    }
+    true
 }
 
 /// The tracker's fields from a [`TcpTrack`] alone; returns whether `field` is one of them.

@@ -31,7 +31,7 @@ impl Default for Limits {
         Limits {
             max_connections: 16_384,
             idle_ns: 3_600_000_000_000,
-            closed_linger_ns: 240_000_000_000,
+            closed_linger_ns: crate::conn::tracker::LINGER_NS,
             max_dns_tcp_buffers: 256,
             max_dns_transactions: 16_384,
             max_dns_addresses: 16_384,

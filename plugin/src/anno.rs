@@ -6,7 +6,7 @@
 
 use dissector_core::conn::{Anomalies, Stage, TcpTrack};
 use dissector_core::fields::{self, Field, FieldInfo, FieldType, Value, FIELDS};
-use dissector_core::tcp::{layout, parse_options};
+use dissector_core::tcp::parse_options;
 use dissector_core::{Layer, Packet};
 
 /// A field value made for the tree.
@@ -86,19 +86,8 @@ impl FrameAnno {
             if let Some(t) = &self.track {
                 fields::track_values(t, f, &mut vals);
             }
-            let u = |v: u32| Owned::U(u64::from(v));
             if let Some((o, declared)) = &opts {
-                match f {
-                    Field::SynackOptMss => out.extend(o.mss().map(|m| Item { index, value: u(u32::from(m)) })),
-                    Field::SynackOptWs => out.extend(o.window_scale().map(|w| Item { index, value: u(u32::from(w)) })),
-                    Field::SynackOptSackPerm if o.sack_permitted() => out.push(Item { index, value: Owned::Bool(true) }),
-                    Field::SynackOptTsval => out.extend(o.timestamps().map(|(v, _)| Item { index, value: u(v) })),
-                    Field::SynackOptTsecr => out.extend(o.timestamps().map(|(_, e)| Item { index, value: u(e) })),
-                    Field::SynackOptLayout if !o.entries.is_empty() => {
-                        out.push(Item { index, value: Owned::Str(layout(o, usize::from(*declared))) })
-                    }
-                    _ => {}
-                }
+                fields::option_values(o, usize::from(*declared), f, &mut vals);
             }
             if f == Field::SynackDnsSummary {
                 out.extend(self.dns.iter().map(|d| Item { index, value: Owned::Str(d.clone()) }));
