@@ -337,7 +337,9 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
     }
     // Nothing to add when there is no tree, or when it is tshark's pruned tree and no synack
     // field is asked for (-T fields -e other.fields, a filter on other fields).
-    let ids: Vec<c_int> = HF.iter().chain(EI.iter().map(|e| &e.hf)).map(|a| a.load(Ordering::Relaxed)).collect();
+    // Registration is over by the first dissection: the ids are read once.
+    static IDS: std::sync::OnceLock<Vec<c_int>> = std::sync::OnceLock::new();
+    let ids = IDS.get_or_init(|| HF.iter().chain(EI.iter().map(|e| &e.hf)).map(|a| a.load(Ordering::Relaxed)).collect());
     // SAFETY: the shim reads the tree's flags and asks about registered ids; it does not throw.
     if tree.is_null() || unsafe { sys::synack_wanted(tree, ids.as_ptr(), ids.len() as c_int) } == 0 {
         return f.cap_len as c_int;
