@@ -335,10 +335,13 @@ fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunE
     }
 }
 
+/// Inputs from this size on get a progress bar (when stderr is a terminal).
+const PROGRESS_FROM: u64 = 10_000_000;
+
 /// A progress bar on stderr for inputs over 10 MB when stderr is a terminal.
 fn progress_bar(input: &std::path::Path, err_is_tty: bool) -> Option<indicatif::ProgressBar> {
     let size = std::fs::metadata(input).ok()?.len();
-    if !err_is_tty || size < 10_000_000 {
+    if !wants_progress(size, err_is_tty) {
         return None;
     }
     let p = indicatif::ProgressBar::with_draw_target(Some(size), indicatif::ProgressDrawTarget::stderr());
@@ -347,6 +350,23 @@ fn progress_bar(input: &std::path::Path, err_is_tty: bool) -> Option<indicatif::
             .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     Some(p)
+}
+
+/// A bar only for big files (a pipe has no size) and only for a person watching.
+fn wants_progress(size: u64, err_is_tty: bool) -> bool {
+    err_is_tty && size >= PROGRESS_FROM
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_only_for_big_inputs_on_a_terminal() {
+        assert!(wants_progress(PROGRESS_FROM, true));
+        assert!(!wants_progress(PROGRESS_FROM - 1, true));
+        assert!(!wants_progress(u64::MAX, false));
+    }
 }
 
 /// Run a configuration, writing to `out` and warnings to `err`.
@@ -476,8 +496,8 @@ where
             Ok(())
         }
         Some(Command::Man) => clap_mangen::Man::new(Cli::command()).render(out).map_err(RunError::Io),
-        Some(Command::Conv(a)) => run_conv(&a, out, err),
-        Some(Command::Ladder(a)) => run_ladder(&a, out, err, out_is_tty),
+        Some(Command::Conv(a)) => run_conv(&a, out, err, err_is_tty),
+        Some(Command::Ladder(a)) => run_ladder(&a, out, err, out_is_tty, err_is_tty),
         None => {
             let args = cli.packets;
             if args.list_fields {
@@ -514,7 +534,8 @@ where
     }
 }
 
-fn run_conv(a: &ConvArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<(), RunError> {
+fn run_conv(a: &ConvArgs, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: bool) -> Result<(), RunError> {
+    let progress = progress_bar(&a.read, err_is_tty);
     let input = open_path(&a.read)?;
     let mut d = Dissector::with_limits(a.common.limits());
     d.set_summaries(true);
@@ -530,8 +551,14 @@ fn run_conv(a: &ConvArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
         for s in d.take_summaries() {
             w.push(s)?;
         }
+        if let Some(p) = &progress {
+            p.inc(u64::from(meta.caplen) + 16);
+        }
         Ok(true)
     });
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
     let summary = match result {
         Err(capture::NotACapture(why)) => return Err(RunError::Usage(format!("{}: {why}", a.read.display()))),
         Ok(r) => r?,
@@ -548,7 +575,8 @@ fn run_conv(a: &ConvArgs, out: &mut dyn Write, err: &mut dyn Write) -> Result<()
     Ok(())
 }
 
-fn run_ladder(a: &LadderArgs, out: &mut dyn Write, err: &mut dyn Write, out_is_tty: bool) -> Result<(), RunError> {
+fn run_ladder(a: &LadderArgs, out: &mut dyn Write, err: &mut dyn Write, out_is_tty: bool, err_is_tty: bool) -> Result<(), RunError> {
+    let progress = progress_bar(&a.read, err_is_tty);
     let input = open_path(&a.read)?;
     let mut d = Dissector::with_limits(a.common.limits());
     let mut scratch = Vec::new();
@@ -556,8 +584,14 @@ fn run_ladder(a: &LadderArgs, out: &mut dyn Write, err: &mut dyn Write, out_is_t
     let result = capture::for_each_frame(input, |meta, data| {
         let pkt = d.dissect(meta, data, &mut scratch);
         col.packet(&pkt);
+        if let Some(p) = &progress {
+            p.inc(u64::from(meta.caplen) + 16);
+        }
         Ok(true)
     });
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
     let summary = match result {
         Err(capture::NotACapture(why)) => return Err(RunError::Usage(format!("{}: {why}", a.read.display()))),
         Ok(r) => r?,
