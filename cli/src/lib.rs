@@ -101,7 +101,7 @@ struct LadderArgs {
     #[arg(long = "lang", value_enum, default_value_t = Lang::En)]
     lang: Lang,
 
-    /// Width of the diagram (default: the terminal's, from COLUMNS, else 100).
+    /// Width of the diagram (default: the terminal's; else COLUMNS; else 100).
     #[arg(long = "width", value_name = "COLUMNS")]
     width: Option<usize>,
 
@@ -596,7 +596,9 @@ fn run_ladder(a: &LadderArgs, out: &mut dyn Write, err: &mut dyn Write, out_is_t
         Err(capture::NotACapture(why)) => return Err(RunError::Usage(format!("{}: {why}", a.read.display()))),
         Ok(r) => r?,
     };
-    let width = a.width.or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())).unwrap_or(100);
+    // The terminal's width when writing to one (COLUMNS is rarely exported to programs).
+    let term = if out_is_tty { terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)) } else { None };
+    let width = a.width.or(term).or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())).unwrap_or(100);
     let style = Style::new(a.common.color, out_is_tty);
     col.draw(out, width, a.explain.then_some(a.lang), &style)?;
     out.flush()?;
