@@ -15,6 +15,9 @@ use std::sync::Arc;
 use super::key::{ConnKey, Endpoint};
 use crate::dns::{rtype, Message, RecordData, Section, Transaction};
 
+/// Longest CNAME chain followed from a question name to its addresses (resolvers stop far
+/// earlier; RFC 1034 §3.6.2 only asks that chains end).
+const MAX_CNAME_HOPS: usize = 16;
 /// tshark's `dns.retransmission_timer` default: requests closer than this are retransmissions.
 const RETRANSMISSION_NS: i128 = 5_000_000_000;
 /// Question types answered in several messages (RFC 5936 AXFR, RFC 1995 IXFR).
@@ -159,22 +162,19 @@ impl Lookups {
     /// records of its target; follow the chain from the question name to the A/AAAA records.
     fn remember_addresses(&mut self, frame: u32, msg: u16, m: &Message) {
         let Some(q) = m.questions.first() else { return };
-        let mut names: Vec<String> = vec![q.name.text.to_ascii_lowercase()];
         let answers: Vec<_> = m.section(Section::Answer).collect();
-        // Each pass adds at least one name or stops, so this is bounded by the CNAME count.
-        loop {
-            let before = names.len();
-            for r in &answers {
-                if let Ok(RecordData::Cname(t)) = &r.data {
-                    let owner = r.name.text.to_ascii_lowercase();
-                    let target = t.text.to_ascii_lowercase();
-                    if names.contains(&owner) && !names.contains(&target) {
-                        names.push(target);
-                    }
-                }
-            }
-            if names.len() == before {
-                break;
+        // Follow the chain one CNAME at a time from the question name, at most MAX_CNAME_HOPS
+        // links: the work stays linear in the records however the answer is built.
+        let mut names: Vec<&str> = vec![q.name.text.as_str()];
+        for _ in 0..MAX_CNAME_HOPS {
+            let Some(last) = names.last().copied() else { break };
+            let next = answers.iter().find_map(|r| match &r.data {
+                Ok(RecordData::Cname(t)) if r.name.text.eq_ignore_ascii_case(last) => Some(t.text.as_str()),
+                _ => None,
+            });
+            match next {
+                Some(t) if !names.iter().any(|n| n.eq_ignore_ascii_case(t)) => names.push(t),
+                _ => break,
             }
         }
         let mut link: Option<DnsLink> = None;
@@ -184,7 +184,7 @@ impl Lookups {
                 (Ok(RecordData::Aaaa(a)), rtype::AAAA) => Endpoint::new(a, 0),
                 _ => continue,
             };
-            if !names.contains(&r.name.text.to_ascii_lowercase()) {
+            if !names.iter().any(|n| n.eq_ignore_ascii_case(&r.name.text)) {
                 continue;
             }
             let l = link.get_or_insert_with(|| DnsLink { name: Arc::from(q.name.text.as_str()), frame, msg }).clone();
@@ -209,5 +209,60 @@ impl Lookups {
     /// The most recent response that answered `addr`.
     pub fn link_for(&self, addr: &Endpoint) -> Option<&DnsLink> {
         self.addrs.get(&(addr.family, addr.addr))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A response to `A n0.x` whose answers are the CNAME chain n0 → n1 → ... → n(len) listed in
+    /// reverse order, then `A 10.0.0.9` for the last name.
+    fn chain_response(len: usize) -> Vec<u8> {
+        let name = |i: usize| {
+            let label = format!("n{i}");
+            let mut v = vec![label.len() as u8];
+            v.extend_from_slice(label.as_bytes());
+            v.extend_from_slice(b"\x01x\x00");
+            v
+        };
+        let mut m = vec![0x12, 0x34, 0x81, 0x80, 0, 1, 0, 0, 0, 0, 0, 0];
+        m.extend(name(0));
+        m.extend_from_slice(&[0, 1, 0, 1]);
+        for i in (0..len).rev() {
+            m.extend(name(i));
+            let target = name(i + 1);
+            m.extend_from_slice(&[0, 5, 0, 1, 0, 0, 0, 60, 0, target.len() as u8]);
+            m.extend(target);
+        }
+        m.extend(name(len));
+        m.extend_from_slice(&[0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 0, 0, 9]);
+        let count = (len + 1) as u16;
+        m[6..8].copy_from_slice(&count.to_be_bytes());
+        m
+    }
+
+    fn link_after(len: usize) -> Option<DnsLink> {
+        let bytes = chain_response(len);
+        let m = crate::dns::parse_message(&bytes, false).expect("a message");
+        assert_eq!(m.records.len(), len + 1);
+        let mut l = Lookups::with_limits(16, 16);
+        l.on_message(DnsConv::Tcp(0), 2, 0, 0, &m, None);
+        l.link_for(&Endpoint::new(&[10, 0, 0, 9], 0)).cloned()
+    }
+
+    #[test]
+    fn cname_chains_are_followed_in_any_order() {
+        let l = link_after(5).expect("a link through five CNAMEs listed backwards");
+        assert_eq!((&*l.name, l.frame), ("n0.x", 2));
+    }
+
+    #[test]
+    fn a_long_cname_chain_is_cut_at_the_hop_limit_in_linear_work() {
+        // 2,000 CNAMEs (a 64 KiB hostile answer): following them all, listed backwards, used to
+        // cost a pass per link; now the chain is cut after MAX_CNAME_HOPS.
+        assert_eq!(link_after(MAX_CNAME_HOPS), Some(DnsLink { name: Arc::from("n0.x"), frame: 2, msg: 0 }));
+        assert_eq!(link_after(MAX_CNAME_HOPS + 1), None);
+        assert_eq!(link_after(2_000), None);
     }
 }
