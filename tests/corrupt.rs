@@ -57,6 +57,11 @@ fn corrupted_captures_crash_nothing_and_change_no_tshark_field() {
         assert_eq!(code, 0, "{label}: {err}");
         let frames = tshark(&["-r", p, "-T", "fields", "-e", "frame.number"]).lines().count();
         assert_eq!(ours.lines().count(), frames, "{label}: the CLI lost frames");
+        // Every other view reads the same garbage without failing.
+        for view in [&["-r", p][..], &["-r", p, "-V"], &["-r", p, "-T", "jsonl"], &["conv", "-r", p, "-T", "csv"], &["ladder", "-r", p, "--explain"]] {
+            let (code, _, err) = synack(view);
+            assert_eq!(code, 0, "{label}: synack {view:?}: {err}");
+        }
 
         // tshark with the plugin: bounded time, tshark's own fields untouched.
         let timed = |args: &[&str]| {
