@@ -31,7 +31,7 @@ impl<'c> FieldsPrinter<'c> {
     pub fn packet(&mut self, out: &mut dyn Write, pkt: &Packet<'_>) -> io::Result<()> {
         self.line.clear();
         // Reuse the allocation: an empty Vec changes its element lifetime for free.
-        let mut vals: Vec<Value<'_>> = std::mem::take(&mut self.spare).into_iter().map(|_| unreachable!()).collect();
+        let mut vals: Vec<Value<'_>> = std::mem::take(&mut self.spare).into_iter().filter_map(|_| None).collect();
         for (i, &f) in self.c.fields.iter().enumerate() {
             if i > 0 {
                 self.line.push_str(&self.c.separator);
@@ -58,7 +58,7 @@ impl<'c> FieldsPrinter<'c> {
         }
         self.line.push('\n');
         vals.clear();
-        self.spare = vals.into_iter().map(|_| unreachable!()).collect();
+        self.spare = vals.into_iter().filter_map(|_| None).collect();
         out.write_all(self.line.as_bytes())
     }
 }
