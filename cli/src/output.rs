@@ -31,7 +31,7 @@ impl<'c> FieldsPrinter<'c> {
     pub fn packet(&mut self, out: &mut dyn Write, pkt: &Packet<'_>) -> io::Result<()> {
         self.line.clear();
         // Reuse the allocation: an empty Vec changes its element lifetime for free.
-        let mut vals: Vec<Value<'_>> = std::mem::take(&mut self.spare).into_iter().filter_map(|_| None).collect();
+        let mut vals: Vec<Value<'_>> = std::mem::take(&mut self.spare);
         for (i, &f) in self.c.fields.iter().enumerate() {
             if i > 0 {
                 self.line.push_str(&self.c.separator);
