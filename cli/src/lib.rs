@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser};
 use dissector_core::conn::LateFacts;
-use dissector_core::{Dissector, Field, Limits};
+use dissector_core::{Dissector, Field, Limits, Packet};
 
 use crate::explain::Lang;
 use crate::style::{ColorChoice, Style};
@@ -321,17 +321,34 @@ fn open_path(path: &std::path::Path) -> Result<Box<dyn Read + Send>, RunError> {
 fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunError> {
     let mut dissector = Dissector::with_limits(c.limits);
     dissector.set_collect_late(true);
+    read_frames(input, &c.input, None, &mut dissector, |_, pkt| Ok(c.count.is_none_or(|n| pkt.meta.number < n)))?;
+    Ok(dissector.late_facts())
+}
+
+/// Read every frame of `input` through `d`, handing each packet to `each` (which says whether to
+/// go on), advancing `progress` if there is one. Returns the reader's closing warning, if any.
+fn read_frames(
+    input: Box<dyn Read + Send>,
+    path: &std::path::Path,
+    progress: Option<indicatif::ProgressBar>,
+    d: &mut Dissector,
+    mut each: impl FnMut(&mut Dissector, &Packet<'_>) -> io::Result<bool>,
+) -> Result<Option<String>, RunError> {
     let mut scratch = Vec::new();
     let result = capture::for_each_frame(input, |meta, data| {
-        dissector.dissect(meta, data, &mut scratch);
-        Ok(c.count.is_none_or(|n| meta.number < n))
-    });
-    match result {
-        Err(capture::NotACapture(why)) => Err(RunError::Usage(format!("{}: {why}", c.input.display()))),
-        Ok(r) => {
-            r?;
-            Ok(dissector.late_facts())
+        let pkt = d.dissect(meta, data, &mut scratch);
+        let go_on = each(d, &pkt)?;
+        if let Some(p) = &progress {
+            p.inc(u64::from(meta.caplen) + 16);
         }
+        Ok(go_on)
+    });
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    match result {
+        Err(capture::NotACapture(why)) => Err(RunError::Usage(format!("{}: {why}", path.display()))),
+        Ok(r) => Ok(r?.warning),
     }
 }
 
@@ -390,11 +407,10 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
     if c.header && c.mode == Mode::Fields && !c.quiet {
         printer.header(out)?;
     }
-    let mut scratch = Vec::new();
     let mut json_first = true;
     let progress = progress_bar(&c.input, err_is_tty);
-    let result = capture::for_each_frame(input, |meta, data| {
-        let pkt = dissector.dissect(meta, data, &mut scratch);
+    let warning = read_frames(input, &c.input, progress, &mut dissector, |_, pkt| {
+        let meta = pkt.meta;
         if meta.caplen > meta.len {
             let _ = writeln!(
                 err,
@@ -405,44 +421,34 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
         for a in &pkt.anomalies {
             let _ = writeln!(err, "synack: warning: frame {}: {a}", meta.number);
         }
-        let shown = c.filter.as_ref().is_none_or(|f| filter::matches(f, &pkt));
+        let shown = c.filter.as_ref().is_none_or(|f| filter::matches(f, pkt));
         if shown && !c.quiet {
             match c.mode {
-                Mode::Fields => printer.packet(out, &pkt)?,
+                Mode::Fields => printer.packet(out, pkt)?,
                 Mode::Text => {
-                    views::summary_line(out, &pkt, &c.style)?;
+                    views::summary_line(out, pkt, &c.style)?;
                     if c.verbose {
-                        views::detail(out, &pkt, &c.style)?;
+                        views::detail(out, pkt, &c.style)?;
                     }
                 }
                 Mode::Json => {
                     out.write_all(if json_first { b"[\n  " } else { b",\n  " })?;
                     json_first = false;
-                    out.write_all(views::json_object(&pkt, &c.fields).as_bytes())?;
+                    out.write_all(views::json_object(pkt, &c.fields).as_bytes())?;
                 }
                 Mode::Jsonl => {
-                    out.write_all(views::json_object(&pkt, &c.fields).as_bytes())?;
+                    out.write_all(views::json_object(pkt, &c.fields).as_bytes())?;
                     out.write_all(b"\n")?;
                 }
             }
         }
-        if let Some(p) = &progress {
-            p.inc(u64::from(meta.caplen) + 16);
-        }
         Ok(c.count.is_none_or(|n| meta.number < n))
-    });
-    let summary = match result {
-        Err(capture::NotACapture(why)) => return Err(RunError::Usage(format!("{}: {why}", c.input.display()))),
-        Ok(r) => r?,
-    };
-    if let Some(p) = progress {
-        p.finish_and_clear();
-    }
+    })?;
     if c.mode == Mode::Json && !c.quiet {
         out.write_all(if json_first { b"[]\n" } else { b"\n]\n" })?;
     }
     out.flush()?;
-    if let Some(w) = summary.warning {
+    if let Some(w) = warning {
         let _ = writeln!(err, "synack: warning: {w}");
     }
     report_limits(&dissector, err);
@@ -539,36 +545,22 @@ fn run_conv(a: &ConvArgs, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: 
     let input = open_path(&a.read)?;
     let mut d = Dissector::with_limits(a.common.limits());
     d.set_summaries(true);
-    let mut scratch = Vec::new();
-    let mut first = None;
     let mut w = conv::ConvWriter::new(out, a.format, 0);
-    let result = capture::for_each_frame(input, |meta, data| {
-        if first.is_none() {
-            first = Some(meta.ts_ns);
-            w.set_first(meta.ts_ns);
+    let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt| {
+        if pkt.meta.number == 1 {
+            w.set_first(pkt.meta.ts_ns);
         }
-        d.dissect(meta, data, &mut scratch);
         for s in d.take_summaries() {
             w.push(s)?;
         }
-        if let Some(p) = &progress {
-            p.inc(u64::from(meta.caplen) + 16);
-        }
         Ok(true)
-    });
-    if let Some(p) = progress {
-        p.finish_and_clear();
-    }
-    let summary = match result {
-        Err(capture::NotACapture(why)) => return Err(RunError::Usage(format!("{}: {why}", a.read.display()))),
-        Ok(r) => r?,
-    };
+    })?;
     for s in d.finish() {
         w.push(s)?;
     }
     w.finish()?;
     out.flush()?;
-    if let Some(w) = summary.warning {
+    if let Some(w) = warning {
         let _ = writeln!(err, "synack: warning: {w}");
     }
     report_limits(&d, err);
@@ -579,30 +571,18 @@ fn run_ladder(a: &LadderArgs, out: &mut dyn Write, err: &mut dyn Write, out_is_t
     let progress = progress_bar(&a.read, err_is_tty);
     let input = open_path(&a.read)?;
     let mut d = Dissector::with_limits(a.common.limits());
-    let mut scratch = Vec::new();
     let mut col = ladder::Collector::new(a.stream);
-    let result = capture::for_each_frame(input, |meta, data| {
-        let pkt = d.dissect(meta, data, &mut scratch);
-        col.packet(&pkt);
-        if let Some(p) = &progress {
-            p.inc(u64::from(meta.caplen) + 16);
-        }
+    let warning = read_frames(input, &a.read, progress, &mut d, |_, pkt| {
+        col.packet(pkt);
         Ok(true)
-    });
-    if let Some(p) = progress {
-        p.finish_and_clear();
-    }
-    let summary = match result {
-        Err(capture::NotACapture(why)) => return Err(RunError::Usage(format!("{}: {why}", a.read.display()))),
-        Ok(r) => r?,
-    };
+    })?;
     // The terminal's width when writing to one (COLUMNS is rarely exported to programs).
     let term = if out_is_tty { terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)) } else { None };
     let width = a.width.or(term).or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())).unwrap_or(100);
     let style = Style::new(a.common.color, out_is_tty);
     col.draw(out, width, a.explain.then_some(a.lang), &style)?;
     out.flush()?;
-    if let Some(w) = summary.warning {
+    if let Some(w) = warning {
         let _ = writeln!(err, "synack: warning: {w}");
     }
     report_limits(&d, err);
