@@ -124,3 +124,77 @@ fn a_damaged_pcapng_block_is_skipped_and_the_rest_read() {
     assert_eq!(out, "1\t1001\n2\t1003\n");
     assert!(err.contains("damaged record after frame 1"), "{err}");
 }
+
+/// Every frame as `for_each_frame` delivers it (meta and bytes), stopping after `stop` frames,
+/// and how reading ended.
+type Read = (Vec<(dissector_core::FrameMeta, Vec<u8>)>, Option<(u32, Option<String>)>);
+
+fn read_all(bytes: &[u8], ahead: bool, stop: Option<u32>) -> Read {
+    let mut got = Vec::new();
+    let each = |m: dissector_core::FrameMeta, d: &[u8]| {
+        got.push((m, d.to_vec()));
+        Ok(stop.is_none_or(|s| m.number < s))
+    };
+    let end = if ahead {
+        synack::capture::for_each_frame_ahead(std::io::Cursor::new(bytes.to_vec()), each)
+    } else {
+        synack::capture::for_each_frame(std::io::Cursor::new(bytes), each)
+    };
+    let end = match end {
+        Ok(Ok(s)) => Some((s.frames, s.warning)),
+        _ => None,
+    };
+    (got, end)
+}
+
+/// The reading thread changes nothing: the same frames, bytes, frame count and warnings as
+/// reading in place, on every bundled capture, on damaged and cut-short copies of the largest
+/// one (where batches are many), and when the consumer stops early.
+#[test]
+fn reading_ahead_on_a_thread_delivers_the_same_frames_and_warnings() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("captures").map(|e| e.expect("entry").path()).collect();
+    files.sort();
+    let mut largest = Vec::new();
+    for f in &files {
+        let bytes = std::fs::read(f).expect("read capture");
+        let plain = read_all(&bytes, false, None);
+        assert!(plain.1.is_some(), "{}", f.display());
+        assert!(read_all(&bytes, true, None) == plain, "{}", f.display());
+        if f.extension().is_some_and(|e| e == "pcap") && bytes.len() > largest.len() {
+            largest = bytes;
+        }
+    }
+    // Repeat the largest pcap's records until the data spans several batches.
+    let body = largest[24..].to_vec();
+    while largest.len() < 3 << 20 {
+        largest.extend_from_slice(&body);
+    }
+    let n = read_all(&largest, false, None).0.len() as u32;
+    assert!(n > 1000, "{n} frames");
+    // Record headers (little-endian pcap) at about 100 KB, 1 MB and 2.5 MB get a length no
+    // record has.
+    let mut damaged = largest.clone();
+    let (mut at, mut targets) = (24usize, vec![2_500_000usize, 1_000_000, 100_000]);
+    while let Some(&t) = targets.last() {
+        let caplen = u32::from_le_bytes(damaged[at + 8..at + 12].try_into().expect("4 bytes")) as usize;
+        if at >= t {
+            damaged[at + 8..at + 16].copy_from_slice(&[0xff; 8]);
+            targets.pop();
+        }
+        at += 16 + caplen;
+    }
+    let cut = &largest[..largest.len() - 7];
+    for (what, bytes) in [("repeated", &largest[..]), ("damaged", &damaged[..]), ("cut short", cut)] {
+        let plain = read_all(bytes, false, None);
+        assert!(read_all(bytes, true, None) == plain, "{what}");
+        if what != "repeated" {
+            assert!(plain.1.as_ref().is_some_and(|(_, w)| w.is_some()), "{what}: a warning");
+        }
+    }
+    for stop in [1, 2, n / 2, n - 1] {
+        let plain = read_all(&largest, false, Some(stop));
+        assert_eq!(plain.0.len() as u32, stop);
+        assert!(read_all(&largest, true, Some(stop)) == plain, "stop at {stop}");
+    }
+}

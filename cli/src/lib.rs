@@ -335,7 +335,7 @@ fn read_frames(
     mut each: impl FnMut(&mut Dissector, &Packet<'_>) -> io::Result<bool>,
 ) -> Result<Option<String>, RunError> {
     let mut scratch = Vec::new();
-    let result = capture::for_each_frame(input, |meta, data| {
+    let result = capture::for_each_frame_ahead(input, |meta, data| {
         let pkt = d.dissect(meta, data, &mut scratch);
         let go_on = each(d, &pkt)?;
         if let Some(p) = &progress {
