@@ -109,27 +109,41 @@ impl Lookups {
         let multiple = m.questions.iter().any(|q| q.qtype == AXFR || q.qtype == IXFR);
         let mut out = Transaction::default();
         if !m.header.is_response() {
-            let fresh = match self.txs.get(&key) {
-                Some(t) => t.rep_frame.is_some() || ts_ns - t.req_ns >= RETRANSMISSION_NS,
+            let fresh = match self.txs.get_mut(&key) {
+                Some(t) if t.rep_frame.is_none() && ts_ns - t.req_ns < RETRANSMISSION_NS => {
+                    // A retransmitted request: the transaction stays.
+                    if !m.questions.is_empty() {
+                        t.multiple = multiple;
+                    }
+                    return out;
+                }
+                Some(t) => {
+                    // The newest request of the ID replaces the old transaction in place.
+                    *t = Tx { req_frame: frame, req_msg: msg, rep_frame: None, req_ns: ts_ns, multiple };
+                    false
+                }
                 None => true,
             };
             if fresh {
                 while self.txs.len() >= self.max_convs.max(1) {
                     let Some((old, f)) = self.tx_order.pop_front() else { break };
-                    // Only the transaction that queue slot created (a newer one re-queued itself).
-                    if self.txs.get(&old).is_some_and(|t| t.req_frame == f) {
-                        // Only an unanswered request loses something (its response's timing).
-                        if self.txs.remove(&old).is_some_and(|t| t.rep_frame.is_none()) {
-                            self.evicted.0 += 1;
+                    // Only the transaction that queue slot created (a newer one re-queued
+                    // itself, and goes back).
+                    match self.txs.remove(&old) {
+                        Some(t) if t.req_frame != f => {
+                            self.txs.insert(old, t);
                         }
+                        // Only an unanswered request loses something (its response's timing).
+                        Some(t) if t.rep_frame.is_none() => self.evicted.0 += 1,
+                        _ => {}
                     }
                 }
-                self.txs.insert(key, Tx { req_frame: frame, req_msg: msg, rep_frame: None, req_ns: ts_ns, multiple: false });
-                self.tx_order.push_back((key, frame));
-                if self.tx_order.len() > 2 * self.max_convs.max(1) + 64 {
-                    let txs = &self.txs;
-                    self.tx_order.retain(|(k, f)| txs.get(k).is_some_and(|t| t.req_frame == *f));
-                }
+                self.txs.insert(key, Tx { req_frame: frame, req_msg: msg, rep_frame: None, req_ns: ts_ns, multiple });
+            }
+            self.tx_order.push_back((key, frame));
+            if self.tx_order.len() > 2 * self.max_convs.max(1) + 64 {
+                let txs = &self.txs;
+                self.tx_order.retain(|(k, f)| txs.get(k).is_some_and(|t| t.req_frame == *f));
             }
         } else {
             let Some(t) = self.txs.get_mut(&key) else { return out };
@@ -149,9 +163,7 @@ impl Lookups {
                 }
                 Some(_) => {}
             }
-        }
-        if !m.questions.is_empty() {
-            if let Some(t) = self.txs.get_mut(&key) {
+            if !m.questions.is_empty() {
                 t.multiple = multiple;
             }
         }
@@ -162,26 +174,38 @@ impl Lookups {
     /// records of its target; follow the chain from the question name to the A/AAAA records.
     fn remember_addresses(&mut self, frame: u32, msg: u16, m: &Message) {
         let Some(q) = m.questions.first() else { return };
-        let answers: Vec<_> = m.section(Section::Answer).collect();
+        let answers = || m.section(Section::Answer);
+        let is_address = |r: &&crate::dns::Record| {
+            matches!((&r.data, r.rtype), (Ok(RecordData::A(_)), rtype::A) | (Ok(RecordData::Aaaa(_)), rtype::AAAA))
+        };
+        if !answers().any(|r| is_address(&r)) {
+            return;
+        }
         // Follow the chain one CNAME at a time from the question name, at most MAX_CNAME_HOPS
         // links: the work stays linear in the records however the answer is built.
-        let mut names: Vec<&str> = vec![q.name.text.as_str()];
-        for _ in 0..MAX_CNAME_HOPS {
-            let Some(last) = names.last().copied() else { break };
-            let next = answers.iter().find_map(|r| match &r.data {
+        let mut names: [&str; MAX_CNAME_HOPS + 1] = [""; MAX_CNAME_HOPS + 1];
+        names[0] = q.name.text.as_str();
+        let mut count = 1;
+        while count <= MAX_CNAME_HOPS {
+            let last = names[count - 1];
+            let next = answers().find_map(|r| match &r.data {
                 Ok(RecordData::Cname(t)) if r.name.text.eq_ignore_ascii_case(last) => Some(t.text.as_str()),
                 _ => None,
             });
             match next {
-                Some(t) if !names.iter().any(|n| n.eq_ignore_ascii_case(t)) => names.push(t),
+                Some(t) if !names[..count].iter().any(|n| n.eq_ignore_ascii_case(t)) => {
+                    names[count] = t;
+                    count += 1;
+                }
                 _ => break,
             }
         }
+        let names = &names[..count];
         let mut link: Option<DnsLink> = None;
-        for r in &answers {
-            let addr = match (&r.data, r.rtype) {
-                (Ok(RecordData::A(a)), rtype::A) => Endpoint::new(a, 0),
-                (Ok(RecordData::Aaaa(a)), rtype::AAAA) => Endpoint::new(a, 0),
+        for r in answers().filter(is_address) {
+            let addr = match &r.data {
+                Ok(RecordData::A(a)) => Endpoint::new(a, 0),
+                Ok(RecordData::Aaaa(a)) => Endpoint::new(a, 0),
                 _ => continue,
             };
             if !names.iter().any(|n| n.eq_ignore_ascii_case(&r.name.text)) {
@@ -189,15 +213,21 @@ impl Lookups {
             }
             let l = link.get_or_insert_with(|| DnsLink { name: Arc::from(q.name.text.as_str()), frame, msg }).clone();
             let key = (addr.family, addr.addr);
-            while self.addrs.len() >= self.max_addrs.max(1) && !self.addrs.contains_key(&key) {
-                let Some((old, f)) = self.addr_order.pop_front() else { break };
-                // Only the entry that queue slot put there (a newer answer re-queued itself).
-                if self.addrs.get(&old).is_some_and(|l| l.frame == f) {
-                    self.addrs.remove(&old);
-                    self.evicted.1 += 1;
+            if self.addrs.insert(key, l).is_none() {
+                // A new address: make room by forgetting the oldest.
+                while self.addrs.len() > self.max_addrs.max(1) {
+                    let Some((old, f)) = self.addr_order.pop_front() else { break };
+                    // Only the entry that queue slot put there (a newer answer re-queued
+                    // itself, and goes back; so does the one just added).
+                    match self.addrs.remove(&old) {
+                        Some(l) if l.frame != f || old == key => {
+                            self.addrs.insert(old, l);
+                        }
+                        Some(_) => self.evicted.1 += 1,
+                        None => {}
+                    }
                 }
             }
-            self.addrs.insert(key, l);
             self.addr_order.push_back((key, frame));
             if self.addr_order.len() > 2 * self.max_addrs.max(1) + 64 {
                 let addrs = &self.addrs;
