@@ -96,6 +96,8 @@ fn main() {
         .allowlist_type("value_string")
         .allowlist_type("proto_plugin")
         .allowlist_type("synack_frame_t")
+        .allowlist_type("synack_item_t")
+        .allowlist_var("SYNACK_ITEM_.*")
         .allowlist_type("field_display_e")
         .allowlist_var("WIRESHARK_VERSION_MAJOR")
         .allowlist_var("WIRESHARK_VERSION_MINOR")

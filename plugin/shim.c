@@ -44,57 +44,47 @@ int synack_frame(tvbuff_t *tvb, packet_info *pinfo, synack_frame_t *out)
     return ok;
 }
 
-proto_tree *synack_add_tree(proto_tree *tree, int proto, int ett, tvbuff_t *tvb, const char *text, proto_item **item)
+proto_item *synack_add_items(proto_tree *tree, int proto, int ett, tvbuff_t *tvb, const char *title,
+                             const synack_item_t *items, int n)
 {
-    proto_tree *sub = NULL;
-    *item = NULL;
+    proto_item *top = NULL;
     TRY {
         proto_item *ti = proto_tree_add_item(tree, proto, tvb, 0, 0, ENC_NA);
-        proto_item_set_text(ti, "%s", text);
+        proto_item_set_text(ti, "%s", title);
         proto_item_set_generated(ti);
-        sub = proto_item_add_subtree(ti, ett);
-        *item = ti;
+        proto_tree *sub = proto_item_add_subtree(ti, ett);
+        for (int i = 0; i < n; i++) {
+            const synack_item_t *it = &items[i];
+            proto_item *fi = NULL;
+            switch (it->kind) {
+            case SYNACK_ITEM_UINT:
+                fi = proto_tree_add_uint(sub, it->hf, tvb, 0, 0, it->u);
+                break;
+            case SYNACK_ITEM_BOOL:
+                fi = proto_tree_add_boolean(sub, it->hf, tvb, 0, 0, it->u ? 1 : 0);
+                break;
+            case SYNACK_ITEM_STRING:
+                fi = proto_tree_add_string(sub, it->hf, tvb, 0, 0, it->s);
+                break;
+            case SYNACK_ITEM_RELTIME: {
+                nstime_t t;
+                t.secs = (time_t)it->secs;
+                t.nsecs = it->nsecs;
+                fi = proto_tree_add_time(sub, it->hf, tvb, 0, 0, &t);
+                break;
+            }
+            default:
+                break;
+            }
+            proto_item_set_generated(fi);
+        }
+        top = ti;
     }
     CATCH_ALL {
-        sub = NULL;
+        top = NULL;
     }
     ENDTRY;
-    return sub;
-}
-
-#define SHIM_ADD(call)                 \
-    proto_item *ti = NULL;             \
-    TRY {                              \
-        ti = call;                     \
-        proto_item_set_generated(ti);  \
-    }                                  \
-    CATCH_ALL {                        \
-        ti = NULL;                     \
-    }                                  \
-    ENDTRY;                            \
-    return ti;
-
-proto_item *synack_add_uint(proto_tree *tree, int hf, tvbuff_t *tvb, guint32 value)
-{
-    SHIM_ADD(proto_tree_add_uint(tree, hf, tvb, 0, 0, value))
-}
-
-proto_item *synack_add_bool(proto_tree *tree, int hf, tvbuff_t *tvb, int value)
-{
-    SHIM_ADD(proto_tree_add_boolean(tree, hf, tvb, 0, 0, value ? 1 : 0))
-}
-
-proto_item *synack_add_string(proto_tree *tree, int hf, tvbuff_t *tvb, const char *value)
-{
-    SHIM_ADD(proto_tree_add_string(tree, hf, tvb, 0, 0, value))
-}
-
-proto_item *synack_add_reltime(proto_tree *tree, int hf, tvbuff_t *tvb, gint64 secs, int nsecs)
-{
-    nstime_t t;
-    t.secs = (time_t)secs;
-    t.nsecs = nsecs;
-    SHIM_ADD(proto_tree_add_time(tree, hf, tvb, 0, 0, &t))
+    return top;
 }
 
 void synack_expert(packet_info *pinfo, proto_item *item, expert_field *ei)

@@ -24,11 +24,23 @@ typedef struct {
 
 /* Every shim catches Wireshark's exceptions (longjmps) in C, so none crosses a Rust frame. */
 int synack_frame(tvbuff_t *tvb, packet_info *pinfo, synack_frame_t *out);
-proto_tree *synack_add_tree(proto_tree *tree, int proto, int ett, tvbuff_t *tvb, const char *text, proto_item **item);
-proto_item *synack_add_uint(proto_tree *tree, int hf, tvbuff_t *tvb, guint32 value);
-proto_item *synack_add_bool(proto_tree *tree, int hf, tvbuff_t *tvb, int value);
-proto_item *synack_add_string(proto_tree *tree, int hf, tvbuff_t *tvb, const char *value);
-proto_item *synack_add_reltime(proto_tree *tree, int hf, tvbuff_t *tvb, gint64 secs, int nsecs);
+/* One field occurrence for synack_add_items. */
+typedef struct {
+    int hf;               /* registered field id */
+    int kind;             /* SYNACK_ITEM_* */
+    guint32 u;            /* UINT, BOOL (0/1) */
+    gint64 secs;          /* RELTIME */
+    int nsecs;
+    const char *s;        /* STRING: NUL-terminated, copied by Wireshark */
+} synack_item_t;
+#define SYNACK_ITEM_UINT 0
+#define SYNACK_ITEM_BOOL 1
+#define SYNACK_ITEM_STRING 2
+#define SYNACK_ITEM_RELTIME 3
+/* Adds the protocol item titled `title` with a subtree holding the n items (generated), all in
+ * one TRY; returns the protocol item (for expert infos), or NULL if Wireshark threw. */
+proto_item *synack_add_items(proto_tree *tree, int proto, int ett, tvbuff_t *tvb, const char *title,
+                             const synack_item_t *items, int n);
 void synack_expert(packet_info *pinfo, proto_item *item, expert_field *ei);
 void synack_col_append(packet_info *pinfo, const char *text);
 /* Does this tree want any of the n fields (visible tree, or one of them referenced)? */

@@ -9,28 +9,6 @@ use dissector_core::fields::{self, Field, FieldInfo, FieldType, Value, FIELDS};
 use dissector_core::tcp::parse_options;
 use dissector_core::{Layer, Packet};
 
-/// A field value made for the tree.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Owned {
-    /// Unsigned integer (also frame numbers).
-    U(u64),
-    /// Boolean.
-    Bool(bool),
-    /// Text.
-    Str(String),
-    /// Relative time in nanoseconds.
-    Time(i128),
-}
-
-/// One field occurrence to add to the tree.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Item {
-    /// Index into [`plugin_fields`].
-    pub index: usize,
-    /// Value.
-    pub value: Owned,
-}
-
 /// What the plugin keeps for one frame.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FrameAnno {
@@ -62,24 +40,48 @@ impl FrameAnno {
         u16::try_from(self.dns.len()).unwrap_or(u16::MAX)
     }
 
-    /// The subtree's title.
-    pub fn title(&self) -> String {
-        match (&self.track, self.dns.first()) {
-            (Some(t), _) => format!("SYN/ACK: {}", t.summary()),
-            (None, Some(d)) => format!("SYN/ACK: DNS {d}"),
-            (None, None) => "SYN/ACK: TCP options".to_string(),
+    /// The summary the subtree's title and `synack.summary` show, written into `out` (cleared
+    /// first); false without a segment.
+    pub fn write_summary(&self, out: &mut String) -> bool {
+        out.clear();
+        self.track.as_ref().map(|t| t.write_summary(out)).is_some()
+    }
+
+    /// Write the subtree's title: `summary` (from [`FrameAnno::write_summary`]) or the frame's first
+    /// DNS transaction.
+    pub fn write_title(&self, summary: Option<&str>, out: &mut Vec<u8>) {
+        out.extend_from_slice(b"SYN/ACK: ");
+        match (summary, self.dns.first()) {
+            (Some(s), _) => out.extend_from_slice(s.as_bytes()),
+            (None, Some(d)) => {
+                out.extend_from_slice(b"DNS ");
+                out.extend_from_slice(d.as_bytes());
+            }
+            (None, None) => out.extend_from_slice(b"TCP options"),
         }
     }
 
-    /// The field occurrences, in table order, as `synack -T fields` prints them (late fields
-    /// excepted: the caller adds those).
-    pub fn items(&self, fields: &[&'static FieldInfo]) -> Vec<Item> {
+    /// Hand each field occurrence to `each` as (index into `fields`, value), in table order, as
+    /// `synack -T fields` prints them (late fields excepted: the caller adds those). `summary`
+    /// is from [`FrameAnno::write_summary`], made once by the caller for the title too.
+    pub fn visit(&self, fields: &[&'static FieldInfo], summary: Option<&str>, mut each: impl FnMut(usize, &Value<'_>)) {
         let opts = self.options.as_ref().map(|(raw, declared)| (parse_options(raw, usize::from(*declared)), *declared));
-        let mut out = Vec::new();
         let mut vals = Vec::new();
         for (index, info) in fields.iter().enumerate() {
             let f = info.field;
             if is_late(f) {
+                continue;
+            }
+            if f == Field::SynackSummary {
+                if let Some(s) = summary {
+                    each(index, &Value::Str(s));
+                }
+                continue;
+            }
+            if f == Field::SynackDnsSummary {
+                for d in &self.dns {
+                    each(index, &Value::Str(d));
+                }
                 continue;
             }
             vals.clear();
@@ -89,20 +91,17 @@ impl FrameAnno {
             if let Some((o, declared)) = &opts {
                 fields::option_values(o, usize::from(*declared), f, &mut vals);
             }
-            if f == Field::SynackDnsSummary {
-                out.extend(self.dns.iter().map(|d| Item { index, value: Owned::Str(d.clone()) }));
-            }
-            for v in vals.drain(..) {
-                out.push(Item { index, value: own(info, v) });
+            for v in &vals {
+                each(index, v);
             }
         }
-        out
     }
 }
 
 /// The fields the plugin registers: synack's own, in table order.
-pub fn plugin_fields() -> Vec<&'static FieldInfo> {
-    FIELDS.iter().filter(|f| f.abbrev.starts_with("synack.")).collect()
+pub fn plugin_fields() -> &'static [&'static FieldInfo] {
+    static FIELDS_OF_PLUGIN: std::sync::OnceLock<Vec<&'static FieldInfo>> = std::sync::OnceLock::new();
+    FIELDS_OF_PLUGIN.get_or_init(|| FIELDS.iter().filter(|f| f.abbrev.starts_with("synack.")).collect())
 }
 
 /// Fields known only from later frames; the plugin adds them on re-dissection.
@@ -111,7 +110,8 @@ pub fn is_late(f: Field) -> bool {
 }
 
 /// What to keep of a dissected frame, or `None` when synack has nothing to say about it.
-pub fn annotate(pkt: &Packet<'_>, new_stream: bool) -> Option<FrameAnno> {
+/// `first_inferred`: this is the first segment of a stream picked up mid-stream.
+pub fn annotate(pkt: &Packet<'_>, first_inferred: bool) -> Option<FrameAnno> {
     let dns: Vec<String> = pkt
         .layers
         .iter()
@@ -132,28 +132,12 @@ pub fn annotate(pkt: &Packet<'_>, new_stream: bool) -> Option<FrameAnno> {
         return None;
     }
     Some(FrameAnno {
-        inferred_start: new_stream && pkt.track.as_ref().is_some_and(|t| t.inferred),
+        inferred_start: first_inferred,
         track: pkt.track.clone(),
         options,
         dns,
         evicted: pkt.evicted,
     })
-}
-
-fn own(info: &FieldInfo, v: Value<'_>) -> Owned {
-    match v {
-        Value::U(n) => Owned::U(n),
-        Value::I(n) => Owned::U(u64::try_from(n).unwrap_or(0)),
-        Value::Bool(b) => Owned::Bool(b),
-        Value::Str(s) => Owned::Str(s.to_string()),
-        Value::String(s) => Owned::Str(s),
-        Value::Time(t) => Owned::Time(t),
-        other => {
-            let mut s = String::new();
-            fields::write_value(&mut s, info, &other);
-            Owned::Str(s)
-        }
-    }
 }
 
 /// The Info-column tag of a handshake step: `[SYN 1/3]`.

@@ -169,23 +169,38 @@ impl TcpTrack {
     /// One line for people: `Handshake 2/3 SYN+ACK · client SYN_SENT · server LISTEN →
     /// SYN_RECEIVED`.
     pub fn summary(&self) -> String {
-        let mut s = String::new();
+        let mut s = String::with_capacity(96);
+        self.write_summary(&mut s);
+        s
+    }
+
+    /// [`TcpTrack::summary`] appended to `s` (no allocation when `s` has room).
+    pub fn write_summary(&self, s: &mut String) {
         if let Some(st) = self.stage {
-            s.push_str(&format!("Handshake {}/3 {} · ", st as u8, st.name()));
+            s.push_str("Handshake ");
+            s.push(char::from(b'0' + st as u8));
+            s.push_str("/3 ");
+            s.push_str(st.name());
+            s.push_str(" · ");
         }
         for (i, (who, now)) in [("client", self.client), ("server", self.server)].into_iter().enumerate() {
             if i > 0 {
                 s.push_str(" · ");
             }
+            s.push_str(who);
+            s.push(' ');
             match self.changes[i] {
-                Some(c) => s.push_str(&format!("{who} {} → {}", c.from, c.to)),
-                None => s.push_str(&format!("{who} {now}")),
+                Some(c) => {
+                    s.push_str(c.from.name());
+                    s.push_str(" → ");
+                    s.push_str(c.to.name());
+                }
+                None => s.push_str(now.name()),
             }
         }
         if self.inferred {
             s.push_str(" (picked up mid-stream)");
         }
-        s
     }
 
     /// `client CLOSED → SYN_SENT; server ...`, or `None` when nothing changed.

@@ -11,17 +11,17 @@
 
 pub mod load;
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::{Arc, Mutex};
 
 use dissector_core::conn::Anomalies;
-use dissector_core::fields::{FieldInfo, FieldType};
+use dissector_core::fields::{self, FieldInfo, FieldType, Value};
 use dissector_core::{Dissector, FrameMeta};
 
-use crate::anno::{self, FrameAnno, Owned};
+use crate::anno::{self, FrameAnno};
 
 /// bindgen's view of the allowlisted Wireshark API (see build.rs).
 #[allow(non_upper_case_globals, non_camel_case_types, non_snake_case, dead_code, clippy::all)]
@@ -115,8 +115,10 @@ const EXPERTS: [(u8, &str, u32, u32, &str); 8] = [
 struct State {
     dissector: Dissector,
     scratch: Vec<u8>,
-    frames: HashMap<u32, Arc<FrameAnno>>,
-    streams: HashSet<u32>,
+    /// What each frame showed, by frame number (the first pass goes in order).
+    frames: Vec<Option<Arc<FrameAnno>>>,
+    /// Streams picked up mid-stream whose first segment has been seen.
+    inferred: HashSet<u32>,
 }
 
 impl State {
@@ -124,7 +126,7 @@ impl State {
         let mut dissector = Dissector::new();
         // The GUI and tshark -2 re-dissect: later frames' facts about earlier ones are shown then.
         dissector.set_collect_late(true);
-        State { dissector, scratch: Vec::new(), frames: HashMap::new(), streams: HashSet::new() }
+        State { dissector, scratch: Vec::new(), frames: Vec::new(), inferred: HashSet::new() }
     }
 }
 
@@ -296,7 +298,8 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
     };
     let (anno, late) = with_state(|s| {
         let st = s.get_or_insert_with(State::new);
-        if f.visited == 0 && !st.frames.contains_key(&f.num) {
+        let slot = f.num as usize;
+        if f.visited == 0 && st.frames.get(slot).is_none_or(Option::is_none) {
             let meta = FrameMeta {
                 number: f.num,
                 ts_ns: i128::from(f.secs) * 1_000_000_000 + i128::from(f.nsecs),
@@ -304,16 +307,19 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
                 len: f.pkt_len,
                 linktype: u32::try_from(f.linktype).unwrap_or(u32::MAX),
             };
-            let State { dissector, scratch, frames, streams } = st;
+            let State { dissector, scratch, frames, inferred } = st;
             let pkt = dissector.dissect(meta, data, scratch);
-            let new_stream = pkt.track.as_ref().is_some_and(|t| streams.insert(t.stream));
-            if let Some(a) = anno::annotate(&pkt, new_stream) {
-                frames.insert(f.num, Arc::new(a));
+            let first_inferred = pkt.track.as_ref().is_some_and(|t| t.inferred && inferred.insert(t.stream));
+            if let Some(a) = anno::annotate(&pkt, first_inferred) {
+                if frames.len() <= slot {
+                    frames.resize(slot + 1, None);
+                }
+                frames[slot] = Some(Arc::new(a));
             }
             // Connection summaries are for the CLI; the plugin lets them go.
             dissector.take_summaries();
         }
-        let anno = st.frames.get(&f.num).cloned();
+        let anno = st.frames.get(slot).cloned().flatten();
         let mut late = Vec::new();
         if f.visited != 0 {
             if let Some(a) = &anno {
@@ -348,51 +354,114 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
     f.cap_len as c_int
 }
 
+/// What `show` builds per frame, kept between frames so that showing allocates nothing.
+#[derive(Default)]
+struct Scratch {
+    items: Vec<sys::synack_item_t>,
+    /// Title and string values, each NUL-terminated; items point in once it is complete.
+    text: Vec<u8>,
+    /// (item, offset into `text`) of each string item.
+    strings: Vec<(usize, usize)>,
+    formatted: String,
+    summary: String,
+}
+
+thread_local! {
+    static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
+}
+
+/// Append `s` to `text` NUL-terminated (a NUL inside is shown as `\0`); returns its offset.
+fn push_c(text: &mut Vec<u8>, s: &str) -> usize {
+    let at = text.len();
+    for part in s.split('\0').enumerate() {
+        if part.0 > 0 {
+            text.extend_from_slice(b"\\0");
+        }
+        text.extend_from_slice(part.1.as_bytes());
+    }
+    text.push(0);
+    at
+}
+
 fn show(anno: &FrameAnno, late: &[u32], tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *mut sys::proto_tree) {
-    let fields = anno::plugin_fields();
-    // A DNS answer's title names the connections that used it, once later frames told.
-    let mut title = anno.title();
-    if !late.is_empty() {
-        let streams: Vec<String> = late.iter().map(u32::to_string).collect();
-        title.push_str(&format!(" · used by stream {}", streams.join(", ")));
-    }
-    let title = CString::new(title.replace('\0', " ")).unwrap_or_default();
-    let mut top: *mut sys::proto_item = std::ptr::null_mut();
-    // SAFETY: shim call; Wireshark copies the text.
-    let sub = unsafe {
-        sys::synack_add_tree(tree, PROTO.load(Ordering::Relaxed), ETT[0].load(Ordering::Relaxed), tvb, title.as_ptr(), &mut top)
-    };
-    if sub.is_null() {
-        return;
-    }
-    let late_index = fields.iter().position(|f| anno::is_late(f.field));
-    let late_items = late.iter().filter_map(|s| late_index.map(|i| (i, Owned::U(u64::from(*s)))));
-    let items = anno.items(&fields).into_iter().map(|it| (it.index, it.value)).chain(late_items);
-    for (index, value) in items {
-        let Some(info) = fields.get(index) else { continue };
-        let hf = HF[index].load(Ordering::Relaxed);
-        // SAFETY: shim calls with a registered field id; strings are copied by Wireshark.
-        unsafe {
+    SCRATCH.with(|sc| {
+        let Ok(mut sc) = sc.try_borrow_mut() else { return };
+        let Scratch { items, text, strings, formatted, summary } = &mut *sc;
+        items.clear();
+        text.clear();
+        strings.clear();
+        let fields = anno::plugin_fields();
+        let summary = anno.write_summary(summary).then_some(summary.as_str());
+        // A DNS answer's title names the connections that used it, once later frames told.
+        anno.write_title(summary, text);
+        for (i, s) in late.iter().enumerate() {
+            text.extend_from_slice(if i == 0 { " · used by stream ".as_bytes() } else { b", " });
+            text.extend_from_slice(s.to_string().as_bytes());
+        }
+        let title = text.len();
+        text.push(0);
+        text.iter_mut().take(title).filter(|b| **b == 0).for_each(|b| *b = b' ');
+        let item = |hf: c_int, kind: u32| sys::synack_item_t { hf, kind: kind as c_int, u: 0, secs: 0, nsecs: 0, s: std::ptr::null() };
+        anno.visit(fields, summary, |index, value| {
+            let (Some(info), Some(hf)) = (fields.get(index), HF.get(index)) else { return };
+            let hf = hf.load(Ordering::Relaxed);
+            let mut string = |s: &str, items: &mut Vec<sys::synack_item_t>| {
+                strings.push((items.len(), push_c(text, s)));
+                items.push(item(hf, sys::SYNACK_ITEM_STRING));
+            };
             match (info.ftype, value) {
-                (FieldType::Bool, Owned::Bool(b)) => {
-                    sys::synack_add_bool(sub, hf, tvb, c_int::from(b));
+                (FieldType::Bool, Value::Bool(b)) => items.push(sys::synack_item_t { u: u32::from(*b), ..item(hf, sys::SYNACK_ITEM_BOOL) }),
+                (FieldType::RelTime, Value::Time(ns)) => items.push(sys::synack_item_t {
+                    secs: i64::try_from(ns.div_euclid(1_000_000_000)).unwrap_or(0),
+                    nsecs: ns.rem_euclid(1_000_000_000) as c_int,
+                    ..item(hf, sys::SYNACK_ITEM_RELTIME)
+                }),
+                (FieldType::U8 | FieldType::U16 | FieldType::U32 | FieldType::FrameNum, Value::U(n)) => {
+                    items.push(sys::synack_item_t { u: u32::try_from(*n).unwrap_or(u32::MAX), ..item(hf, sys::SYNACK_ITEM_UINT) })
                 }
-                (FieldType::RelTime, Owned::Time(ns)) => {
-                    let secs = ns.div_euclid(1_000_000_000);
-                    let nsecs = ns.rem_euclid(1_000_000_000);
-                    sys::synack_add_reltime(sub, hf, tvb, i64::try_from(secs).unwrap_or(0), nsecs as c_int);
+                (FieldType::U8 | FieldType::U16 | FieldType::U32 | FieldType::FrameNum, Value::I(n)) => {
+                    items.push(sys::synack_item_t { u: u32::try_from(*n).unwrap_or(0), ..item(hf, sys::SYNACK_ITEM_UINT) })
                 }
-                (FieldType::U8 | FieldType::U16 | FieldType::U32 | FieldType::FrameNum, Owned::U(n)) => {
-                    sys::synack_add_uint(sub, hf, tvb, u32::try_from(n).unwrap_or(u32::MAX));
-                }
-                (_, Owned::Str(s)) => {
-                    let c = CString::new(s.replace('\0', "\\0")).unwrap_or_default();
-                    sys::synack_add_string(sub, hf, tvb, c.as_ptr());
+                (FieldType::Str, Value::Str(s)) => string(s, items),
+                (FieldType::Str, Value::String(s)) => string(s, items),
+                (FieldType::Str, other) => {
+                    formatted.clear();
+                    fields::write_value(formatted, info, other);
+                    string(formatted, items);
                 }
                 _ => {}
             }
+        });
+        if let Some(i) = fields.iter().position(|f| anno::is_late(f.field)) {
+            if let Some(hf) = HF.get(i) {
+                let hf = hf.load(Ordering::Relaxed);
+                items.extend(late.iter().map(|s| sys::synack_item_t { u: *s, ..item(hf, sys::SYNACK_ITEM_UINT) }));
+            }
         }
-    }
+        // `text` is complete: point the string items into it.
+        for &(i, at) in strings.iter() {
+            items[i].s = text[at..].as_ptr().cast();
+        }
+        // SAFETY: the shim adds every item inside one TRY; the title and strings are
+        // NUL-terminated in `text`, which outlives the call, and Wireshark copies them.
+        let top = unsafe {
+            sys::synack_add_items(
+                tree,
+                PROTO.load(Ordering::Relaxed),
+                ETT[0].load(Ordering::Relaxed),
+                tvb,
+                text.as_ptr().cast(),
+                items.as_ptr(),
+                items.len() as c_int,
+            )
+        };
+        if !top.is_null() {
+            experts(anno, pinfo, top);
+        }
+    });
+}
+
+fn experts(anno: &FrameAnno, pinfo: *mut sys::packet_info, top: *mut sys::proto_item) {
     for (i, &(bit, ..)) in EXPERTS.iter().enumerate() {
         let on = match i {
             EI_INFERRED => anno.inferred_start,
