@@ -10,6 +10,21 @@ use pcap_parser::{create_reader, PcapBlockOwned, PcapError};
 /// Largest block the reader buffers; pcapng blocks and pcap records are far smaller in practice.
 const BUFFER: usize = 1 << 22;
 
+/// Bytes asked of the input per read. The reader's buffer is sized for the largest block, but
+/// filling it whole each time would keep all of it in memory (and out of the cache) for
+/// records a few hundred bytes long: reads this size keep the used part small.
+const READ: usize = 1 << 18;
+
+/// A reader that reads at most [`READ`] bytes per call.
+struct Capped<R>(R);
+
+impl<R: Read> Read for Capped<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = buf.len().min(READ);
+        self.0.read(&mut buf[..n])
+    }
+}
+
 /// How reading a capture ended.
 #[derive(Debug, Default)]
 pub struct ReadSummary {
@@ -50,7 +65,7 @@ pub fn for_each_frame<R: Read + Send>(
     input: R,
     mut f: impl FnMut(FrameMeta, &[u8]) -> std::io::Result<bool>,
 ) -> Result<std::io::Result<ReadSummary>, NotACapture> {
-    let mut reader = match create_reader(BUFFER, input) {
+    let mut reader = match create_reader(BUFFER, Capped(input)) {
         Ok(r) => r,
         Err(PcapError::Eof) => return Err(NotACapture("the input is empty".into())),
         Err(PcapError::HeaderNotRecognized) | Err(PcapError::Incomplete(_)) => {
