@@ -555,9 +555,13 @@ fn run_conv(a: &ConvArgs, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: 
         }
         Ok(true)
     })?;
-    for s in d.finish() {
-        w.push(s)?;
-    }
+    let mut failed = Ok(());
+    d.finish_each(|s| {
+        if failed.is_ok() {
+            failed = w.push(s);
+        }
+    });
+    failed?;
     w.finish()?;
     out.flush()?;
     if let Some(w) = warning {

@@ -307,6 +307,11 @@ impl Dissector {
         self.tracker.finish()
     }
 
+    /// [`Dissector::finish`] one summary at a time, in the same order, with memory flat.
+    pub fn finish_each(&mut self, each: impl FnMut(ConnSummary)) {
+        self.tracker.finish_each(each);
+    }
+
     /// Dissect one frame. `scratch` holds a datagram this frame's fragment completes, so the
     /// returned packet may borrow from it; reuse one buffer for every frame.
     pub fn dissect<'a>(&mut self, meta: FrameMeta, data: &'a [u8], scratch: &'a mut Vec<u8>) -> Packet<'a> {

@@ -453,13 +453,29 @@ impl Tracker {
 
     /// End of capture: summarise every connection still tracked, in stream order.
     pub fn finish(&mut self) -> Vec<ConnSummary> {
+        let mut all = self.take_summaries();
+        self.finish_each(|s| all.push(s));
+        all
+    }
+
+    /// [`Tracker::finish`] one summary at a time, each retired connection freed before the
+    /// next is summarised: memory stays flat with thousands of connections still open. Summaries
+    /// not yet taken come first.
+    pub fn finish_each(&mut self, mut each: impl FnMut(ConnSummary)) {
+        for s in self.take_summaries() {
+            each(s);
+        }
         let mut rest: Vec<u32> = self.conns.keys().copied().collect();
         rest.sort_unstable();
+        let summarise = self.summarise;
         for s in rest {
-            let _ = self.retire(s);
+            if let Some(c) = self.conns.remove(&s) {
+                if summarise {
+                    each(summarise_conn(*c));
+                }
+            }
         }
         self.closed.clear();
-        self.take_summaries()
     }
 
     /// Number of connections held in memory.
@@ -477,7 +493,7 @@ impl Tracker {
         let c = self.conns.remove(&stream)?;
         let key = ConnKey::new(c.client, c.server).0;
         if self.summarise {
-            self.summaries.push(summarise(*c));
+            self.summaries.push(summarise_conn(*c));
         }
         Some(key)
     }
@@ -806,7 +822,7 @@ fn not_acceptable(seg: &Segment, seglen: u32, sender: State, receiver: State, si
     synchronized && !seg.ack && !seg.syn
 }
 
-fn summarise(c: Conn) -> ConnSummary {
+fn summarise_conn(c: Conn) -> ConnSummary {
     ConnSummary {
         stream: c.stream,
         client: c.client,
