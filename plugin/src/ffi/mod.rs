@@ -420,7 +420,7 @@ fn show(anno: &FrameAnno, late: &[u32], tvb: *mut sys::tvbuff_t, pinfo: *mut sys
                     items.push(sys::synack_item_t { u: u32::try_from(*n).unwrap_or(u32::MAX), ..item(hf, sys::SYNACK_ITEM_UINT) })
                 }
                 (FieldType::U8 | FieldType::U16 | FieldType::U32 | FieldType::FrameNum, Value::I(n)) => {
-                    items.push(sys::synack_item_t { u: u32::try_from(*n).unwrap_or(0), ..item(hf, sys::SYNACK_ITEM_UINT) })
+                    items.push(sys::synack_item_t { u: u64::try_from(*n).map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)), ..item(hf, sys::SYNACK_ITEM_UINT) })
                 }
                 (FieldType::Str, Value::Str(s)) => string(s, items),
                 (FieldType::Str, Value::String(s)) => string(s, items),
