@@ -131,12 +131,12 @@ type Read = (Vec<(dissector_core::FrameMeta, Vec<u8>)>, Option<(u32, Option<Stri
 
 fn read_all(bytes: &[u8], ahead: bool, stop: Option<u32>) -> Read {
     let mut got = Vec::new();
-    let each = |m: dissector_core::FrameMeta, d: &[u8]| {
+    let mut each = |m: dissector_core::FrameMeta, d: &[u8]| {
         got.push((m, d.to_vec()));
         Ok(stop.is_none_or(|s| m.number < s))
     };
     let end = if ahead {
-        synack::capture::for_each_frame_ahead(std::io::Cursor::new(bytes.to_vec()), each)
+        synack::capture::for_each_frame_ahead(std::io::Cursor::new(bytes.to_vec()), |_, _| (), |m, d, (), _| each(m, d))
     } else {
         synack::capture::for_each_frame(std::io::Cursor::new(bytes), each)
     };

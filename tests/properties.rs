@@ -1,6 +1,7 @@
-//! Property tests (proptest): the core never panics on arbitrary bytes, an options block that
-//! synack emits parses back to the same options, and the tracker's state changes always follow
-//! the rule of the tracker issue whatever the segments.
+//! Property tests (proptest): the core never panics on arbitrary bytes, work prepared ahead
+//! ([`dissector_core::prepare`]) changes no packet, an options block that synack emits parses
+//! back to the same options, and the tracker's state changes always follow the rule of the
+//! tracker issue whatever the segments.
 
 use dissector_core::conn::{State, TcpTrack};
 use dissector_core::tcp::{parse_options, TcpOption};
@@ -26,6 +27,24 @@ proptest! {
                 let mut out = Vec::new();
                 dissector_core::fields::values(&p, f.field, &mut out);
             }
+        }
+    }
+
+    #[test]
+    fn preparing_a_frame_ahead_changes_nothing(
+        frames in prop::collection::vec(prop_oneof![
+            (prop::sample::select(LINKTYPES.to_vec()), prop::collection::vec(any::<u8>(), 0..300)),
+            udp_frame().prop_map(|f| (1u32, f)),
+        ], 1..8)
+    ) {
+        // Two dissectors in step: one parses everything itself, one is given `prepare`'s work.
+        let (mut plain, mut ahead) = (Dissector::new(), Dissector::new());
+        let (mut s1, mut s2) = (Vec::new(), Vec::new());
+        for (i, (lt, bytes)) in frames.iter().enumerate() {
+            let meta = FrameMeta { number: i as u32 + 1, ts_ns: i as i128, caplen: bytes.len() as u32, len: bytes.len() as u32, linktype: *lt };
+            let a = plain.dissect(meta, bytes, &mut s1);
+            let b = ahead.dissect_prepared(meta, bytes, &mut s2, dissector_core::prepare(*lt, bytes));
+            prop_assert_eq!(a, b);
         }
     }
 
@@ -103,6 +122,38 @@ impl Seg {
     }
 }
 
+/// Ethernet + IPv4 (sometimes a fragment) + UDP between a DNS port or another and a random
+/// one, with a payload that is a DNS header and random bytes, the frame sometimes cut short.
+fn udp_frame() -> impl Strategy<Value = Vec<u8>> {
+    (
+        prop::sample::select(vec![53u16, 5353, 5355, 1234, 80]),
+        any::<u16>(),
+        any::<bool>(),
+        prop::collection::vec(any::<u8>(), 0..80),
+        any::<bool>(),
+        0usize..8,
+    )
+        .prop_map(|(port, other, to_port, tail, fragment, cut)| {
+            // A query header: ID, flags, one question; then whatever follows.
+            let mut dns = vec![0x12, 0x34, 0x01, 0x00, 0, 1, 0, 0, 0, 0, 0, 0, 1, b'a', 0, 0, 1, 0, 1];
+            dns.extend(tail);
+            let (sp, dp) = if to_port { (other, port) } else { (port, other) };
+            let udp_len = 8 + dns.len();
+            let mut f = vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00];
+            let total = (20 + udp_len) as u16;
+            let frag: u16 = if fragment { 0x2000 } else { 0 };
+            f.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8, 0, 1, (frag >> 8) as u8, frag as u8, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+            f.extend_from_slice(&sp.to_be_bytes());
+            f.extend_from_slice(&dp.to_be_bytes());
+            f.extend_from_slice(&(udp_len as u16).to_be_bytes());
+            f.extend_from_slice(&[0, 0]);
+            f.extend(dns);
+            let keep = f.len().saturating_sub(cut * 7);
+            f.truncate(keep);
+            f
+        })
+}
+
 fn segment() -> impl Strategy<Value = Seg> {
     // Flags from the combinations real stacks send, sequence numbers near two ISNs so that
     // ACKs often do acknowledge SYNs and FINs.
@@ -162,4 +213,28 @@ fn option() -> impl Strategy<Value = TcpOption<'static>> {
         ((35u8..=253).prop_filter("not a decoded kind", |k| ![34u8, 30].contains(k)), prop::collection::vec(any::<u8>(), 0..10))
             .prop_map(|(kind, d)| TcpOption::Unknown { kind, data: leak(d) }),
     ]
+}
+
+/// Every frame of every bundled capture dissects to the same packet with and without the work
+/// `prepare` does ahead (what the CLI's reading thread does).
+#[test]
+fn preparing_ahead_changes_no_packet_of_any_capture() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures");
+    let mut prepared_dns = 0;
+    for e in std::fs::read_dir(&dir).expect("captures") {
+        let path = e.expect("entry").path();
+        let (mut plain, mut ahead) = (Dissector::new(), Dissector::new());
+        let (mut s1, mut s2) = (Vec::new(), Vec::new());
+        let file = std::fs::File::open(&path).expect("open");
+        let _ = synack::capture::for_each_frame(file, |meta, bytes| {
+            let prepared = dissector_core::prepare(meta.linktype, bytes);
+            prepared_dns += usize::from(!prepared.is_empty());
+            let a = plain.dissect(meta, bytes, &mut s1);
+            let b = ahead.dissect_prepared(meta, bytes, &mut s2, prepared);
+            assert!(a == b, "{} frame {}", path.display(), meta.number);
+            Ok(true)
+        });
+    }
+    // The captures have UDP DNS in plenty: the prepared path was taken.
+    assert!(prepared_dns > 100, "{prepared_dns}");
 }

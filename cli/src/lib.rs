@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 use clap::{CommandFactory, Parser};
 use dissector_core::conn::LateFacts;
-use dissector_core::{Dissector, Field, Limits, Packet};
+use dissector_core::{Dissector, Field, FrameMeta, Limits, Packet};
 
 use crate::explain::Lang;
 use crate::style::{ColorChoice, Style};
@@ -335,9 +335,11 @@ fn read_frames(
     mut each: impl FnMut(&mut Dissector, &Packet<'_>) -> io::Result<bool>,
 ) -> Result<Option<String>, RunError> {
     let mut scratch = Vec::new();
-    let result = capture::for_each_frame_ahead(input, |meta, data| {
-        let pkt = d.dissect(meta, data, &mut scratch);
+    let prepare = |meta: &FrameMeta, data: &[u8]| dissector_core::prepare(meta.linktype, data);
+    let result = capture::for_each_frame_ahead(input, prepare, |meta, data, prepared, spent| {
+        let pkt = d.dissect_prepared(meta, data, &mut scratch, prepared);
         let go_on = each(d, &pkt)?;
+        spent.extend(dissector_core::Prepared::reclaim(pkt));
         if let Some(p) = &progress {
             p.inc(u64::from(meta.caplen) + 16);
         }

@@ -213,6 +213,79 @@ struct Ctx<'a, 'p> {
     meta: FrameMeta,
     /// DNS messages seen so far in this frame.
     dns_count: u16,
+    /// Work done ahead on the frame (see [`prepare`]), used once.
+    prepared: Prepared,
+    /// Address of the frame's first byte, to place the prepared work in it.
+    base: usize,
+}
+
+/// Work on a frame that needs no per-capture state, so that a caller can do it ahead, on
+/// another thread (the CLI's reading thread does), and hand it to
+/// [`Dissector::dissect_prepared`]. It holds the parsed DNS message of a whole (unfragmented)
+/// UDP datagram that carries DNS: DNS was 14% of the frames of the benchmark mix and 12% of
+/// the dissecting thread's time. The packet is the same with or without it.
+#[derive(Debug, Default)]
+pub struct Prepared {
+    /// Where the DNS message starts in the frame, its length, and the parse (`None`: too
+    /// short to be one).
+    dns: Option<(usize, usize, Option<Box<Message>>)>,
+}
+
+impl Prepared {
+    /// Nothing was done ahead (the frame carries no whole UDP datagram with DNS).
+    pub fn is_empty(&self) -> bool {
+        self.dns.is_none()
+    }
+
+    /// Take back from a packet dissected with a [`Prepared`] what it allocated (the DNS message
+    /// of its UDP datagram), to be dropped on the thread that prepared it.
+    pub fn reclaim(pkt: Packet<'_>) -> Option<Prepared> {
+        let mut udp = false;
+        for l in pkt.layers {
+            match l {
+                Layer::Udp(u) => udp = !u.in_icmp,
+                Layer::Dns(m) if udp => return Some(Prepared { dns: Some((0, 0, Some(m))) }),
+                _ => udp = false,
+            }
+        }
+        None
+    }
+}
+
+/// Do the work of [`Prepared`] on a frame: the same link, IP and UDP steps as
+/// [`Dissector::dissect`], without its per-capture state.
+pub fn prepare(linktype: u32, data: &[u8]) -> Prepared {
+    let (_, next) = link::parse_link(linktype, data);
+    let payload = match next {
+        Some((Next::Ipv4, b)) => ip::parse_ipv4(b).ok().and_then(|(_, p)| p.ok()),
+        Some((Next::Ipv6, b)) => ip::parse_ipv6(b).ok().and_then(|(_, p)| p.ok()),
+        _ => None,
+    };
+    // A fragment waits for reassembly, which needs the per-capture state.
+    let Some(p) = payload.filter(|p| p.proto == ip::PROTO_UDP && p.frag.is_none()) else { return Prepared::default() };
+    let Some(h) = udp::parse_header(p.data) else { return Prepared::default() };
+    let Some((msg, multicast)) = dns_in_udp(&h, p.data, false) else { return Prepared::default() };
+    let at = (msg.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
+    Prepared { dns: Some((at, msg.len(), dns::parse_message(msg, multicast).map(Box::new))) }
+}
+
+/// The DNS message a UDP datagram carries, if tshark would dissect one there, and whether it is
+/// multicast DNS. `data` starts at the UDP header.
+fn dns_in_udp<'a>(h: &UdpHeader, data: &'a [u8], in_icmp: bool) -> Option<(&'a [u8], bool)> {
+    let ulen = usize::from(h.length);
+    if ulen < 8 {
+        return None;
+    }
+    let end = if in_icmp { data.len() } else { ulen.min(data.len()) };
+    let payload = data.get(8..end).unwrap_or(&[]);
+    let lo = h.src_port.min(h.dst_port);
+    let hi = h.src_port.max(h.dst_port);
+    match [lo, hi].into_iter().find(|pt| DNS_UDP_PORTS.contains(pt)) {
+        Some(pt) => Some((payload, pt == 5353)),
+        // tshark tries port-registered dissectors (low port first) before heuristics.
+        None if !registered(lo) && !registered(hi) && dns::looks_like_dns(payload) => Some((payload, false)),
+        None => None,
+    }
 }
 
 impl Dissector {
@@ -315,11 +388,25 @@ impl Dissector {
     /// Dissect one frame. `scratch` holds a datagram this frame's fragment completes, so the
     /// returned packet may borrow from it; reuse one buffer for every frame.
     pub fn dissect<'a>(&mut self, meta: FrameMeta, data: &'a [u8], scratch: &'a mut Vec<u8>) -> Packet<'a> {
+        self.dissect_prepared(meta, data, scratch, Prepared::default())
+    }
+
+    /// [`Dissector::dissect`] with work [`prepare`] did ahead on the same frame.
+    pub fn dissect_prepared<'a>(&mut self, meta: FrameMeta, data: &'a [u8], scratch: &'a mut Vec<u8>, prepared: Prepared) -> Packet<'a> {
         let first = *self.first_ts.get_or_insert(meta.ts_ns);
         let mut layers = Vec::with_capacity(6);
         let mut anomalies = Vec::new();
         let mut track = None;
-        let mut ctx = Ctx { layers: &mut layers, track: &mut track, anomalies: &mut anomalies, scratch: Some(scratch), meta, dns_count: 0 };
+        let mut ctx = Ctx {
+            layers: &mut layers,
+            track: &mut track,
+            anomalies: &mut anomalies,
+            scratch: Some(scratch),
+            meta,
+            dns_count: 0,
+            prepared,
+            base: data.as_ptr() as usize,
+        };
         let (hdrs, next) = link::parse_link(meta.linktype, data);
         if let Some(e) = hdrs.ethernet {
             ctx.layers.push(Layer::Ethernet(e));
@@ -547,31 +634,29 @@ impl Dissector {
             return;
         };
         ctx.layers.push(Layer::Udp(UdpLayer { header: h, in_icmp }));
-        let ulen = usize::from(h.length);
-        if ulen < 8 {
+        if h.length < 8 {
             ctx.anomalies.push(Anomaly::UdpBad);
             return;
         }
-        let end = if in_icmp { p.data.len() } else { ulen.min(p.data.len()) };
-        let payload = p.data.get(8..end).unwrap_or(&[]);
-        let lo = h.src_port.min(h.dst_port);
-        let hi = h.src_port.max(h.dst_port);
-        let port = [lo, hi].into_iter().find(|pt| DNS_UDP_PORTS.contains(pt));
+        let Some((msg, multicast)) = dns_in_udp(&h, p.data, in_icmp) else { return };
         // tshark matches requests and responses per conversation, but not inside ICMP errors.
         let conv = (!in_icmp)
             .then(|| DnsConv::Udp(ConnKey::new(Endpoint::new(src, h.src_port), Endpoint::new(dst, h.dst_port)).0));
-        match port {
-            Some(pt) => self.push_dns(ctx, payload, pt == 5353, None, conv),
-            // tshark tries port-registered dissectors (low port first) before heuristics.
-            None if !registered(lo) && !registered(hi) && dns::looks_like_dns(payload) => {
-                self.push_dns(ctx, payload, false, None, conv)
-            }
-            None => {}
+        // The message parsed ahead, if it is this one (an ICMP error's quote never is).
+        let at = (msg.as_ptr() as usize).wrapping_sub(ctx.base);
+        match ctx.prepared.dns.take() {
+            Some((pat, plen, parsed)) if !in_icmp && pat == at && plen == msg.len() => self.push_parsed_dns(ctx, parsed, None, conv),
+            _ => self.push_dns(ctx, msg, multicast, None, conv),
         }
     }
 
     fn push_dns(&mut self, ctx: &mut Ctx<'_, '_>, msg: &[u8], multicast: bool, tcp_length: Option<u16>, conv: Option<DnsConv>) {
-        match dns::parse_message(msg, multicast) {
+        let parsed = dns::parse_message(msg, multicast).map(Box::new);
+        self.push_parsed_dns(ctx, parsed, tcp_length, conv);
+    }
+
+    fn push_parsed_dns(&mut self, ctx: &mut Ctx<'_, '_>, parsed: Option<Box<Message>>, tcp_length: Option<u16>, conv: Option<DnsConv>) {
+        match parsed {
             Some(mut m) => {
                 m.tcp_length = tcp_length;
                 if let Some(p) = m.problem {
@@ -579,7 +664,7 @@ impl Dissector {
                 }
                 m.transaction = self.tracker.on_dns(conv, ctx.meta.number, ctx.dns_count, ctx.meta.ts_ns, &m);
                 ctx.dns_count = ctx.dns_count.saturating_add(1);
-                ctx.layers.push(Layer::Dns(Box::new(m)));
+                ctx.layers.push(Layer::Dns(m));
             }
             None => ctx.anomalies.push(Anomaly::DnsShort),
         }

@@ -25,7 +25,7 @@ pub mod tcp;
 pub mod udp;
 pub mod udp_ports;
 
-pub use dissect::{Anomaly, Dissector, FrameMeta, Layer, Packet};
+pub use dissect::{prepare, Anomaly, Dissector, FrameMeta, Layer, Packet, Prepared};
 
 /// The hash map of the per-packet tables: ahash, randomly keyed per process, so a hostile
 /// capture cannot aim for collisions, and several times faster than SipHash on small keys.
