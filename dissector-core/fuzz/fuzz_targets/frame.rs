@@ -1,5 +1,6 @@
 //! One whole frame under one link type: the first byte picks the link type, the rest is the
-//! frame. Every field is then read, as the CLI and the plugin would.
+//! frame. Every field is then read, as the CLI and the plugin would, and the frame dissected
+//! with the work `prepare` does ahead (as the CLI's reading thread does) must be the same.
 #![no_main]
 
 use dissector_core::{Dissector, FrameMeta, FIELDS};
@@ -19,4 +20,8 @@ fuzz_target!(|data: &[u8]| {
         out.clear();
         dissector_core::fields::values(&p, f.field, &mut out);
     }
+    let mut ahead = Dissector::new();
+    let mut scratch2 = Vec::new();
+    let q = ahead.dissect_prepared(meta, frame, &mut scratch2, dissector_core::prepare(linktype, frame));
+    assert!(p == q, "prepare changed the packet");
 });
