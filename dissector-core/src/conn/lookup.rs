@@ -175,10 +175,13 @@ impl Lookups {
     fn remember_addresses(&mut self, frame: u32, msg: u16, m: &Message) {
         let Some(q) = m.questions.first() else { return };
         let answers = || m.section(Section::Answer);
-        let is_address = |r: &&crate::dns::Record| {
-            matches!((&r.data, r.rtype), (Ok(RecordData::A(_)), rtype::A) | (Ok(RecordData::Aaaa(_)), rtype::AAAA))
+        // The address an A or AAAA answer gives.
+        let address = |r: &crate::dns::Record| match (&r.data, r.rtype) {
+            (Ok(RecordData::A(a)), rtype::A) => Some(Endpoint::new(a, 0)),
+            (Ok(RecordData::Aaaa(a)), rtype::AAAA) => Some(Endpoint::new(a, 0)),
+            _ => None,
         };
-        if !answers().any(|r| is_address(&r)) {
+        if !answers().any(|r| address(r).is_some()) {
             return;
         }
         // Follow the chain one CNAME at a time from the question name, at most MAX_CNAME_HOPS
@@ -202,12 +205,7 @@ impl Lookups {
         }
         let names = &names[..count];
         let mut link: Option<DnsLink> = None;
-        for r in answers().filter(is_address) {
-            let addr = match &r.data {
-                Ok(RecordData::A(a)) => Endpoint::new(a, 0),
-                Ok(RecordData::Aaaa(a)) => Endpoint::new(a, 0),
-                _ => continue,
-            };
+        for (r, addr) in answers().filter_map(|r| address(r).map(|a| (r, a))) {
             if !names.iter().any(|n| n.eq_ignore_ascii_case(&r.name.text)) {
                 continue;
             }

@@ -467,12 +467,9 @@ impl Tracker {
         }
         let mut rest: Vec<u32> = self.conns.keys().copied().collect();
         rest.sort_unstable();
-        let summarise = self.summarise;
         for s in rest {
-            if let Some(c) = self.conns.remove(&s) {
-                if summarise {
-                    each(summarise_conn(*c));
-                }
+            if let Some((_, Some(summary))) = self.remove(s) {
+                each(summary);
             }
         }
         self.closed.clear();
@@ -490,12 +487,16 @@ impl Tracker {
 
     /// Summarise and drop a connection (closed and quiet, replaced, or evicted by a cap).
     pub fn retire(&mut self, stream: u32) -> Option<ConnKey> {
+        let (key, summary) = self.remove(stream)?;
+        self.summaries.extend(summary);
+        Some(key)
+    }
+
+    /// Drop a connection: its key, and its summary when summaries are on.
+    fn remove(&mut self, stream: u32) -> Option<(ConnKey, Option<ConnSummary>)> {
         let c = self.conns.remove(&stream)?;
         let key = ConnKey::new(c.client, c.server).0;
-        if self.summarise {
-            self.summaries.push(summarise_conn(*c));
-        }
-        Some(key)
+        Some((key, self.summarise.then(|| summarise_conn(*c))))
     }
 
     /// Drop connections idle for longer than the idle time; looked for once per 1/16 of it.
