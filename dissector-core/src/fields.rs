@@ -433,56 +433,106 @@ fn tcp_values<'p>(t: &'p TcpLayer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
 /// synack's own option decode (`synack.opt.*`): the first well-formed option of each kind.
 /// Returns whether `field` is one of them.
 pub fn option_values(opts: &TcpOptions<'_>, declared_len: usize, field: Field, out: &mut Vec<Value<'_>>) -> bool {
+    if !(Field::SynackOptMss as usize..=Field::SynackOptLayout as usize).contains(&(field as usize)) {
+        return false;
+    }
+    let known = core::cell::Cell::new(false);
+    each_option_value(opts, declared_len, |f| {
+        let hit = f == field;
+        known.set(known.get() || hit);
+        hit
+    }, |_, v| out.push(v));
+    known.get()
+}
+
+/// Every `synack.opt.*` value of `opts` whose field `want` asks for, handed to `each` in
+/// table order: the one definition of those fields, for one field (the CLI) or all (the
+/// plugin, in one pass).
+pub fn each_option_value(opts: &TcpOptions<'_>, declared_len: usize, want: impl Fn(Field) -> bool, mut each: impl FnMut(Field, Value<'static>)) {
     use Field as F;
     let u = |v: u32| Value::U(u64::from(v));
-    match field {
-        F::SynackOptMss => out.extend(opts.mss().map(|m| u(u32::from(m)))),
-        F::SynackOptWs => out.extend(opts.window_scale().map(|w| u(u32::from(w)))),
-        F::SynackOptSackPerm => out.extend(opts.sack_permitted().then_some(Value::Bool(true))),
-        F::SynackOptTsval => out.extend(opts.timestamps().map(|(v, _)| u(v))),
-        F::SynackOptTsecr => out.extend(opts.timestamps().map(|(_, e)| u(e))),
-        F::SynackOptLayout => {
-            if !opts.entries.is_empty() {
-                out.push(Value::String(crate::tcp::layout(opts, declared_len)))
-            }
+    let mut put = |f: Field, v: Option<Value<'static>>| {
+        if let Some(v) = v {
+            each(f, v)
         }
-        _ => return false,
+    };
+    if want(F::SynackOptMss) {
+        put(F::SynackOptMss, opts.mss().map(|m| u(u32::from(m))));
     }
-    true
+    if want(F::SynackOptWs) {
+        put(F::SynackOptWs, opts.window_scale().map(|w| u(u32::from(w))));
+    }
+    if want(F::SynackOptSackPerm) {
+        put(F::SynackOptSackPerm, opts.sack_permitted().then_some(Value::Bool(true)));
+    }
+    let ts = opts.timestamps();
+    if want(F::SynackOptTsval) {
+        put(F::SynackOptTsval, ts.map(|(v, _)| u(v)));
+    }
+    if want(F::SynackOptTsecr) {
+        put(F::SynackOptTsecr, ts.map(|(_, e)| u(e)));
+    }
+    if want(F::SynackOptLayout) && !opts.entries.is_empty() {
+        put(F::SynackOptLayout, Some(Value::String(crate::tcp::layout(opts, declared_len))));
+    }
 }
 
 /// The tracker's fields from a [`TcpTrack`] alone; returns whether `field` is one of them.
 pub fn track_values<'p>(tr: &'p TcpTrack, field: Field, out: &mut Vec<Value<'p>>) -> bool {
+    if !(Field::SynackSummary as usize..=Field::SynackAnomaly as usize).contains(&(field as usize)) {
+        return false;
+    }
+    let known = core::cell::Cell::new(false);
+    each_track_value(tr, |f| {
+        let hit = f == field;
+        known.set(known.get() || hit);
+        hit
+    }, |_, v| out.push(v));
+    known.get()
+}
+
+/// Every tracker value of `tr` whose field `want` asks for, handed to `each` in table order:
+/// the one definition of those fields, for one field (the CLI) or all (the plugin, in one pass).
+pub fn each_track_value<'p>(tr: &'p TcpTrack, want: impl Fn(Field) -> bool, mut each: impl FnMut(Field, Value<'p>)) {
     use Field as F;
     let u = |v: u32| Value::U(u64::from(v));
     let neg = tr.negotiated.as_ref();
-    match field {
-        F::SynackSummary => out.push(Value::String(tr.summary())),
-        F::SynackStream => out.push(u(tr.stream)),
-        F::SynackFromClient => out.push(Value::Bool(tr.from_client)),
-        F::SynackInferred => out.extend(tr.inferred.then_some(Value::Bool(true))),
-        F::SynackStage => out.extend(tr.stage.map(|s| u(s as u32))),
-        F::SynackStateClient => out.push(Value::Str(tr.client.name())),
-        F::SynackStateServer => out.push(Value::Str(tr.server.name())),
-        F::SynackTransition => out.extend(tr.transition_text().map(Value::String)),
-        F::SynackHsAckOk => out.extend(tr.ack_ok.map(Value::Bool)),
-        F::SynackIrtt => out.extend(tr.irtt_ns.map(Value::Time)),
-        F::SynackMssClient => out.extend(neg.and_then(|n| n.mss_client).map(|m| u(u32::from(m)))),
-        F::SynackMssServer => out.extend(neg.and_then(|n| n.mss_server).map(|m| u(u32::from(m)))),
-        F::SynackWsClient => out.extend(neg.and_then(|n| n.ws).map(|w| u(u32::from(w.0)))),
-        F::SynackWsServer => out.extend(neg.and_then(|n| n.ws).map(|w| u(u32::from(w.1)))),
-        F::SynackSack => out.extend(neg.map(|n| Value::Bool(n.sack))),
-        F::SynackTs => out.extend(neg.map(|n| Value::Bool(n.ts))),
-        F::SynackDnsName => out.extend(tr.dns.as_ref().map(|l| Value::Str(&l.name))),
-        F::SynackDnsFrame => out.extend(tr.dns.as_ref().map(|l| u(l.frame))),
-        F::SynackAnomaly => {
-            for n in tr.anomalies.names() {
-                out.push(Value::Str(n));
-            }
+    let mut put = |f: Field, v: Option<Value<'p>>| {
+        if let Some(v) = v {
+            each(f, v)
         }
-        _ => return false,
+    };
+    // Each value is made only when its field is wanted: the summary and transition allocate.
+    macro_rules! field {
+        ($f:expr, $v:expr) => {
+            if want($f) {
+                put($f, $v);
+            }
+        };
     }
-    true
+    field!(F::SynackSummary, Some(Value::String(tr.summary())));
+    field!(F::SynackStream, Some(u(tr.stream)));
+    field!(F::SynackFromClient, Some(Value::Bool(tr.from_client)));
+    field!(F::SynackInferred, tr.inferred.then_some(Value::Bool(true)));
+    field!(F::SynackStage, tr.stage.map(|s| u(s as u32)));
+    field!(F::SynackStateClient, Some(Value::Str(tr.client.name())));
+    field!(F::SynackStateServer, Some(Value::Str(tr.server.name())));
+    field!(F::SynackTransition, tr.transition_text().map(Value::String));
+    field!(F::SynackHsAckOk, tr.ack_ok.map(Value::Bool));
+    field!(F::SynackIrtt, tr.irtt_ns.map(Value::Time));
+    field!(F::SynackMssClient, neg.and_then(|n| n.mss_client).map(|m| u(u32::from(m))));
+    field!(F::SynackMssServer, neg.and_then(|n| n.mss_server).map(|m| u(u32::from(m))));
+    field!(F::SynackWsClient, neg.and_then(|n| n.ws).map(|w| u(u32::from(w.0))));
+    field!(F::SynackWsServer, neg.and_then(|n| n.ws).map(|w| u(u32::from(w.1))));
+    field!(F::SynackSack, neg.map(|n| Value::Bool(n.sack)));
+    field!(F::SynackTs, neg.map(|n| Value::Bool(n.ts)));
+    field!(F::SynackDnsName, tr.dns.as_ref().map(|l| Value::Str(&l.name)));
+    field!(F::SynackDnsFrame, tr.dns.as_ref().map(|l| u(l.frame)));
+    if want(F::SynackAnomaly) {
+        for n in tr.anomalies.names() {
+            put(F::SynackAnomaly, Some(Value::Str(n)));
+        }
+    }
 }
 
 fn dns_values<'p>(d: &'p crate::dns::Message, field: Field, out: &mut Vec<Value<'p>>) {
@@ -656,4 +706,61 @@ mod tests {
         write_value(&mut s, Field::TcpFlags.info(), &Value::U(0x12));
         assert_eq!(s, "0x02e7 0x0012");
     }
+
+    /// A segment with every tracker field set (stage 1 facts and stage 3 facts together, which
+    /// no real segment has, so that each field has a value).
+    fn full_track() -> TcpTrack {
+        use crate::conn::{Anomalies, Change, DnsLink, Negotiated, Stage, State};
+        TcpTrack {
+            stream: 7,
+            from_client: true,
+            inferred: true,
+            stage: Some(Stage::Ack),
+            client: State::Established,
+            server: State::SynReceived,
+            changes: [Some(Change { client: true, from: State::SynSent, to: State::Established }), None],
+            ack_ok: Some(true),
+            irtt_ns: Some(1_500),
+            negotiated: Some(Negotiated { mss_client: Some(1460), mss_server: Some(1400), ws: Some((7, 8)), sack: true, ts: true }),
+            dns: Some(DnsLink { name: "www.example.test".into(), frame: 3, msg: 0 }),
+            anomalies: Anomalies(Anomalies::ACK_MISMATCH | Anomalies::NOT_ACCEPTABLE),
+        }
+    }
+
+    #[test]
+    fn one_field_and_all_fields_give_the_same_values() {
+        let t = full_track();
+        // MSS, WS, SACK_PERM, TS, NOP, EOL.
+        let raw = [2, 4, 5, 0xb4, 3, 3, 7, 4, 2, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2, 1, 0];
+        let opts = crate::tcp::parse_options(&raw, raw.len());
+        let (mut all, asked) = (Vec::new(), core::cell::RefCell::new(Vec::new()));
+        let ask = |f| {
+            asked.borrow_mut().push(f);
+            true
+        };
+        each_track_value(&t, ask, |f, v| all.push((f, v)));
+        let track_asked = asked.borrow().len();
+        each_option_value(&opts, raw.len(), ask, |f, v| all.push((f, v)));
+        let asked = asked.into_inner();
+        assert_eq!(asked.len(), track_asked + 6);
+        for info in FIELDS {
+            let f = info.field;
+            let (mut one, mut from_opts) = (Vec::new(), Vec::new());
+            let is_track = track_values(&t, f, &mut one);
+            let is_opt = option_values(&opts, raw.len(), f, &mut from_opts);
+            assert_eq!(is_track, asked[..track_asked].contains(&f), "{}", info.abbrev);
+            assert_eq!(is_opt, asked[track_asked..].contains(&f), "{}", info.abbrev);
+            one.extend(from_opts);
+            let expect: Vec<_> = all.iter().filter(|(g, _)| *g == f).map(|(_, v)| v.clone()).collect();
+            assert_eq!(one, expect, "{}", info.abbrev);
+            if is_track || is_opt {
+                assert!(!one.is_empty(), "{} has no value on the full segment", info.abbrev);
+            }
+        }
+        // Table order, as the plugin adds them.
+        let order: Vec<usize> = all.iter().map(|(f, _)| *f as usize).collect();
+        assert!(order.windows(2).all(|w| w[0] <= w[1]), "{order:?}");
+        assert!(all.contains(&(Field::SynackTransition, Value::String("client SYN_SENT → ESTABLISHED".into()))));
+    }
 }
+

@@ -61,41 +61,44 @@ impl FrameAnno {
         }
     }
 
-    /// Hand each field occurrence to `each` as (index into `fields`, value), in table order, as
-    /// `synack -T fields` prints them (late fields excepted: the caller adds those). `summary`
-    /// is from [`FrameAnno::write_summary`], made once by the caller for the title too.
-    pub fn visit(&self, fields: &[&'static FieldInfo], summary: Option<&str>, mut each: impl FnMut(usize, &Value<'_>)) {
-        let opts = self.options.as_ref().map(|(raw, declared)| (parse_options(raw, usize::from(*declared)), *declared));
-        let mut vals = Vec::new();
-        for (index, info) in fields.iter().enumerate() {
-            let f = info.field;
-            if is_late(f) {
-                continue;
+    /// Hand each field occurrence to `each` as (index into [`plugin_fields`], value), in table
+    /// order, as `synack -T fields` prints them (late fields excepted: the caller adds those).
+    /// `summary` is from [`FrameAnno::write_summary`], made once by the caller for the title too.
+    pub fn visit(&self, summary: Option<&str>, mut each: impl FnMut(usize, &Value<'_>)) {
+        let index = plugin_index();
+        let mut put = |f: Field, v: &Value<'_>| {
+            if let Some(&i) = index.get(f as usize).filter(|i| **i != NOT_PLUGIN) {
+                each(usize::from(i), v)
             }
-            if f == Field::SynackSummary {
-                if let Some(s) = summary {
-                    each(index, &Value::Str(s));
-                }
-                continue;
-            }
-            if f == Field::SynackDnsSummary {
-                for d in &self.dns {
-                    each(index, &Value::Str(d));
-                }
-                continue;
-            }
-            vals.clear();
-            if let Some(t) = &self.track {
-                fields::track_values(t, f, &mut vals);
-            }
-            if let Some((o, declared)) = &opts {
-                fields::option_values(o, usize::from(*declared), f, &mut vals);
-            }
-            for v in &vals {
-                each(index, v);
-            }
+        };
+        if let Some(s) = summary {
+            put(Field::SynackSummary, &Value::Str(s));
+        }
+        if let Some(t) = &self.track {
+            fields::each_track_value(t, |f| f != Field::SynackSummary, |f, v| put(f, &v));
+        }
+        for d in &self.dns {
+            put(Field::SynackDnsSummary, &Value::Str(d));
+        }
+        if let Some((raw, declared)) = &self.options {
+            let declared = usize::from(*declared);
+            fields::each_option_value(&parse_options(raw, declared), declared, |_| true, |f, v| put(f, &v));
         }
     }
+}
+
+const NOT_PLUGIN: u8 = u8::MAX;
+
+/// Position in [`plugin_fields`] of each field of the table (by `Field as usize`).
+fn plugin_index() -> &'static [u8] {
+    static INDEX: std::sync::OnceLock<Vec<u8>> = std::sync::OnceLock::new();
+    INDEX.get_or_init(|| {
+        let mut index = vec![NOT_PLUGIN; FIELDS.len()];
+        for (i, info) in plugin_fields().iter().enumerate() {
+            index[info.field as usize] = u8::try_from(i).unwrap_or(NOT_PLUGIN);
+        }
+        index
+    })
 }
 
 /// The fields the plugin registers: synack's own, in table order.

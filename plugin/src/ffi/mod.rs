@@ -373,6 +373,11 @@ thread_local! {
 /// Append `s` to `text` NUL-terminated (a NUL inside is shown as `\0`); returns its offset.
 fn push_c(text: &mut Vec<u8>, s: &str) -> usize {
     let at = text.len();
+    if !s.as_bytes().contains(&0) {
+        text.extend_from_slice(s.as_bytes());
+        text.push(0);
+        return at;
+    }
     for part in s.split('\0').enumerate() {
         if part.0 > 0 {
             text.extend_from_slice(b"\\0");
@@ -402,7 +407,7 @@ fn show(anno: &FrameAnno, late: &[u32], tvb: *mut sys::tvbuff_t, pinfo: *mut sys
         text.push(0);
         text.iter_mut().take(title).filter(|b| **b == 0).for_each(|b| *b = b' ');
         let item = |hf: c_int, kind: u32| sys::synack_item_t { hf, kind: kind as c_int, u: 0, secs: 0, nsecs: 0, s: std::ptr::null() };
-        anno.visit(fields, summary, |index, value| {
+        anno.visit(summary, |index, value| {
             let (Some(info), Some(hf)) = (fields.get(index), HF.get(index)) else { return };
             let hf = hf.load(Ordering::Relaxed);
             let mut string = |s: &str, items: &mut Vec<sys::synack_item_t>| {
