@@ -205,13 +205,17 @@ impl TcpTrack {
 
     /// `client CLOSED → SYN_SENT; server ...`, or `None` when nothing changed.
     pub fn transition_text(&self) -> Option<String> {
-        let parts: Vec<String> = self
-            .changes
-            .iter()
-            .flatten()
-            .map(|c| format!("{} {} → {}", if c.client { "client" } else { "server" }, c.from, c.to))
-            .collect();
-        (!parts.is_empty()).then(|| parts.join("; "))
+        let mut s = String::new();
+        for c in self.changes.iter().flatten() {
+            if !s.is_empty() {
+                s.push_str("; ");
+            }
+            s.push_str(if c.client { "client " } else { "server " });
+            s.push_str(c.from.name());
+            s.push_str(" → ");
+            s.push_str(c.to.name());
+        }
+        (!s.is_empty()).then_some(s)
     }
 }
 

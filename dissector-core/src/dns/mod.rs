@@ -183,35 +183,45 @@ impl Message {
     /// `response 0x5a17 A www.example.test: CNAME web.example.test, A 127.0.0.2`, with the
     /// transaction's request frame and delay when known.
     pub fn summary(&self) -> String {
+        use core::fmt::Write;
         let h = &self.header;
-        let mut s = format!("{} 0x{:04x}", if h.is_response() { "response" } else { "query" }, h.id);
+        let mut s = String::with_capacity(128);
+        let _ = write!(s, "{} 0x{:04x}", if h.is_response() { "response" } else { "query" }, h.id);
         for q in &self.questions {
-            s.push_str(&format!(" {} {}", rdata::type_name(q.qtype), q.name.text));
+            s.push(' ');
+            rdata::write_type_name(&mut s, q.qtype);
+            s.push(' ');
+            s.push_str(&q.name.text);
         }
         if h.is_response() {
             if h.rcode() != 0 {
-                s.push_str(&format!(" rcode {}", h.rcode()));
+                let _ = write!(s, " rcode {}", h.rcode());
             }
-            let answers: Vec<String> = self
-                .section(Section::Answer)
-                .map(|r| match &r.data {
-                    Ok(RecordData::A(a)) => format!("A {}", crate::format::ipv4(a)),
-                    Ok(RecordData::Aaaa(a)) => format!("AAAA {}", crate::format::ipv6(a)),
-                    Ok(RecordData::Cname(n)) => format!("CNAME {}", n.text),
-                    _ => rdata::type_name(r.rtype),
-                })
-                .collect();
-            if !answers.is_empty() {
-                let shown = answers.len().min(4);
-                s.push_str(": ");
-                s.push_str(&answers[..shown].join(", "));
-                if answers.len() > shown {
-                    s.push_str(&format!(" and {} more", answers.len() - shown));
+            // The first four answers, then how many more.
+            const SHOWN: usize = 4;
+            let mut answers = 0;
+            for r in self.section(Section::Answer) {
+                answers += 1;
+                if answers > SHOWN {
+                    continue;
                 }
+                s.push_str(if answers == 1 { ": " } else { ", " });
+                let _ = match &r.data {
+                    Ok(RecordData::A(a)) => write!(s, "A {}", std::net::Ipv4Addr::from(*a)),
+                    Ok(RecordData::Aaaa(a)) => write!(s, "AAAA {}", std::net::Ipv6Addr::from(*a)),
+                    Ok(RecordData::Cname(n)) => write!(s, "CNAME {}", n.text),
+                    _ => {
+                        rdata::write_type_name(&mut s, r.rtype);
+                        Ok(())
+                    }
+                };
+            }
+            if answers > SHOWN {
+                let _ = write!(s, " and {} more", answers - SHOWN);
             }
             if let Some(t) = &self.transaction {
                 if let (Some(f), Some(ns)) = (t.response_to, t.time_ns) {
-                    s.push_str(&format!(" · request in frame {f}, {} s earlier", crate::format::seconds_ns(ns)));
+                    let _ = write!(s, " · request in frame {f}, {} s earlier", crate::format::seconds_ns(ns));
                 }
             }
         }

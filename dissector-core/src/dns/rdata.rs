@@ -209,6 +209,13 @@ fn name_in(msg: &[u8], at: usize, rd_end: usize) -> Result<Name, RdataError> {
 
 /// The mnemonic of a type (RFC 1035 §3.2.2 and later registrations), or `TYPE<n>` (RFC 3597 §5).
 pub fn type_name(t: u16) -> String {
+    let mut s = String::new();
+    write_type_name(&mut s, t);
+    s
+}
+
+/// [`type_name`] appended to `s`.
+pub fn write_type_name(s: &mut String, t: u16) {
     let n = match t {
         rtype::A => "A",
         rtype::NS => "NS",
@@ -231,9 +238,13 @@ pub fn type_name(t: u16) -> String {
         251 => "IXFR",
         252 => "AXFR",
         255 => "ANY",
-        _ => return format!("TYPE{t}"),
+        _ => {
+            use core::fmt::Write;
+            let _ = write!(s, "TYPE{t}");
+            return;
+        }
     };
-    n.to_string()
+    s.push_str(n);
 }
 
 /// Decode the RDATA of type `rtype` found at `msg[start..start + len]`.
