@@ -394,7 +394,11 @@ impl Dissector {
     /// [`Dissector::dissect`] with work [`prepare`] did ahead on the same frame.
     pub fn dissect_prepared<'a>(&mut self, meta: FrameMeta, data: &'a [u8], scratch: &'a mut Vec<u8>, prepared: Prepared) -> Packet<'a> {
         let first = *self.first_ts.get_or_insert(meta.ts_ns);
-        let mut layers = Vec::with_capacity(6);
+        // Most frames have 3 or 4 layers, a VLAN or an ICMP quote one or two more. Five 192-byte
+        // layers (960 B) stay in glibc's small bins; six went down the large-bin path, which
+        // first consolidates the fast bins: in Wireshark, which frees many small blocks per
+        // frame, that was measurable (plugin overhead 1.222x -> 1.208x, 11 alternating runs).
+        let mut layers = Vec::with_capacity(5);
         let mut anomalies = Vec::new();
         let mut track = None;
         let mut ctx = Ctx {
