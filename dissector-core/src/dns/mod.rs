@@ -363,4 +363,29 @@ mod tests {
         assert!(looks_like_dns(RESPONSE));
         assert!(!looks_like_dns(&[0xff; 40]));
     }
+
+    #[test]
+    fn summary_shows_four_answers_then_counts_the_rest() {
+        let mut m = b"\x12\x34\x81\x83\x00\x01\x00\x06\x00\x00\x00\x00\x01a\x04test\x00\x00\x01\x00\x01".to_vec();
+        let rr = |m: &mut Vec<u8>, rtype: u16, rdata: &[u8]| {
+            m.extend_from_slice(b"\xc0\x0c");
+            m.extend_from_slice(&rtype.to_be_bytes());
+            m.extend_from_slice(b"\x00\x01\x00\x00\x00\x3c");
+            m.extend_from_slice(&(rdata.len() as u16).to_be_bytes());
+            m.extend_from_slice(rdata);
+        };
+        rr(&mut m, rtype::A, &[10, 0, 0, 1]);
+        rr(&mut m, rtype::AAAA, &[0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1]);
+        rr(&mut m, rtype::CNAME, b"\x01b\x04test\x00");
+        rr(&mut m, rtype::MX, b"\x00\x0a\xc0\x0c");
+        rr(&mut m, 0xff00, b"");
+        rr(&mut m, rtype::A, &[10, 0, 0, 2]);
+        let msg = parse_message(&m, false).unwrap();
+        assert_eq!(msg.problem, None);
+        // Written out by hand: RFC 1035 rcode 3 (name error), answers in wire order.
+        assert_eq!(msg.summary(), "response 0x1234 A a.test rcode 3: A 10.0.0.1, AAAA ::1, CNAME b.test, MX and 2 more");
+        let q = parse_message(&m[..12 + 12], false).unwrap();
+        assert!(q.summary().starts_with("response 0x1234 A a.test rcode 3"), "{}", q.summary());
+    }
 }
+
