@@ -289,6 +289,32 @@ const BATCH_FRAMES: usize = 2048;
 /// Batches that may wait for the dissecting thread.
 const AHEAD: usize = 2;
 
+/// How many frames ahead of the one being dissected the next frame's headers are prefetched.
+/// The reading thread wrote them on the other core; fetched on first use, every frame began with
+/// a wait for them (`link::parse_link`, the first reader, was 3-6% of the dissecting thread).
+/// `synack -q` on the 1M mix, 21 alternating runs: 0.453 -> 0.437 s (1 ahead: 0.464 -> 0.453).
+const PREFETCH_AHEAD: usize = 3;
+
+/// Ask the CPU to start loading the first 128 bytes of `frame` (link, IP and TCP headers) into
+/// the cache, without waiting for them.
+#[inline]
+fn prefetch(frame: &[u8]) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
+        let p = frame.as_ptr().cast::<i8>();
+        // SAFETY: a prefetch is only a hint: it never faults, whatever the address, and changes
+        // nothing the program can observe. SSE, which provides it, is part of every x86_64 CPU.
+        #[allow(unsafe_code)]
+        unsafe {
+            _mm_prefetch::<_MM_HINT_T0>(p);
+            _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64));
+        }
+    }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = frame;
+}
+
 /// [`for_each_frame`] with the reading on a second thread. Copying the file out of the page
 /// cache and framing its records was a third of `synack -q`'s time on the 1M benchmark mix
 /// (perf); here a reading thread does it, and `prepare` on each frame (work that needs no
@@ -339,12 +365,20 @@ where
     if let Err(e) = std::thread::Builder::new().name("synack-read".into()).spawn(reader) {
         return Ok(Err(e));
     }
+    // Where each frame of the current batch ends (kept between batches).
+    let mut ends = Vec::with_capacity(BATCH_FRAMES);
     loop {
         match rx.recv() {
             Ok(Sent::Frames(mut batch)) => {
                 let mut start = 0;
                 let Batch { data, frames, spent } = &mut batch;
-                for (meta, end, prepared) in frames.drain(..) {
+                ends.clear();
+                ends.extend(frames.iter().map(|fr| fr.1));
+                for (i, (meta, end, prepared)) in frames.drain(..).enumerate() {
+                    // Frame i + PREFETCH_AHEAD starts where the one before it ends.
+                    if let Some(ahead) = ends.get(i + PREFETCH_AHEAD - 1).and_then(|&at| data.get(at..)) {
+                        prefetch(ahead);
+                    }
                     match f(meta, &data[start..end], prepared, spent) {
                         Ok(true) => start = end,
                         Ok(false) => return Ok(Ok(ReadSummary { frames: meta.number, warning: None })),

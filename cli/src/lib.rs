@@ -3,6 +3,9 @@
 //! The library holds the whole command line so tests can drive it in-process: [`main_with`]
 //! parses arguments, turns them into a validated [`Config`], runs it with output written to
 //! `&mut dyn Write`, and returns the exit status (0 success, 2 usage or input error).
+//!
+//! No unsafe code, except the prefetch hint in [`capture`], allowed there by name.
+#![deny(unsafe_code)]
 
 pub mod capture;
 mod conv;

@@ -1,4 +1,5 @@
 //! The `synack` binary: everything lives in the library; this maps it to the process.
+#![forbid(unsafe_code)]
 
 use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
