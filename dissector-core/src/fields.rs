@@ -394,7 +394,10 @@ fn tcp_values<'p>(t: &'p TcpLayer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
         F::TcpFlagsReset => out.push(Value::Bool(h.flags.rst())),
         F::TcpFlagsSyn => out.push(Value::Bool(h.flags.syn())),
         F::TcpFlagsFin => out.push(Value::Bool(h.flags.fin())),
-        F::TcpFlagsStr => out.push(Value::String(h.flags.to_letters(ace))),
+        F::TcpFlagsStr => out.push(match ace {
+            None => Value::Str(h.flags.letters()),
+            Some(_) => Value::String(h.flags.to_letters(ace)),
+        }),
         F::TcpWindowSizeValue => out.push(u(u32::from(h.window))),
         F::TcpWindowSize => out.push(u(v.window)),
         F::TcpWindowSizeScalefactor => {

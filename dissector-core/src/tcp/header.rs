@@ -62,6 +62,14 @@ impl Flags {
         self.has(Self::RST)
     }
 
+    /// [`Flags::to_letters`] without AccECN, each string made once, when first asked for: the
+    /// CLI writes one for every segment of `-e tcp.flags.str`.
+    pub fn letters(self) -> &'static str {
+        static ALL: [std::sync::OnceLock<Box<str>>; 0x1000] = [const { std::sync::OnceLock::new() }; 0x1000];
+        let f = self.0 & 0x0fff;
+        ALL[usize::from(f)].get_or_init(|| Flags(f).to_letters(None).into_boxed_str())
+    }
+
     /// tshark's 12-character flag string: one letter per set bit from the reserved bits down
     /// to FIN ("RRRACEUAPRSF"), U+00B7 for a clear bit. With `ace`, the AE/CWR/ECE positions
     /// show the AccECN counter as `-N-`.
@@ -156,5 +164,8 @@ mod tests {
         assert_eq!(h.flags.to_letters(None), "··········S·");
         assert_eq!(Flags(0x1c2).to_letters(None), "···ACE····S·");
         assert_eq!(Flags(0x0d0).to_letters(Some(5)), "···-5-·A····");
+        for f in [0u16, 0x012, 0x1c2, 0xfff, 0x1001] {
+            assert_eq!(Flags(f).letters(), Flags(f).to_letters(None), "{f:#x}");
+        }
     }
 }
