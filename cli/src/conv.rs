@@ -1,9 +1,9 @@
 //! `synack conv`: one row per TCP connection, from the tracker's connection summaries.
 
+use std::fmt::Write as _;
 use std::io::{self, Write};
 
 use dissector_core::conn::{CloseKind, ConnSummary, Endpoint, SynOptions};
-use dissector_core::format;
 
 use crate::views::json_str;
 
@@ -18,36 +18,43 @@ pub enum ConvFormat {
     Csv,
 }
 
-/// `addr:port` (`[v6]:port`).
-pub fn endpoint(e: &Endpoint) -> String {
+/// `addr:port` (`[v6]:port`), appended to `out`.
+pub fn write_endpoint(out: &mut String, e: &Endpoint) {
     if e.family == 4 {
         let a = [e.addr[0], e.addr[1], e.addr[2], e.addr[3]];
-        format!("{}:{}", format::ipv4(&a), e.port)
+        let _ = write!(out, "{}:{}", std::net::Ipv4Addr::from(a), e.port);
     } else {
-        format!("[{}]:{}", format::ipv6(&e.addr), e.port)
+        let _ = write!(out, "[{}]:{}", std::net::Ipv6Addr::from(e.addr), e.port);
     }
 }
 
-/// `MSS=1460 WS=7 SACK TS`, or `-`.
-pub fn options(o: &Option<SynOptions>) -> String {
-    let Some(o) = o else { return "-".into() };
-    let mut v = Vec::new();
+/// `MSS=1460 WS=7 SACK TS`, `none`, or `-` (no SYN seen), appended to `out`.
+pub fn write_options(out: &mut String, o: &Option<SynOptions>) {
+    let Some(o) = o else { return out.push('-') };
+    let start = out.len();
+    let sep = |out: &mut String| {
+        if out.len() > start {
+            out.push(' ');
+        }
+    };
     if let Some(m) = o.mss {
-        v.push(format!("MSS={m}"));
+        sep(out);
+        let _ = write!(out, "MSS={m}");
     }
     if let Some(w) = o.ws {
-        v.push(format!("WS={w}"));
+        sep(out);
+        let _ = write!(out, "WS={w}");
     }
     if o.sack {
-        v.push("SACK".into());
+        sep(out);
+        out.push_str("SACK");
     }
     if o.ts {
-        v.push("TS".into());
+        sep(out);
+        out.push_str("TS");
     }
-    if v.is_empty() {
-        "none".into()
-    } else {
-        v.join(" ")
+    if out.len() == start {
+        out.push_str("none");
     }
 }
 
@@ -60,40 +67,52 @@ pub fn handshake(s: &ConnSummary) -> &'static str {
     }
 }
 
-fn closed(s: &ConnSummary) -> String {
-    match s.closer {
-        None => "open".into(),
-        Some(c) => format!("{} {}", if c.client { "client" } else { "server" }, if c.kind == CloseKind::Fin { "FIN" } else { "RST" }),
+/// The columns of a row, in order.
+const COLUMNS: [&str; 19] = [
+    "stream", "client", "server", "start_s", "duration_s", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c", "handshake",
+    "irtt_ms", "client_options", "server_options", "closed_by", "client_state", "server_state", "conn_state", "history", "dns_name",
+];
+
+/// Columns JSON writes as numbers.
+const NUMERIC: [&str; 5] = ["stream", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c"];
+
+/// Write the cells of a row, in [`COLUMNS`] order, into `cells` (cleared first; the Strings are
+/// kept from row to row, so a row allocates nothing once they have grown).
+fn fill_row(cells: &mut [String; 19], s: &ConnSummary, first_ns: i128) {
+    for c in cells.iter_mut() {
+        c.clear();
     }
-}
-
-fn ms(ns: Option<i128>) -> String {
-    ns.map(|n| format!("{:.3}", n as f64 / 1e6)).unwrap_or_else(|| "-".into())
-}
-
-/// The columns of a row, in order, as text.
-fn row(s: &ConnSummary, first_ns: i128) -> Vec<(&'static str, String)> {
-    vec![
-        ("stream", s.stream.to_string()),
-        ("client", endpoint(&s.client)),
-        ("server", endpoint(&s.server)),
-        ("start_s", format!("{:.6}", (s.times_ns.0 - first_ns) as f64 / 1e9)),
-        ("duration_s", format!("{:.6}", (s.times_ns.1 - s.times_ns.0) as f64 / 1e9)),
-        ("packets_c2s", s.packets[0].to_string()),
-        ("packets_s2c", s.packets[1].to_string()),
-        ("bytes_c2s", s.bytes[0].to_string()),
-        ("bytes_s2c", s.bytes[1].to_string()),
-        ("handshake", handshake(s).into()),
-        ("irtt_ms", ms(s.irtt_ns)),
-        ("client_options", options(&s.options[0])),
-        ("server_options", options(&s.options[1])),
-        ("closed_by", closed(s)),
-        ("client_state", s.states.0.to_string()),
-        ("server_state", s.states.1.to_string()),
-        ("conn_state", s.zeek_state.into()),
-        ("history", s.history.clone()),
-        ("dns_name", s.dns.as_ref().map(|d| d.name.to_string()).unwrap_or_default()),
-    ]
+    let [stream, client, server, start, duration, pc, ps, bc, bs, hs, irtt, copt, sopt, closed, cstate, sstate, zeek, history, dns] = cells;
+    let _ = write!(stream, "{}", s.stream);
+    write_endpoint(client, &s.client);
+    write_endpoint(server, &s.server);
+    let _ = write!(start, "{:.6}", (s.times_ns.0 - first_ns) as f64 / 1e9);
+    let _ = write!(duration, "{:.6}", (s.times_ns.1 - s.times_ns.0) as f64 / 1e9);
+    let _ = write!(pc, "{}", s.packets[0]);
+    let _ = write!(ps, "{}", s.packets[1]);
+    let _ = write!(bc, "{}", s.bytes[0]);
+    let _ = write!(bs, "{}", s.bytes[1]);
+    hs.push_str(handshake(s));
+    let _ = match s.irtt_ns {
+        Some(n) => write!(irtt, "{:.3}", n as f64 / 1e6),
+        None => irtt.write_str("-"),
+    };
+    write_options(copt, &s.options[0]);
+    write_options(sopt, &s.options[1]);
+    match s.closer {
+        None => closed.push_str("open"),
+        Some(c) => {
+            closed.push_str(if c.client { "client " } else { "server " });
+            closed.push_str(if c.kind == CloseKind::Fin { "FIN" } else { "RST" });
+        }
+    }
+    cstate.push_str(s.states.0.name());
+    sstate.push_str(s.states.1.name());
+    zeek.push_str(s.zeek_state);
+    history.push_str(&s.history);
+    if let Some(d) = &s.dns {
+        dns.push_str(&d.name);
+    }
 }
 
 /// Rows held back to print in stream order; past this many, rows are printed as connections
@@ -116,12 +135,15 @@ pub struct ConvWriter<'o> {
     /// Set once rows are written as they come; the table's column widths are then fixed.
     widths: Option<Vec<usize>>,
     rows: usize,
+    /// The current row's cells and line, kept between rows.
+    cells: [String; 19],
+    line: String,
 }
 
 impl<'o> ConvWriter<'o> {
     /// A writer; `first_ns` is the capture's first timestamp.
     pub fn new(out: &'o mut dyn Write, format: ConvFormat, first_ns: i128) -> Self {
-        ConvWriter { out, format, first_ns, buf: Vec::new(), widths: None, rows: 0 }
+        ConvWriter { out, format, first_ns, buf: Vec::new(), widths: None, rows: 0, cells: Default::default(), line: String::new() }
     }
 
     /// The capture's first timestamp, once known.
@@ -141,9 +163,11 @@ impl<'o> ConvWriter<'o> {
         Ok(())
     }
 
-    fn table_cells(&self, s: &ConnSummary) -> Vec<String> {
-        let r = row(s, self.first_ns);
-        TABLE_COLS.iter().map(|c| r.iter().find(|(k, _)| k == c).map(|(_, v)| v.clone()).unwrap_or_default()).collect()
+    /// The table's cells of `s`, in [`TABLE_COLS`] order, into `self.cells`.
+    fn table_cells(&mut self, s: &ConnSummary) -> impl Iterator<Item = &str> {
+        fill_row(&mut self.cells, s, self.first_ns);
+        let cells = &self.cells;
+        TABLE_COLS.iter().map(move |c| COLUMNS.iter().position(|k| k == c).map_or("", |i| cells[i].as_str()))
     }
 
     /// Print the held rows in stream order, with the header; then switch to streaming.
@@ -152,7 +176,7 @@ impl<'o> ConvWriter<'o> {
         held.sort_by_key(|c| (c.stream, c.frames.0));
         let mut widths: Vec<usize> = TABLE_HEADS.iter().map(|h| h.chars().count()).collect();
         for s in &held {
-            for (i, c) in self.table_cells(s).iter().enumerate() {
+            for (i, c) in self.table_cells(s).enumerate() {
                 widths[i] = widths[i].max(c.chars().count());
             }
         }
@@ -163,11 +187,12 @@ impl<'o> ConvWriter<'o> {
             }
         }
         match self.format {
-            ConvFormat::Csv => writeln!(self.out, "{}", row_names().join(","))?,
+            ConvFormat::Csv => writeln!(self.out, "{}", COLUMNS.join(","))?,
             ConvFormat::Json => self.out.write_all(b"[\n")?,
             ConvFormat::Table => {
-                let heads: Vec<String> = TABLE_HEADS.iter().map(|h| h.to_string()).collect();
-                writeln!(self.out, "{}", pad(&heads, &widths))?;
+                self.line.clear();
+                pad(&mut self.line, TABLE_HEADS.iter().copied(), &widths);
+                writeln!(self.out, "{}", self.line)?;
             }
         }
         self.widths = Some(widths);
@@ -176,7 +201,12 @@ impl<'o> ConvWriter<'o> {
         }
         if last && self.format == ConvFormat::Table {
             for c in &held {
-                writeln!(self.out, "  stream {}: client {}; server {}", c.stream, options(&c.options[0]), options(&c.options[1]))?;
+                self.line.clear();
+                let _ = write!(self.line, "  stream {}: client ", c.stream);
+                write_options(&mut self.line, &c.options[0]);
+                self.line.push_str("; server ");
+                write_options(&mut self.line, &c.options[1]);
+                writeln!(self.out, "{}", self.line)?;
             }
         }
         Ok(())
@@ -185,36 +215,55 @@ impl<'o> ConvWriter<'o> {
     fn write_row(&mut self, s: &ConnSummary) -> io::Result<()> {
         match self.format {
             ConvFormat::Json => {
-                let r = row(s, self.first_ns);
-                let mut line = String::from(if self.rows == 0 { "  {" } else { ",\n  {" });
-                for (j, (k, v)) in r.iter().enumerate() {
+                fill_row(&mut self.cells, s, self.first_ns);
+                let line = &mut self.line;
+                line.clear();
+                line.push_str(if self.rows == 0 { "  {" } else { ",\n  {" });
+                for (j, (k, v)) in COLUMNS.iter().zip(&self.cells).enumerate() {
                     if j > 0 {
                         line.push_str(", ");
                     }
-                    json_str(k, &mut line);
+                    json_str(k, line);
                     line.push_str(": ");
-                    let numeric = matches!(*k, "stream" | "packets_c2s" | "packets_s2c" | "bytes_c2s" | "bytes_s2c");
-                    if numeric {
+                    if NUMERIC.contains(k) {
                         line.push_str(v);
                     } else {
-                        json_str(v, &mut line);
+                        json_str(v, line);
                     }
                 }
                 line.push('}');
                 self.out.write_all(line.as_bytes())?;
             }
             ConvFormat::Csv => {
-                let r = row(s, self.first_ns);
-                let cells: Vec<String> = r
-                    .iter()
-                    .map(|(_, v)| if v.contains([',', '"', '\n']) { format!("\"{}\"", v.replace('"', "\"\"")) } else { v.clone() })
-                    .collect();
-                writeln!(self.out, "{}", cells.join(","))?;
+                fill_row(&mut self.cells, s, self.first_ns);
+                let line = &mut self.line;
+                line.clear();
+                for (j, v) in self.cells.iter().enumerate() {
+                    if j > 0 {
+                        line.push(',');
+                    }
+                    // RFC 4180 §2: a field with a comma, quote or line break is quoted, its
+                    // quotes doubled.
+                    if v.contains([',', '"', '\n']) {
+                        line.push('"');
+                        line.push_str(&v.replace('"', "\"\""));
+                        line.push('"');
+                    } else {
+                        line.push_str(v);
+                    }
+                }
+                line.push('\n');
+                self.out.write_all(line.as_bytes())?;
             }
             ConvFormat::Table => {
-                let cells = self.table_cells(s);
-                let widths = self.widths.clone().unwrap_or_default();
-                writeln!(self.out, "{}", pad(&cells, &widths))?;
+                let widths = self.widths.take().unwrap_or_default();
+                let mut line = std::mem::take(&mut self.line);
+                line.clear();
+                pad(&mut line, self.table_cells(s), &widths);
+                line.push('\n');
+                self.out.write_all(line.as_bytes())?;
+                self.line = line;
+                self.widths = Some(widths);
             }
         }
         self.rows += 1;
@@ -233,19 +282,18 @@ impl<'o> ConvWriter<'o> {
     }
 }
 
-fn pad(vals: &[String], widths: &[usize]) -> String {
-    vals.iter()
-        .enumerate()
-        .map(|(i, v)| format!("{v:<w$}", w = widths.get(i).copied().unwrap_or(0)))
-        .collect::<Vec<_>>()
-        .join("  ")
-        .trim_end()
-        .to_string()
-}
-
-fn row_names() -> Vec<&'static str> {
-    vec![
-        "stream", "client", "server", "start_s", "duration_s", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c", "handshake",
-        "irtt_ms", "client_options", "server_options", "closed_by", "client_state", "server_state", "conn_state", "history", "dns_name",
-    ]
+/// The cells left-aligned in columns of `widths` characters, two spaces apart, appended to
+/// `line` without trailing blanks.
+fn pad<'a>(line: &mut String, cells: impl Iterator<Item = &'a str>, widths: &[usize]) {
+    let start = line.len();
+    for (i, v) in cells.enumerate() {
+        if i > 0 {
+            line.push_str("  ");
+        }
+        line.push_str(v);
+        let w = widths.get(i).copied().unwrap_or(0);
+        line.extend(std::iter::repeat_n(' ', w.saturating_sub(v.chars().count())));
+    }
+    let kept = start + line[start..].trim_end().len();
+    line.truncate(kept);
 }
