@@ -166,6 +166,13 @@ impl Lookups {
             if !m.questions.is_empty() {
                 t.multiple = multiple;
             }
+            // Answered, and no further response expected: done. A repeated response finds no
+            // transaction, as it found an answered one before; a new request with the same ID
+            // starts afresh either way. Only outstanding requests and zone transfers stay, so
+            // the table stays small (it used to sit at its cap, and every request evicted one).
+            if !t.multiple {
+                self.txs.remove(&key);
+            }
         }
         out
     }
@@ -293,4 +300,38 @@ mod tests {
         assert_eq!(link_after(MAX_CNAME_HOPS + 1), None);
         assert_eq!(link_after(2_000), None);
     }
+
+    /// A message with ID `id` and one question `a.x` of type `qtype`: a query, or a response
+    /// without answers.
+    fn message(id: u16, response: bool, qtype: u16) -> Message {
+        let mut m = id.to_be_bytes().to_vec();
+        m.extend_from_slice(if response { &[0x81, 0x80] } else { &[0x01, 0x00] });
+        m.extend_from_slice(&[0, 1, 0, 0, 0, 0, 0, 0, 1, b'a', 1, b'x', 0]);
+        m.extend_from_slice(&qtype.to_be_bytes());
+        m.extend_from_slice(&[0, 1]);
+        crate::dns::parse_message(&m, false).expect("a message")
+    }
+
+    #[test]
+    fn an_answered_transaction_is_done_unless_it_is_a_zone_transfer() {
+        let mut l = Lookups::with_limits(16, 16);
+        let conv = DnsConv::Tcp(0);
+        let s = 1_000_000_000;
+        assert_eq!(l.on_message(conv, 1, 0, 0, &message(7, false, rtype::A), None).response_to, None);
+        let r = l.on_message(conv, 2, 0, 5_000, &message(7, true, rtype::A), None);
+        assert_eq!((r.response_to, r.time_ns), (Some(1), Some(5_000)));
+        assert!(l.txs.is_empty(), "an answered request leaves the table");
+        // A repeated response answers nothing, as before the table let answered requests go.
+        assert_eq!(l.on_message(conv, 3, 0, 6_000, &message(7, true, rtype::A), None).response_to, None);
+        // A new request with the ID is a new transaction.
+        l.on_message(conv, 4, 0, 10 * s, &message(7, false, rtype::A), None);
+        assert_eq!(l.on_message(conv, 5, 0, 10 * s + 1, &message(7, true, rtype::A), None).response_to, Some(4));
+        // RFC 5936 §2.2: a zone transfer is answered in several messages, each a response to it.
+        l.on_message(conv, 6, 0, 20 * s, &message(8, false, AXFR), None);
+        for f in [7, 8, 9] {
+            assert_eq!(l.on_message(conv, f, 0, 20 * s + 1, &message(8, true, AXFR), None).response_to, Some(6));
+        }
+        assert_eq!(l.txs.len(), 1);
+    }
 }
+
