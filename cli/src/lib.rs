@@ -340,9 +340,13 @@ fn read_frames(
     let mut scratch = Vec::new();
     let prepare = |meta: &FrameMeta, data: &[u8]| dissector_core::prepare(meta.linktype, data);
     let result = capture::for_each_frame_ahead(input, prepare, |meta, data, prepared, spent| {
+        // Only a frame prepared ahead has something to give back.
+        let ahead = !prepared.is_empty();
         let pkt = d.dissect_prepared(meta, data, &mut scratch, prepared);
         let go_on = each(d, &pkt)?;
-        spent.extend(dissector_core::Prepared::reclaim(pkt));
+        if ahead {
+            spent.extend(dissector_core::Prepared::reclaim(pkt));
+        }
         if let Some(p) = &progress {
             p.inc(u64::from(meta.caplen) + 16);
         }
