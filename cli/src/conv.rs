@@ -126,6 +126,12 @@ const TABLE_COLS: [&str; 16] = [
 const TABLE_HEADS: [&str; 16] =
     ["#", "client", "server", "start", "duration", "pkts→", "pkts←", "bytes→", "bytes←", "handshake", "iRTT ms", "closed by", "client", "server", "zeek", "history"];
 
+/// Where each of [`TABLE_COLS`] is in [`COLUMNS`], found once.
+fn table_columns() -> &'static [Option<usize>; 16] {
+    static AT: std::sync::OnceLock<[Option<usize>; 16]> = std::sync::OnceLock::new();
+    AT.get_or_init(|| TABLE_COLS.map(|c| COLUMNS.iter().position(|k| *k == c)))
+}
+
 /// Writes connection rows as they come: buffered and sorted by stream while few, streamed after.
 pub struct ConvWriter<'o> {
     out: &'o mut dyn Write,
@@ -167,7 +173,7 @@ impl<'o> ConvWriter<'o> {
     fn table_cells(&mut self, s: &ConnSummary) -> impl Iterator<Item = &str> {
         fill_row(&mut self.cells, s, self.first_ns);
         let cells = &self.cells;
-        TABLE_COLS.iter().map(move |c| COLUMNS.iter().position(|k| k == c).map_or("", |i| cells[i].as_str()))
+        table_columns().iter().map(move |i| i.map_or("", |i| cells[i].as_str()))
     }
 
     /// Print the held rows in stream order, with the header; then switch to streaming.
@@ -175,9 +181,12 @@ impl<'o> ConvWriter<'o> {
         let mut held = std::mem::take(&mut self.buf);
         held.sort_by_key(|c| (c.stream, c.frames.0));
         let mut widths: Vec<usize> = TABLE_HEADS.iter().map(|h| h.chars().count()).collect();
-        for s in &held {
-            for (i, c) in self.table_cells(s).enumerate() {
-                widths[i] = widths[i].max(c.chars().count());
+        // Column widths are the table's alone.
+        if self.format == ConvFormat::Table {
+            for s in &held {
+                for (i, c) in self.table_cells(s).enumerate() {
+                    widths[i] = widths[i].max(c.chars().count());
+                }
             }
         }
         if !last {
