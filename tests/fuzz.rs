@@ -3,28 +3,18 @@
 //! `RUSTC_BOOTSTRAP=1 cargo fuzz run <target> -- -max_total_time=3600` in dissector-core/fuzz.
 //! The seed corpus is made from tests/captures by the ignored test below.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 
 use dissector_core::{Dissector, Layer};
 
-use crate::support::{captures, root};
+use crate::support::{captures, frames, root};
 
 const TARGETS: [&str; 4] = ["frame", "dns_message", "tcp_options", "tracker"];
 const LINKTYPES: [u32; 9] = [0, 1, 12, 101, 108, 113, 228, 229, 276];
 
 fn fuzz_dir() -> PathBuf {
     root().join("dissector-core/fuzz")
-}
-
-fn frames(path: &Path) -> Vec<(dissector_core::FrameMeta, Vec<u8>)> {
-    let mut v = Vec::new();
-    let Ok(file) = std::fs::File::open(path) else { return v };
-    let _ = synack::capture::for_each_frame(file, |m, d| {
-        v.push((m, d.to_vec()));
-        Ok(true)
-    });
-    v
 }
 
 /// Remake dissector-core/fuzz/corpus/ from the test captures (small: a few frames each).

@@ -219,21 +219,17 @@ fn option() -> impl Strategy<Value = TcpOption<'static>> {
 /// `prepare` does ahead (what the CLI's reading thread does).
 #[test]
 fn preparing_ahead_changes_no_packet_of_any_capture() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/captures");
     let mut prepared_dns = 0;
-    for e in std::fs::read_dir(&dir).expect("captures") {
-        let path = e.expect("entry").path();
+    for path in crate::support::captures() {
         let (mut plain, mut ahead) = (Dissector::new(), Dissector::new());
         let (mut s1, mut s2) = (Vec::new(), Vec::new());
-        let file = std::fs::File::open(&path).expect("open");
-        let _ = synack::capture::for_each_frame(file, |meta, bytes| {
-            let prepared = dissector_core::prepare(meta.linktype, bytes);
+        for (meta, bytes) in crate::support::frames(&path) {
+            let prepared = dissector_core::prepare(meta.linktype, &bytes);
             prepared_dns += usize::from(!prepared.is_empty());
-            let a = plain.dissect(meta, bytes, &mut s1);
-            let b = ahead.dissect_prepared(meta, bytes, &mut s2, prepared);
+            let a = plain.dissect(meta, &bytes, &mut s1);
+            let b = ahead.dissect_prepared(meta, &bytes, &mut s2, prepared);
             assert!(a == b, "{} frame {}", path.display(), meta.number);
-            Ok(true)
-        });
+        }
     }
     // The captures have UDP DNS in plenty: the prepared path was taken.
     assert!(prepared_dns > 100, "{prepared_dns}");

@@ -4,7 +4,7 @@
 
 use dissector_core::{Dissector, FrameMeta};
 
-use crate::support::captures;
+use crate::support::{captures, frames};
 
 /// xorshift64*: small, deterministic, good enough to scatter mutations.
 struct Rng(u64);
@@ -16,17 +16,6 @@ impl Rng {
         self.0 ^= self.0 >> 27;
         self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
     }
-}
-
-/// Frames of a capture, read with the CLI's reader.
-fn frames(path: &std::path::Path) -> Vec<(FrameMeta, Vec<u8>)> {
-    let mut v = Vec::new();
-    let file = std::fs::File::open(path).unwrap();
-    let _ = synack::capture::for_each_frame(file, |m, d| {
-        v.push((m, d.to_vec()));
-        Ok(true)
-    });
-    v
 }
 
 const LINKTYPES: &[u32] = &[0, 1, 12, 101, 108, 113, 228, 229, 276];

@@ -19,6 +19,17 @@ pub fn captures() -> Vec<PathBuf> {
     v
 }
 
+/// Every frame of a capture as the CLI's reader delivers it: (capture facts, bytes).
+pub fn frames(path: &Path) -> Vec<(dissector_core::FrameMeta, Vec<u8>)> {
+    let mut v = Vec::new();
+    let file = std::fs::File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let _ = synack::capture::for_each_frame(file, |m, d| {
+        v.push((m, d.to_vec()));
+        Ok(true)
+    });
+    v
+}
+
 /// Run tshark with default preferences (a fresh, empty HOME) and return its stdout.
 /// Panics with the fix when tshark is missing: the cross-check cannot be skipped silently.
 pub fn tshark(args: &[&str]) -> String {
