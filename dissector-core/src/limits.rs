@@ -20,7 +20,8 @@ pub struct Limits {
     pub closed_linger_ns: i128,
     /// Partial DNS-over-TCP messages buffered at once (each at most 65,537 bytes).
     pub max_dns_tcp_buffers: usize,
-    /// DNS transactions (request awaiting or matched to its response) remembered.
+    /// DNS transactions remembered: requests awaiting their response, and zone transfers (which
+    /// answer in several messages); an answered request is done and forgotten at once.
     pub max_dns_transactions: usize,
     /// Addresses remembered from DNS answers, for linking connections to lookups.
     pub max_dns_addresses: usize,

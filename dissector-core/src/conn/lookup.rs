@@ -82,7 +82,7 @@ pub struct Lookups {
     tx_order: VecDeque<((DnsConv, u16), u32)>,
     addrs: Map<(u8, [u8; 16]), DnsLink>,
     addr_order: VecDeque<((u8, [u8; 16]), u32)>,
-    max_convs: usize,
+    max_txs: usize,
     max_addrs: usize,
     evicted: (u64, u64),
 }
@@ -90,7 +90,7 @@ pub struct Lookups {
 impl Lookups {
     /// Empty, remembering at most `max_txs` transactions and `max_addrs` answered addresses.
     pub fn with_limits(max_txs: usize, max_addrs: usize) -> Lookups {
-        Lookups { max_convs: max_txs, max_addrs, ..Lookups::default() }
+        Lookups { max_txs, max_addrs, ..Lookups::default() }
     }
 
     /// (transactions, addresses) forgotten so far.
@@ -125,7 +125,7 @@ impl Lookups {
                 None => true,
             };
             if fresh {
-                while self.txs.len() >= self.max_convs.max(1) {
+                while self.txs.len() >= self.max_txs.max(1) {
                     let Some((old, f)) = self.tx_order.pop_front() else { break };
                     // Only the transaction that queue slot created (a newer one re-queued
                     // itself, and goes back).
@@ -141,7 +141,7 @@ impl Lookups {
                 self.txs.insert(key, Tx { req_frame: frame, req_msg: msg, rep_frame: None, req_ns: ts_ns, multiple });
             }
             self.tx_order.push_back((key, frame));
-            if self.tx_order.len() > 2 * self.max_convs.max(1) + 64 {
+            if self.tx_order.len() > 2 * self.max_txs.max(1) + 64 {
                 let txs = &self.txs;
                 self.tx_order.retain(|(k, f)| txs.get(k).is_some_and(|t| t.req_frame == *f));
             }
