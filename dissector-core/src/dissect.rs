@@ -10,7 +10,7 @@ use crate::limits::{Evictions, Limits};
 use crate::defrag::{DatagramKey, Reassembler};
 use crate::dns::{self, DnsProblem, Message};
 use crate::ip::{self, Icmp, IpPayload, IpProblem, Ipv4, Ipv6};
-use crate::link::{self, Ethernet, Next, Sll, Vlan};
+use crate::link::{self, Ethernet, LinkHeader, Next, Sll, Vlan};
 use crate::tcp::{self, OptionProblem, TcpHeader, TcpOptions};
 use crate::udp::{self, UdpHeader};
 
@@ -255,7 +255,7 @@ impl Prepared {
 /// Do the work of [`Prepared`] on a frame: the same link, IP and UDP steps as
 /// [`Dissector::dissect`], without its per-capture state.
 pub fn prepare(linktype: u32, data: &[u8]) -> Prepared {
-    let (_, next) = link::parse_link(linktype, data);
+    let next = link::walk_link(linktype, data, |_| {});
     let payload = match next {
         Some((Next::Ipv4, b)) => ip::parse_ipv4(b).ok().and_then(|(_, p)| p.ok()),
         Some((Next::Ipv6, b)) => ip::parse_ipv6(b).ok().and_then(|(_, p)| p.ok()),
@@ -411,19 +411,14 @@ impl Dissector {
             prepared,
             base: data.as_ptr() as usize,
         };
-        let (hdrs, next) = link::parse_link(meta.linktype, data);
-        if let Some(e) = hdrs.ethernet {
-            ctx.layers.push(Layer::Ethernet(e));
-        }
-        if let Some(s) = hdrs.sll {
-            ctx.layers.push(Layer::Sll(s));
-        }
-        if let Some(f) = hdrs.null_family {
-            ctx.layers.push(Layer::Null(f));
-        }
-        for v in hdrs.vlans {
-            ctx.layers.push(Layer::Vlan(v));
-        }
+        let next = link::walk_link(meta.linktype, data, |l| {
+            ctx.layers.push(match l {
+                LinkHeader::Ethernet(e) => Layer::Ethernet(e),
+                LinkHeader::Sll(s) => Layer::Sll(s),
+                LinkHeader::Null(f) => Layer::Null(f),
+                LinkHeader::Vlan(v) => Layer::Vlan(v),
+            })
+        });
         match next {
             Some((Next::Ipv4, b)) => self.ip(&mut ctx, 4, b, false),
             Some((Next::Ipv6, b)) => self.ip(&mut ctx, 6, b, false),
