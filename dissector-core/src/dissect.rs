@@ -365,7 +365,8 @@ impl Dissector {
     }
 
     /// Summarise connections as they finish ([`Dissector::take_summaries`], [`Dissector::finish`]).
-    /// Off by default: nothing accumulates unless the caller drains it.
+    /// Off by default: nothing accumulates unless the caller drains it. Turn it on before the
+    /// first frame (see [`Tracker::set_summaries`]).
     pub fn set_summaries(&mut self, on: bool) {
         self.tracker.set_summaries(on);
     }

@@ -445,7 +445,9 @@ impl Tracker {
     }
 
     /// Produce a [`ConnSummary`] for each connection as it is retired; the caller must drain
-    /// them with [`Tracker::take_summaries`], or they accumulate.
+    /// them with [`Tracker::take_summaries`], or they accumulate. Set it before the first
+    /// segment: Zeek's connection state and history, which only summaries show, are followed
+    /// only while it is on.
     pub fn set_summaries(&mut self, on: bool) {
         self.summarise = on;
     }
@@ -698,17 +700,20 @@ impl Tracker {
             let kind = if rst { CloseKind::Rst } else { CloseKind::Fin };
             conn.closer = Some(Closer { client: from_client, kind, frame: inp.frame });
         }
-        conn.zeek.on_segment(&ZSegment {
-            from_orig: from_client,
-            syn,
-            ack,
-            fin,
-            rst,
-            seq: h.seq,
-            len: seglen,
-            window: h.window,
-            retransmission: rexmit,
-        });
+        // Zeek's state and history are read only by summaries.
+        if self.summarise {
+            conn.zeek.on_segment(&ZSegment {
+                from_orig: from_client,
+                syn,
+                ack,
+                fin,
+                rst,
+                seq: h.seq,
+                len: seglen,
+                window: h.window,
+                retransmission: rexmit,
+            });
+        }
         conn.last = (inp.frame, inp.ts_ns);
         conn.irtt_ns = v.initial_rtt_ns;
         if is_closed(after[0]) && is_closed(after[1]) && !conn.queued {
