@@ -78,13 +78,53 @@ impl LateFacts {
 pub struct Lookups {
     /// The newest transaction of each (conversation, ID).
     txs: Map<(DnsConv, u16), Tx>,
-    /// Transactions in creation order, with their request frame, for FIFO eviction.
-    tx_order: VecDeque<((DnsConv, u16), u32)>,
+    tx_order: Fifo<(DnsConv, u16)>,
+    /// The newest response that answered each address.
     addrs: Map<(u8, [u8; 16]), DnsLink>,
-    addr_order: VecDeque<((u8, [u8; 16]), u32)>,
+    addr_order: Fifo<(u8, [u8; 16])>,
     max_txs: usize,
     max_addrs: usize,
     evicted: (u64, u64),
+}
+
+/// The keys of a bounded table in the order they were written, each with the frame that wrote
+/// it, for first-in first-out eviction. A key written again is queued again; its older slot no
+/// longer matches the entry's frame and is passed over when it comes up.
+#[derive(Debug)]
+struct Fifo<K> {
+    slots: VecDeque<(K, u32)>,
+}
+
+impl<K> Default for Fifo<K> {
+    fn default() -> Self {
+        Fifo { slots: VecDeque::new() }
+    }
+}
+
+impl<K: Copy + Eq + std::hash::Hash> Fifo<K> {
+    /// Queue `key`, just written by `frame`. Passed-over slots are dropped once the queue is
+    /// twice the cap, so it stays bounded whatever the pattern of rewrites.
+    fn push<V>(&mut self, key: K, frame: u32, map: &Map<K, V>, cap: usize, frame_of: impl Fn(&V) -> u32) {
+        self.slots.push_back((key, frame));
+        if self.slots.len() > 2 * cap + 64 {
+            self.slots.retain(|(k, f)| map.get(k).is_some_and(|v| frame_of(v) == *f));
+        }
+    }
+
+    /// Forget the oldest entries of `map` until it holds at most `len`, handing each to `lost`.
+    /// An entry rewritten since its slot was queued, or one `keep` names, goes back.
+    fn evict<V>(&mut self, map: &mut Map<K, V>, len: usize, frame_of: impl Fn(&V) -> u32, keep: impl Fn(&K) -> bool, mut lost: impl FnMut(V)) {
+        while map.len() > len {
+            let Some((old, f)) = self.slots.pop_front() else { break };
+            match map.remove(&old) {
+                Some(v) if frame_of(&v) != f || keep(&old) => {
+                    map.insert(old, v);
+                }
+                Some(v) => lost(v),
+                None => {}
+            }
+        }
+    }
 }
 
 impl Lookups {
@@ -124,27 +164,15 @@ impl Lookups {
                 }
                 None => true,
             };
+            let cap = self.max_txs.max(1);
             if fresh {
-                while self.txs.len() >= self.max_txs.max(1) {
-                    let Some((old, f)) = self.tx_order.pop_front() else { break };
-                    // Only the transaction that queue slot created (a newer one re-queued
-                    // itself, and goes back).
-                    match self.txs.remove(&old) {
-                        Some(t) if t.req_frame != f => {
-                            self.txs.insert(old, t);
-                        }
-                        // Only an unanswered request loses something (its response's timing).
-                        Some(t) if t.rep_frame.is_none() => self.evicted.0 += 1,
-                        _ => {}
-                    }
-                }
+                // Room is made before inserting. Only an unanswered request loses something
+                // (its response's timing).
+                let evicted = &mut self.evicted.0;
+                self.tx_order.evict(&mut self.txs, cap - 1, |t| t.req_frame, |_| false, |t| *evicted += u64::from(t.rep_frame.is_none()));
                 self.txs.insert(key, Tx { req_frame: frame, req_msg: msg, rep_frame: None, req_ns: ts_ns, multiple });
             }
-            self.tx_order.push_back((key, frame));
-            if self.tx_order.len() > 2 * self.max_txs.max(1) + 64 {
-                let txs = &self.txs;
-                self.tx_order.retain(|(k, f)| txs.get(k).is_some_and(|t| t.req_frame == *f));
-            }
+            self.tx_order.push(key, frame, &self.txs, cap, |t| t.req_frame);
         } else {
             let Some(t) = self.txs.get_mut(&key) else { return out };
             match t.rep_frame {
@@ -218,26 +246,14 @@ impl Lookups {
             }
             let l = link.get_or_insert_with(|| DnsLink { name: Arc::from(q.name.text.as_str()), frame, msg }).clone();
             let key = (addr.family, addr.addr);
+            let cap = self.max_addrs.max(1);
             if self.addrs.insert(key, l).is_none() {
-                // A new address: make room by forgetting the oldest.
-                while self.addrs.len() > self.max_addrs.max(1) {
-                    let Some((old, f)) = self.addr_order.pop_front() else { break };
-                    // Only the entry that queue slot put there (a newer answer re-queued
-                    // itself, and goes back; so does the one just added).
-                    match self.addrs.remove(&old) {
-                        Some(l) if l.frame != f || old == key => {
-                            self.addrs.insert(old, l);
-                        }
-                        Some(_) => self.evicted.1 += 1,
-                        None => {}
-                    }
-                }
+                // A new address: room is made after inserting (one probe fewer per answer),
+                // so the one just added is kept.
+                let evicted = &mut self.evicted.1;
+                self.addr_order.evict(&mut self.addrs, cap, |l| l.frame, |k| *k == key, |_| *evicted += 1);
             }
-            self.addr_order.push_back((key, frame));
-            if self.addr_order.len() > 2 * self.max_addrs.max(1) + 64 {
-                let addrs = &self.addrs;
-                self.addr_order.retain(|(k, f)| addrs.get(k).is_some_and(|l| l.frame == *f));
-            }
+            self.addr_order.push(key, frame, &self.addrs, cap, |l| l.frame);
         }
     }
 
@@ -310,6 +326,62 @@ mod tests {
         m.extend_from_slice(&qtype.to_be_bytes());
         m.extend_from_slice(&[0, 1]);
         crate::dns::parse_message(&m, false).expect("a message")
+    }
+
+    /// A response with ID `id` to `A a.x`, answering `addr`.
+    fn answer(id: u16, addr: [u8; 4]) -> Message {
+        let mut m = id.to_be_bytes().to_vec();
+        m.extend_from_slice(&[0x81, 0x80, 0, 1, 0, 1, 0, 0, 0, 0, 1, b'a', 1, b'x', 0, 0, 1, 0, 1]);
+        // The answer's name points at the question's (offset 12); type A, class IN, TTL 60.
+        m.extend_from_slice(&[0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4]);
+        m.extend_from_slice(&addr);
+        crate::dns::parse_message(&m, false).expect("a message")
+    }
+
+    #[test]
+    fn at_the_transaction_cap_the_oldest_request_goes_first() {
+        let mut l = Lookups::with_limits(2, 16);
+        let conv = DnsConv::Tcp(0);
+        let s = 1_000_000_000;
+        l.on_message(conv, 1, 0, 0, &message(1, false, rtype::A), None);
+        l.on_message(conv, 2, 0, s, &message(2, false, rtype::A), None);
+        // ID 1 asked again later (not a retransmission): its transaction is renewed and queued
+        // again, so its first queue slot no longer stands for it.
+        l.on_message(conv, 3, 0, 10 * s, &message(1, false, rtype::A), None);
+        assert_eq!(l.evictions(), (0, 0));
+        // A third ID: the oldest transaction (ID 2, unanswered) is forgotten, not ID 1.
+        l.on_message(conv, 4, 0, 11 * s, &message(3, false, rtype::A), None);
+        assert_eq!(l.evictions(), (1, 0));
+        assert_eq!(l.txs.len(), 2);
+        assert_eq!(l.on_message(conv, 5, 0, 12 * s, &message(2, true, rtype::A), None).response_to, None);
+        assert_eq!(l.on_message(conv, 6, 0, 12 * s, &message(1, true, rtype::A), None).response_to, Some(3));
+        assert_eq!(l.on_message(conv, 7, 0, 12 * s, &message(3, true, rtype::A), None).response_to, Some(4));
+
+        // An answered zone transfer stays in the table; forgetting it loses nothing to count.
+        let mut l = Lookups::with_limits(1, 16);
+        l.on_message(conv, 1, 0, 0, &message(9, false, AXFR), None);
+        l.on_message(conv, 2, 0, 1, &message(9, true, AXFR), None);
+        l.on_message(conv, 3, 0, 2, &message(10, false, rtype::A), None);
+        assert_eq!(l.evictions(), (0, 0));
+        l.on_message(conv, 4, 0, 3, &message(11, false, rtype::A), None);
+        assert_eq!(l.evictions(), (1, 0));
+    }
+
+    #[test]
+    fn at_the_address_cap_the_oldest_answer_goes_first() {
+        let mut l = Lookups::with_limits(16, 2);
+        let conv = DnsConv::Tcp(0);
+        let (a1, a2, a3) = ([10, 0, 0, 1], [10, 0, 0, 2], [10, 0, 0, 3]);
+        let frame_of = |l: &Lookups, a: [u8; 4]| l.link_for(&Endpoint::new(&a, 0)).map(|d| d.frame);
+        l.on_message(conv, 1, 0, 0, &answer(1, a1), None);
+        l.on_message(conv, 2, 0, 0, &answer(2, a2), None);
+        // a1 answered again: the newer answer replaces the link and is queued again.
+        l.on_message(conv, 3, 0, 0, &answer(3, a1), None);
+        assert_eq!(l.evictions(), (0, 0));
+        // A third address: the oldest link (a2) goes; a1's first slot is passed over.
+        l.on_message(conv, 4, 0, 0, &answer(4, a3), None);
+        assert_eq!(l.evictions(), (0, 1));
+        assert_eq!((frame_of(&l, a1), frame_of(&l, a2), frame_of(&l, a3)), (Some(3), None, Some(4)));
     }
 
     #[test]
