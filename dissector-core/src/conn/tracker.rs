@@ -311,7 +311,8 @@ struct Conn {
     first: (u32, i128),
     last: (u32, i128),
     closer: Option<Closer>,
-    zeek: ZConn,
+    /// Zeek's view, followed only for summaries (boxed: 120 bytes the hot path never reads).
+    zeek: Option<Box<ZConn>>,
     dns: Option<DnsLink>,
     irtt_ns: Option<i128>,
     queued: bool,
@@ -565,7 +566,8 @@ impl Tracker {
             let _ = self.retire(old);
         }
         let (syn, ack, fin, rst) = (f.syn(), f.ack(), f.fin(), f.rst());
-        let conn = self.conns.entry(v.stream).or_insert_with(|| Box::new(new_conn(inp)));
+        let summarise = self.summarise;
+        let conn = self.conns.entry(v.stream).or_insert_with(|| Box::new(new_conn(inp, summarise)));
         let itself = conn.itself;
         let from_client = inp.src == conn.client;
         let (me, peer) = if from_client { (0, 1) } else { (1, 0) };
@@ -701,8 +703,8 @@ impl Tracker {
             conn.closer = Some(Closer { client: from_client, kind, frame: inp.frame });
         }
         // Zeek's state and history are read only by summaries.
-        if self.summarise {
-            conn.zeek.on_segment(&ZSegment {
+        if let Some(zeek) = &mut conn.zeek {
+            zeek.on_segment(&ZSegment {
                 from_orig: from_client,
                 syn,
                 ack,
@@ -737,7 +739,7 @@ impl Tracker {
     }
 }
 
-fn new_conn(inp: &TcpInput<'_>) -> Conn {
+fn new_conn(inp: &TcpInput<'_>, summarise: bool) -> Conn {
     let f = inp.header.flags;
     let (src, dst) = (inp.src, inp.dst);
     // Who is the client, and where both stood before the first segment seen.
@@ -766,7 +768,7 @@ fn new_conn(inp: &TcpInput<'_>) -> Conn {
         first: (inp.frame, inp.ts_ns),
         last: (inp.frame, inp.ts_ns),
         closer: None,
-        zeek: ZConn::new(!client_is_src),
+        zeek: summarise.then(|| Box::new(ZConn::new(!client_is_src))),
         dns: None,
         irtt_ns: None,
         queued: false,
@@ -848,8 +850,8 @@ fn summarise_conn(c: Conn) -> ConnSummary {
         options: [c.sides[0].syn, c.sides[1].syn],
         closer: c.closer,
         states: (c.states[0], c.states[1]),
-        zeek_state: c.zeek.conn_state(),
-        history: c.zeek.history,
+        zeek_state: c.zeek.as_ref().map_or(ZConn::default().conn_state(), |z| z.conn_state()),
+        history: c.zeek.map(|z| z.history).unwrap_or_default(),
         dns: c.dns,
     }
 }
