@@ -14,14 +14,47 @@ use dissector_core::{Layer, Packet};
 pub struct FrameAnno {
     /// The tracker's annotation of the frame's TCP segment.
     pub track: Option<TcpTrack>,
-    /// The TCP options as captured (entries in wire order) and the length the header declares.
-    pub options: Option<(Box<[u8]>, u8)>,
+    /// The TCP options as captured.
+    pub options: Option<RawOptions>,
     /// `synack.dns.summary` of each DNS message taking part in a transaction.
     pub dns: Vec<String>,
     /// The first segment of a connection picked up mid-stream.
     pub inferred_start: bool,
     /// Connections evicted at the connection cap while dissecting this frame.
     pub evicted: u32,
+}
+
+/// A TCP header's options as captured, kept inline (the area is at most 40 bytes): most
+/// frames have some, and a heap block each cost an allocation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawOptions {
+    bytes: [u8; 40],
+    len: u8,
+    /// The length of the options area the header declares.
+    declared: u8,
+}
+
+impl RawOptions {
+    /// The options' bytes (entries in wire order, each kind and length included), cut at 40
+    /// bytes, and the declared area length.
+    pub fn new(raw: impl IntoIterator<Item = u8>, declared: usize) -> RawOptions {
+        let mut o = RawOptions { bytes: [0; 40], len: 0, declared: u8::try_from(declared).unwrap_or(40) };
+        for (slot, b) in o.bytes.iter_mut().zip(raw) {
+            *slot = b;
+            o.len += 1;
+        }
+        o
+    }
+
+    /// The bytes kept.
+    pub fn raw(&self) -> &[u8] {
+        &self.bytes[..usize::from(self.len)]
+    }
+
+    /// The declared area length.
+    pub fn declared(&self) -> usize {
+        usize::from(self.declared)
+    }
 }
 
 impl FrameAnno {
@@ -80,9 +113,8 @@ impl FrameAnno {
         for d in &self.dns {
             put(Field::SynackDnsSummary, &Value::Str(d));
         }
-        if let Some((raw, declared)) = &self.options {
-            let declared = usize::from(*declared);
-            fields::each_option_value(&parse_options(raw, declared), declared, |_| true, |f, v| put(f, &v));
+        if let Some(o) = &self.options {
+            fields::each_option_value(&parse_options(o.raw(), o.declared()), o.declared(), |_| true, |f, v| put(f, &v));
         }
     }
 }
@@ -128,8 +160,7 @@ pub fn annotate(pkt: &Packet<'_>, first_inferred: bool) -> Option<FrameAnno> {
         if t.options.entries.is_empty() {
             return None;
         }
-        let raw: Vec<u8> = t.options.entries.iter().flat_map(|e| e.raw.iter().copied()).collect();
-        Some((raw.into_boxed_slice(), u8::try_from(t.options_len).unwrap_or(40)))
+        Some(RawOptions::new(t.options.entries.iter().flat_map(|e| e.raw.iter().copied()), t.options_len))
     });
     if pkt.track.is_none() && dns.is_empty() && options.is_none() && pkt.evicted == 0 {
         return None;

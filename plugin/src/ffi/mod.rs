@@ -15,7 +15,7 @@ use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicI32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use dissector_core::conn::Anomalies;
 use dissector_core::fields::{self, FieldInfo, FieldType, Value};
@@ -115,8 +115,12 @@ const EXPERTS: [(u8, &str, u32, u32, &str); 8] = [
 struct State {
     dissector: Dissector,
     scratch: Vec<u8>,
-    /// What each frame showed, by frame number (the first pass goes in order).
-    frames: Vec<Option<Arc<FrameAnno>>>,
+    /// By frame number: 1 + the position of the frame's annotation in `annos`, or 0.
+    index: Vec<u32>,
+    /// What each annotated frame showed, in the order the first pass met them. Kept in one
+    /// array rather than a heap block per frame: a block and its reference count per frame
+    /// cost an allocation each and ~60 bytes more.
+    annos: Vec<FrameAnno>,
     /// Streams picked up mid-stream whose first segment has been seen.
     inferred: HashSet<u32>,
 }
@@ -126,7 +130,23 @@ impl State {
         let mut dissector = Dissector::new();
         // The GUI and tshark -2 re-dissect: later frames' facts about earlier ones are shown then.
         dissector.set_collect_late(true);
-        State { dissector, scratch: Vec::new(), frames: Vec::new(), inferred: HashSet::new() }
+        State { dissector, scratch: Vec::new(), index: Vec::new(), annos: Vec::new(), inferred: HashSet::new() }
+    }
+
+    /// The annotation of frame `num`, if it has one.
+    fn anno(&self, num: u32) -> Option<&FrameAnno> {
+        let at = *self.index.get(num as usize)?;
+        self.annos.get(usize::try_from(at).ok()?.checked_sub(1)?)
+    }
+
+    /// Keep `a` as frame `num`'s annotation.
+    fn keep(&mut self, num: u32, a: FrameAnno) {
+        let (Ok(slot), Ok(at)) = (usize::try_from(num), u32::try_from(self.annos.len() + 1)) else { return };
+        if self.index.len() <= slot {
+            self.index.resize(slot + 1, 0);
+        }
+        self.index[slot] = at;
+        self.annos.push(a);
     }
 }
 
@@ -296,10 +316,11 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
         // live as long as the tvb, i.e. this call.
         unsafe { std::slice::from_raw_parts(f.data, f.cap_len as usize) }
     };
-    let (anno, late) = with_state(|s| {
+    // The annotation is shown from where it is kept, with the state locked: Wireshark
+    // dissects on one thread, and the shims let no exception longjmp out of show.
+    with_state(|s| {
         let st = s.get_or_insert_with(State::new);
-        let slot = f.num as usize;
-        if f.visited == 0 && st.frames.get(slot).is_none_or(Option::is_none) {
+        if f.visited == 0 && st.anno(f.num).is_none() {
             let meta = FrameMeta {
                 number: f.num,
                 ts_ns: i128::from(f.secs) * 1_000_000_000 + i128::from(f.nsecs),
@@ -307,50 +328,45 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
                 len: f.pkt_len,
                 linktype: u32::try_from(f.linktype).unwrap_or(u32::MAX),
             };
-            let State { dissector, scratch, frames, inferred } = st;
+            let State { dissector, scratch, inferred, .. } = st;
             let pkt = dissector.dissect(meta, data, scratch);
             let first_inferred = pkt.track.as_ref().is_some_and(|t| t.inferred && inferred.insert(t.stream));
-            if let Some(a) = anno::annotate(&pkt, first_inferred) {
-                if frames.len() <= slot {
-                    frames.resize(slot + 1, None);
-                }
-                frames[slot] = Some(Arc::new(a));
+            let a = anno::annotate(&pkt, first_inferred);
+            drop(pkt);
+            if let Some(a) = a {
+                st.keep(f.num, a);
             }
             // Connection summaries are for the CLI; the plugin lets them go.
-            dissector.take_summaries();
+            st.dissector.take_summaries();
         }
-        let anno = st.frames.get(slot).cloned().flatten();
+        let Some(anno) = st.anno(f.num) else { return };
         let mut late = Vec::new();
         if f.visited != 0 {
-            if let Some(a) = &anno {
-                let facts = st.dissector.tracker().late_facts();
-                for m in 0..a.dns_messages() {
-                    if let Some(u) = facts.used_by.get(&(f.num, m)) {
-                        late.extend(u.iter().copied());
-                    }
+            let facts = st.dissector.tracker().late_facts();
+            for m in 0..anno.dns_messages() {
+                if let Some(u) = facts.used_by.get(&(f.num, m)) {
+                    late.extend(u.iter().copied());
                 }
             }
         }
-        (anno, late)
-    });
-    let Some(anno) = anno else { return f.cap_len as c_int };
-    if info_tags_on() {
-        if let Some(stage) = anno.stage() {
-            let tag = CString::new(anno::info_tag(stage)).unwrap_or_default();
-            // SAFETY: the shim appends a copy of the string inside TRY.
-            unsafe { sys::synack_col_append(pinfo, tag.as_ptr()) };
+        if info_tags_on() {
+            if let Some(stage) = anno.stage() {
+                let tag = CString::new(anno::info_tag(stage)).unwrap_or_default();
+                // SAFETY: the shim appends a copy of the string inside TRY.
+                unsafe { sys::synack_col_append(pinfo, tag.as_ptr()) };
+            }
         }
-    }
-    // Nothing to add when there is no tree, or when it is tshark's pruned tree and no synack
-    // field is asked for (-T fields -e other.fields, a filter on other fields).
-    // Registration is over by the first dissection: the ids are read once.
-    static IDS: std::sync::OnceLock<Vec<c_int>> = std::sync::OnceLock::new();
-    let ids = IDS.get_or_init(|| HF.iter().chain(EI.iter().map(|e| &e.hf)).map(|a| a.load(Ordering::Relaxed)).collect());
-    // SAFETY: the shim reads the tree's flags and asks about registered ids; it does not throw.
-    if tree.is_null() || unsafe { sys::synack_wanted(tree, ids.as_ptr(), ids.len() as c_int) } == 0 {
-        return f.cap_len as c_int;
-    }
-    show(&anno, &late, tvb, pinfo, tree);
+        // Nothing to add when there is no tree, or when it is tshark's pruned tree and no synack
+        // field is asked for (-T fields -e other.fields, a filter on other fields).
+        // Registration is over by the first dissection: the ids are read once.
+        static IDS: std::sync::OnceLock<Vec<c_int>> = std::sync::OnceLock::new();
+        let ids = IDS.get_or_init(|| HF.iter().chain(EI.iter().map(|e| &e.hf)).map(|a| a.load(Ordering::Relaxed)).collect());
+        // SAFETY: the shim reads the tree's flags and asks about registered ids; it does not throw.
+        if tree.is_null() || unsafe { sys::synack_wanted(tree, ids.as_ptr(), ids.len() as c_int) } == 0 {
+            return;
+        }
+        show(anno, &late, tvb, pinfo, tree);
+    });
     f.cap_len as c_int
 }
 
