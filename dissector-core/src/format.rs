@@ -30,6 +30,11 @@ pub fn format_text(bytes: &[u8]) -> String {
 }
 
 fn push_valid(out: &mut String, s: &str) {
+    // Most text is printable ASCII, which is kept as it is.
+    if s.bytes().all(|b| matches!(b, b' '..=b'~')) {
+        out.push_str(s);
+        return;
+    }
     for c in s.chars() {
         match c {
             ' '..='~' => out.push(c),

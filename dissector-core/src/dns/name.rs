@@ -84,9 +84,49 @@ pub struct Name {
     pub flags: NameFlags,
 }
 
+/// The presentation form of a name as it is read: on the stack, so a name costs one
+/// allocation (its text), not two. Appends stop once the text is longer than
+/// [`MAX_NAME_OCTETS`] (such a name is shown as [`TOO_LONG_TEXT`]); the room left covers the
+/// label or extended label that crosses that length.
+struct Raw {
+    bytes: [u8; 384],
+    len: usize,
+}
+
+impl Raw {
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn push(&mut self, b: u8) {
+        self.extend_from_slice(&[b]);
+    }
+
+    fn extend_from_slice(&mut self, s: &[u8]) {
+        if self.len > MAX_NAME_OCTETS {
+            return;
+        }
+        // Past the room, the text is too long anyway: mark it so.
+        let Some(dst) = self.bytes.get_mut(self.len..self.len + s.len()) else {
+            self.len = self.bytes.len();
+            return;
+        };
+        dst.copy_from_slice(s);
+        self.len += s.len();
+    }
+
+    fn as_slice(&self) -> &[u8] {
+        &self.bytes[..self.len.min(self.bytes.len())]
+    }
+}
+
 /// Read the name at `offset` of the DNS message `msg`.
 pub fn parse_name(msg: &[u8], offset: usize) -> Result<Name, NameError> {
-    let mut raw: Vec<u8> = Vec::with_capacity(64);
+    let mut raw = Raw { bytes: [0; 384], len: 0 };
     let mut flags = NameFlags::default();
     let mut pos = offset;
     // Pointers must land strictly before `floor`: the start of the run of labels being read.
@@ -181,7 +221,7 @@ pub fn parse_name(msg: &[u8], offset: usize) -> Result<Name, NameError> {
     } else if raw.is_empty() && labels == 0 {
         ROOT.to_string()
     } else {
-        format_text(&raw)
+        format_text(raw.as_slice())
     };
     Ok(Name { text, wire_len, labels, flags })
 }
@@ -274,6 +314,24 @@ mod tests {
         let n = parse_name(&m, 12).unwrap();
         assert!(n.flags.too_long);
         assert_eq!(n.text, TOO_LONG_TEXT);
+    }
+
+    #[test]
+    fn the_longest_name_kept_is_253_octets() {
+        // Labels of 63, 63, 63 and `last` bytes: 3 * 64 + `last` octets of text.
+        let name = |last: usize| {
+            let mut m = vec![0u8; 12];
+            for n in [63, 63, 63, last] {
+                m.push(n as u8);
+                m.extend(std::iter::repeat_n(b'q', n));
+            }
+            m.push(0);
+            parse_name(&m, 12).unwrap()
+        };
+        let n = name(61);
+        assert_eq!((n.text.len(), n.flags.too_long, n.labels), (253, false, 4));
+        let n = name(62);
+        assert_eq!((n.text.as_str(), n.flags.too_long, n.wire_len), (TOO_LONG_TEXT, true, 256));
     }
 
     #[test]
