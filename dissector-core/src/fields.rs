@@ -359,7 +359,7 @@ fn tcp_values<'p>(t: &'p TcpLayer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
         }
         _ => {}
     }
-    let (Some(h), Some(v)) = (t.header, t.view) else { return };
+    let (Some(h), Some(v)) = (&t.header, &t.view) else { return };
     let hl_ok = h.hdr_len >= 20;
     if !t.in_icmp && hl_ok && option_values(&t.options, t.options_len, field, out) {
         return;
