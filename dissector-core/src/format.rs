@@ -7,17 +7,23 @@ use core::fmt::Write;
 /// itself, non-printable code points as `\uXXXX`, and invalid UTF-8 bytes as `\xNN`.
 pub fn format_text(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
+    write_text(&mut out, bytes);
+    out
+}
+
+/// [`format_text`] into `out`.
+pub fn write_text(out: &mut impl Write, bytes: &[u8]) {
     let mut rest = bytes;
     while !rest.is_empty() {
         match core::str::from_utf8(rest) {
             Ok(s) => {
-                push_valid(&mut out, s);
+                push_valid(out, s);
                 break;
             }
             Err(e) => {
                 let (good, bad) = rest.split_at(e.valid_up_to());
                 // valid_up_to guarantees `good` is UTF-8.
-                push_valid(&mut out, core::str::from_utf8(good).unwrap_or_default());
+                push_valid(out, core::str::from_utf8(good).unwrap_or_default());
                 let n = e.error_len().unwrap_or(bad.len()).max(1).min(bad.len());
                 for b in &bad[..n] {
                     let _ = write!(out, "\\x{b:02x}");
@@ -26,33 +32,28 @@ pub fn format_text(bytes: &[u8]) -> String {
             }
         }
     }
-    out
 }
 
-fn push_valid(out: &mut String, s: &str) {
+fn push_valid(out: &mut impl Write, s: &str) {
     // Most text is printable ASCII, which is kept as it is.
     if s.bytes().all(|b| matches!(b, b' '..=b'~')) {
-        out.push_str(s);
+        let _ = out.write_str(s);
         return;
     }
     for c in s.chars() {
-        match c {
-            ' '..='~' => out.push(c),
-            '\u{7}' => out.push_str("\\a"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{b}' => out.push_str("\\v"),
-            c if (c as u32) < 0x80 => {
-                let _ = write!(out, "\\{:03o}", c as u32);
-            }
-            c if c.is_control() => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
+        let _ = match c {
+            ' '..='~' => out.write_char(c),
+            '\u{7}' => out.write_str("\\a"),
+            '\u{8}' => out.write_str("\\b"),
+            '\u{c}' => out.write_str("\\f"),
+            '\n' => out.write_str("\\n"),
+            '\r' => out.write_str("\\r"),
+            '\t' => out.write_str("\\t"),
+            '\u{b}' => out.write_str("\\v"),
+            c if (c as u32) < 0x80 => write!(out, "\\{:03o}", c as u32),
+            c if c.is_control() => write!(out, "\\u{:04x}", c as u32),
+            c => out.write_char(c),
+        };
     }
 }
 

@@ -8,7 +8,9 @@
 //! give a printable name, as Wireshark does; a forward pointer, a reserved label type and a name
 //! that runs off the message are errors.
 
-use crate::format::format_text;
+use compact_str::CompactString;
+
+use crate::format::write_text;
 
 /// Longest presentation form kept, matching Wireshark's 255-byte buffer with its terminator.
 pub const MAX_NAME_OCTETS: usize = 253;
@@ -74,8 +76,9 @@ impl std::error::Error for NameError {}
 /// A decoded name.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Name {
-    /// Presentation text as Wireshark shows it (`<Root>` for the root).
-    pub text: String,
+    /// Presentation text as Wireshark shows it (`<Root>` for the root). Up to 24 bytes are
+    /// kept inline: most names then cost no allocation.
+    pub text: CompactString,
     /// Octets of the name at its own position (up to and including the first pointer).
     pub wire_len: usize,
     /// Number of labels.
@@ -175,7 +178,7 @@ pub fn parse_name(msg: &[u8], offset: usize) -> Result<Name, NameError> {
             0x40 => {
                 flags.unknown_extended_label = true;
                 return Ok(Name {
-                    text: "<Unknown extended label>".into(),
+                    text: CompactString::const_new("<Unknown extended label>"),
                     wire_len: wire_len.unwrap_or_else(|| pos + 1 - offset),
                     labels,
                     flags,
@@ -201,7 +204,7 @@ pub fn parse_name(msg: &[u8], offset: usize) -> Result<Name, NameError> {
                 if target >= floor {
                     flags.pointer_loop = true;
                     return Ok(Name {
-                        text: LOOP_TEXT.into(),
+                        text: CompactString::const_new(LOOP_TEXT),
                         wire_len: wire_len.unwrap_or(2),
                         labels,
                         flags,
@@ -217,11 +220,13 @@ pub fn parse_name(msg: &[u8], offset: usize) -> Result<Name, NameError> {
     }
     let wire_len = wire_len.unwrap_or_else(|| pos - offset);
     let text = if flags.too_long {
-        TOO_LONG_TEXT.to_string()
+        CompactString::const_new(TOO_LONG_TEXT)
     } else if raw.is_empty() && labels == 0 {
-        ROOT.to_string()
+        CompactString::const_new(ROOT)
     } else {
-        format_text(raw.as_slice())
+        let mut t = CompactString::with_capacity(raw.len());
+        write_text(&mut t, raw.as_slice());
+        t
     };
     Ok(Name { text, wire_len, labels, flags })
 }
