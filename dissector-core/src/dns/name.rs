@@ -87,8 +87,8 @@ pub struct Name {
     pub flags: NameFlags,
 }
 
-/// The presentation form of a name as it is read: on the stack, so a name costs one
-/// allocation (its text), not two. Appends stop once the text is longer than
+/// The presentation form of a name as it is read: on the stack, so gathering it allocates
+/// nothing (its text then does only when longer than [`Name::text`] keeps inline). Appends stop once the text is longer than
 /// [`MAX_NAME_OCTETS`] (such a name is shown as [`TOO_LONG_TEXT`]); the room left covers the
 /// label or extended label that crosses that length.
 struct Raw {
