@@ -88,9 +88,9 @@ pub struct Name {
 }
 
 /// The presentation form of a name as it is read: on the stack, so gathering it allocates
-/// nothing (its text then does only when longer than [`Name::text`] keeps inline). Appends stop once the text is longer than
-/// [`MAX_NAME_OCTETS`] (such a name is shown as [`TOO_LONG_TEXT`]); the room left covers the
-/// label or extended label that crosses that length.
+/// nothing (its text then does only when longer than [`Name::text`] keeps inline). Appends stop
+/// once the text is longer than [`MAX_NAME_OCTETS`] (such a name is shown as
+/// [`TOO_LONG_TEXT`]); the room left covers the label or extended label that crosses that length.
 struct Raw {
     bytes: [u8; 384],
     len: usize,
