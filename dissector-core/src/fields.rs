@@ -766,4 +766,3 @@ mod tests {
         assert!(all.contains(&(Field::SynackTransition, Value::String("client SYN_SENT → ESTABLISHED".into()))));
     }
 }
-

@@ -388,4 +388,3 @@ mod tests {
         assert!(q.summary().starts_with("response 0x1234 A a.test rcode 3"), "{}", q.summary());
     }
 }
-
