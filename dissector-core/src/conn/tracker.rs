@@ -850,7 +850,7 @@ fn summarise_conn(c: Conn) -> ConnSummary {
         options: [c.sides[0].syn, c.sides[1].syn],
         closer: c.closer,
         states: (c.states[0], c.states[1]),
-        zeek_state: c.zeek.as_ref().map_or(ZConn::default().conn_state(), |z| z.conn_state()),
+        zeek_state: c.zeek.as_ref().map_or_else(|| ZConn::default().conn_state(), |z| z.conn_state()),
         history: c.zeek.map(|z| z.history).unwrap_or_default(),
         dns: c.dns,
     }
