@@ -92,3 +92,18 @@ fn closed_pipe_is_not_an_error() {
     assert_eq!(String::from_utf8_lossy(&out.stdout), "1\n");
     assert!(!String::from_utf8_lossy(&out.stderr).contains("Broken pipe"));
 }
+
+/// The CLI skips the tracker only when nothing printed or filtered on needs it: a filter on a
+/// tracker field still works when the printed fields do not need it (tshark: frames 2, 4, ...,
+/// 28 are the responses, each with a dns.time).
+#[test]
+fn a_filter_on_a_tracker_field_keeps_the_tracker_on() {
+    let p = cap("local_dns_udp.pcap");
+    let (code, out, err) = synack(&["-r", &p, "-T", "fields", "-e", "frame.number", "-Y", "dns.time"]);
+    assert_eq!(code, 0, "{err}");
+    let want: Vec<String> = (2..=28).step_by(2).map(|n: u32| n.to_string()).collect();
+    assert_eq!(out.lines().collect::<Vec<_>>(), want);
+    let (code, out, err) = synack(&["-r", &p, "-T", "fields", "-e", "dns.qry.name", "-e", "synack.dns.summary", "-c", "2"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.lines().all(|l| l.split('\t').nth(1).is_some_and(|s| !s.is_empty())), "{out}");
+}

@@ -147,3 +147,35 @@ fn connection_summaries_carry_zeek_codes() {
         assert_eq!(got, want, "{cap}: {summaries:#?}");
     }
 }
+
+/// With tracking off (what the CLI does when it prints only fields that do not need it), every
+/// such field of the table has the same values, frame by frame, on every capture; the fields
+/// that need the tracker are empty.
+#[test]
+fn tracking_off_changes_only_the_fields_that_need_it() {
+    use dissector_core::fields::{values, FIELDS};
+    let mut compared = 0usize;
+    for cap in captures() {
+        let (mut on, mut off) = (dissector_core::Dissector::new(), dissector_core::Dissector::new());
+        off.set_tracking(false);
+        let (mut s1, mut s2) = (Vec::new(), Vec::new());
+        for (meta, bytes) in crate::support::frames(&cap) {
+            let a = on.dissect(meta, &bytes, &mut s1);
+            let b = off.dissect(meta, &bytes, &mut s2);
+            let (mut va, mut vb) = (Vec::new(), Vec::new());
+            for info in FIELDS {
+                va.clear();
+                vb.clear();
+                values(&a, info.field, &mut va);
+                values(&b, info.field, &mut vb);
+                if info.field.needs_tracking() {
+                    assert!(vb.is_empty(), "{} frame {}: {} has {vb:?} with tracking off", name(&cap), meta.number, info.abbrev);
+                } else {
+                    compared += va.len();
+                    assert_eq!(va, vb, "{} frame {}: {} differs with tracking off", name(&cap), meta.number, info.abbrev);
+                }
+            }
+        }
+    }
+    eprintln!("tracking off: {compared} values compared"); assert!(compared > 50_000, "only {compared} values compared");
+}

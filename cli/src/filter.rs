@@ -282,6 +282,17 @@ fn compare(field: Field, v: &Value<'_>, op: Op, want: &str) -> bool {
     }
 }
 
+impl Filter {
+    /// Whether any field the filter reads satisfies `pred`.
+    pub fn any_field(&self, pred: &impl Fn(Field) -> bool) -> bool {
+        match self {
+            Filter::And(a, b) | Filter::Or(a, b) => a.any_field(pred) || b.any_field(pred),
+            Filter::Not(a) => a.any_field(pred),
+            Filter::Has(f) | Filter::Cmp(f, ..) => pred(*f),
+        }
+    }
+}
+
 /// Does `pkt` pass `f`?
 pub fn matches(f: &Filter, pkt: &Packet<'_>) -> bool {
     match f {

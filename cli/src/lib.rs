@@ -229,6 +229,19 @@ pub struct Config {
     limits: Limits,
 }
 
+impl Config {
+    /// Whether what the run prints or filters on needs the connection tracker. Printing only
+    /// fields that do not (-T fields, json or jsonl with -e), synack skips it: the same output
+    /// for about a quarter less work. The text views show its annotations, and `-q` is
+    /// "dissect and track" (the benchmark's measure of the whole core).
+    fn needs_tracking(&self) -> bool {
+        self.mode == Mode::Text
+            || self.quiet
+            || self.fields.iter().any(|f| f.needs_tracking())
+            || self.filter.as_ref().is_some_and(|f| f.any_field(&|f: Field| f.needs_tracking()))
+    }
+}
+
 /// A usage or input error: printed, exit status 2.
 #[derive(Debug)]
 struct UsageError(String);
@@ -412,6 +425,7 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
     } else {
         Dissector::with_limits(c.limits)
     };
+    dissector.set_tracking(c.needs_tracking());
     let mut printer = output::FieldsPrinter::new(c);
     if c.header && c.mode == Mode::Fields && !c.quiet {
         printer.header(out)?;

@@ -240,6 +240,15 @@ impl Field {
         }
     }
 
+    /// Whether the field's values come from the connection tracker: the TCP states and
+    /// handshake of `synack.*`, and the DNS transactions behind `dns.response_in`,
+    /// `dns.response_to`, `dns.time` and `synack.dns.*`. Every other field has the same values
+    /// from a dissector with tracking off ([`crate::Dissector::set_tracking`]).
+    pub fn needs_tracking(self) -> bool {
+        let synack = (Field::SynackSummary as usize..=Field::SynackDnsSummary as usize).contains(&(self as usize));
+        synack || matches!(self, Field::DnsResponseIn | Field::DnsResponseTo | Field::DnsTime)
+    }
+
     /// Look a field up by its filter name.
     pub fn from_abbrev(name: &str) -> Option<Field> {
         FIELDS.iter().find(|f| f.abbrev == name).map(|f| f.field)

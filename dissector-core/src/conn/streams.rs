@@ -72,6 +72,8 @@ struct Conv {
     referenced: bool,
     /// Capture time of the last segment.
     last_ns: i128,
+    /// FIN seen from flows[0] (bit 0), from flows[1] (bit 1); RST seen (bit 2).
+    ended: u8,
 }
 
 /// What the conversation table says about one segment.
@@ -116,6 +118,7 @@ fn new_conv(key: ConnKey, next_stream: &mut u32) -> Box<Conv> {
         flows: [Flow::default(); 2],
         referenced: true,
         last_ns: 0,
+        ended: 0,
     };
     *next_stream += 1;
     Box::new(c)
@@ -158,8 +161,9 @@ impl TcpConversations {
     }
 
     /// Evict conversations until at most `cap` remain, least recently used first (CLOCK: one
-    /// seen since the last pass gets a second chance). Returns the evicted streams.
-    pub fn evict_to(&mut self, cap: usize) -> Vec<u32> {
+    /// seen since the last pass gets a second chance). Returns the evicted streams, each with
+    /// whether it looked finished: a RST, or a FIN from each side.
+    pub fn evict_to(&mut self, cap: usize) -> Vec<(u32, bool)> {
         let mut out = Vec::new();
         // Each key is looked at most twice per eviction round (once to clear its bit).
         let mut budget = 2 * self.order.len() + 2;
@@ -171,7 +175,8 @@ impl TcpConversations {
                 entry.into_mut().referenced = false;
                 self.order.push_back(key);
             } else {
-                out.push(entry.remove().0.stream);
+                let c = entry.remove().0;
+                out.push((c.stream, c.ended & 4 != 0 || c.ended & 3 == 3));
             }
         }
         self.compact();
@@ -186,8 +191,6 @@ impl TcpConversations {
             self.order.retain(|k| table.find(hasher.hash_one(k), |c| c.key == *k).is_some() && seen.insert(*k));
         }
     }
-
-
 
     /// Account for one segment. `seglen` is the payload length when the whole segment is
     /// known (not a fragment, not quoted in an ICMP error, header within the IP payload).
@@ -227,6 +230,7 @@ impl TcpConversations {
         };
         conv.referenced = true;
         conv.last_ns = ts_ns;
+        conv.ended |= u8::from(flags.fin()) << fwd | u8::from(flags.rst()) << 2;
         // RFC 9768 §3.1.1: an AccECN setup SYN sets AE, CWR and ECE; the SYN+ACK answers with
         // one of the patterns that are not (AE=0, CWR=0).
         if flags.0 & (Flags::SYN | Flags::ACK) == Flags::SYN {
