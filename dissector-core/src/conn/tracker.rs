@@ -206,16 +206,24 @@ impl TcpTrack {
     /// `client CLOSED → SYN_SENT; server ...`, or `None` when nothing changed.
     pub fn transition_text(&self) -> Option<String> {
         let mut s = String::new();
+        self.write_transition(&mut s).then_some(s)
+    }
+
+    /// [`TcpTrack::transition_text`] appended to `s`; false (nothing written) when nothing
+    /// changed.
+    pub fn write_transition(&self, s: &mut String) -> bool {
+        let mut any = false;
         for c in self.changes.iter().flatten() {
-            if !s.is_empty() {
+            if any {
                 s.push_str("; ");
             }
+            any = true;
             s.push_str(if c.client { "client " } else { "server " });
             s.push_str(c.from.name());
             s.push_str(" → ");
             s.push_str(c.to.name());
         }
-        (!s.is_empty()).then_some(s)
+        any
     }
 }
 

@@ -285,6 +285,12 @@ pub fn parse_options(area: &[u8], declared_len: usize) -> TcpOptions<'_> {
 /// `?K` for other kinds (`tfo` and `mptcp` named).
 pub fn layout(opts: &TcpOptions<'_>, declared_len: usize) -> String {
     let mut s = String::new();
+    write_layout(&mut s, opts, declared_len);
+    s
+}
+
+/// [`layout`] appended to `s`.
+pub fn write_layout(s: &mut String, opts: &TcpOptions<'_>, declared_len: usize) {
     for (i, e) in opts.entries.iter().enumerate() {
         if i > 0 {
             s.push(',');
@@ -307,7 +313,6 @@ pub fn layout(opts: &TcpOptions<'_>, declared_len: usize) -> String {
             }
         }
     }
-    s
 }
 
 #[cfg(test)]

@@ -381,6 +381,8 @@ struct Scratch {
     strings: Vec<(usize, usize)>,
     formatted: String,
     summary: String,
+    /// The transition and option layout of the frame being shown.
+    visit_text: String,
 }
 
 thread_local! {
@@ -408,7 +410,7 @@ fn push_c(text: &mut Vec<u8>, s: &str) -> usize {
 fn show(anno: &FrameAnno, late: &[u32], tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *mut sys::proto_tree) {
     SCRATCH.with(|sc| {
         let Ok(mut sc) = sc.try_borrow_mut() else { return };
-        let Scratch { items, text, strings, formatted, summary } = &mut *sc;
+        let Scratch { items, text, strings, formatted, summary, visit_text } = &mut *sc;
         items.clear();
         text.clear();
         strings.clear();
@@ -424,7 +426,7 @@ fn show(anno: &FrameAnno, late: &[u32], tvb: *mut sys::tvbuff_t, pinfo: *mut sys
         text.push(0);
         text.iter_mut().take(title).filter(|b| **b == 0).for_each(|b| *b = b' ');
         let item = |hf: c_int, kind: u32| sys::synack_item_t { hf, kind: kind as c_int, u: 0, secs: 0, nsecs: 0, s: std::ptr::null() };
-        anno.visit(summary, |index, value| {
+        anno.visit(summary, visit_text, |index, value| {
             let (Some(info), Some(hf)) = (fields.get(index), HF.get(index)) else { return };
             let hf = hf.load(Ordering::Relaxed);
             let mut string = |s: &str, items: &mut Vec<sys::synack_item_t>| {
