@@ -239,6 +239,11 @@ impl Prepared {
         self.dns.is_none()
     }
 
+    /// The DNS message parsed ahead, if any (to prefetch it before it is dissected).
+    pub fn message(&self) -> Option<&Message> {
+        self.dns.as_ref().and_then(|d| d.2.as_deref())
+    }
+
     /// Take back from a packet dissected with a [`Prepared`] what it allocated (the DNS message
     /// of its UDP datagram), to be dropped on the thread that prepared it.
     pub fn reclaim(pkt: Packet<'_>) -> Option<Prepared> {
