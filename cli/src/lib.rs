@@ -427,7 +427,8 @@ mod tests {
 /// Run a configuration, writing to `out` and warnings to `err`.
 pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: bool) -> Result<(), RunError> {
     let mut input = open(c)?;
-    let mut dissector = if c.two_pass {
+    // What a first pass learns (dns.response_in, synack.dns.used_by) is the tracker's.
+    let mut dissector = if c.two_pass && c.needs_tracking() {
         // Standard input can be read once only: keep it for the second pass.
         let mut stdin_copy = Vec::new();
         let first = if c.input.as_os_str() == "-" {
