@@ -307,8 +307,18 @@ pub fn values<'p>(pkt: &'p Packet<'_>, field: Field, out: &mut Vec<Value<'p>>) {
             return;
         }
     }
+    // Each layer kind is asked only about its own protocol's fields: `-T fields` asks for every
+    // field of every frame, and handing a DNS field to the TCP layer's decoding cost a call
+    // and a jump table for nothing.
+    let home = Home::of(field);
+    let mine = |h: Home| home == h || home == Home::Any;
     for layer in &pkt.layers {
         match layer {
+            Layer::Ethernet(_) | Layer::Vlan(_) if !mine(Home::Eth) => {}
+            Layer::Ipv4(_) | Layer::Ipv6(_) if !mine(Home::Ip) => {}
+            Layer::Tcp(_) if !mine(Home::Tcp) => {}
+            Layer::Udp(_) if !mine(Home::Udp) => {}
+            Layer::Dns(_) if !mine(Home::Dns) => {}
             Layer::Ethernet(e) => match field {
                 F::EthSrc => out.push(Value::Ether(e.src)),
                 F::EthDst => out.push(Value::Ether(e.dst)),
@@ -352,6 +362,43 @@ pub fn values<'p>(pkt: &'p Packet<'_>, field: Field, out: &mut Vec<Value<'p>>) {
             },
             Layer::Dns(d) => dns_values(d, field, out),
             Layer::Sll(_) | Layer::Null(_) | Layer::Icmp(_) => {}
+        }
+    }
+}
+
+/// Which layer kind a field's values come from: the table is in protocol order, so the kinds
+/// are ranges of it (a test checks each field's prefix). `Any`: frame and column fields,
+/// answered before the layers, and synack's, which several kinds answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Home {
+    /// Ethernet and 802.1Q.
+    Eth,
+    /// IPv4 and IPv6.
+    Ip,
+    Tcp,
+    Udp,
+    Dns,
+    Any,
+}
+
+impl Home {
+    fn of(field: Field) -> Home {
+        use Field as F;
+        let (i, at) = (field as usize, |f: Field| f as usize);
+        if i >= at(F::SynackSummary) {
+            Home::Any
+        } else if i >= at(F::DnsLength) {
+            Home::Dns
+        } else if i >= at(F::UdpSrcport) {
+            Home::Udp
+        } else if i >= at(F::TcpSrcport) {
+            Home::Tcp
+        } else if i >= at(F::IpVersion) {
+            Home::Ip
+        } else if i >= at(F::EthSrc) {
+            Home::Eth
+        } else {
+            Home::Any
         }
     }
 }
@@ -701,6 +748,21 @@ fn push_escaped_nul(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn each_field_is_asked_of_its_own_protocols_layers() {
+        for info in FIELDS {
+            let want = match info.abbrev.split('.').next() {
+                Some("eth" | "vlan") => Home::Eth,
+                Some("ip" | "ipv6") => Home::Ip,
+                Some("tcp") => Home::Tcp,
+                Some("udp") => Home::Udp,
+                Some("dns") => Home::Dns,
+                _ => Home::Any,
+            };
+            assert_eq!(Home::of(info.field), want, "{}", info.abbrev);
+        }
+    }
 
     #[test]
     fn table_is_in_enum_order_and_names_are_unique() {
