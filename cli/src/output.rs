@@ -2,7 +2,7 @@
 
 use std::io::{self, Write};
 
-use dissector_core::fields::{values, write_value, Value};
+use dissector_core::fields::{values_indexed, write_value, LayerIndex, Value};
 use dissector_core::Packet;
 
 use crate::{Config, Occurrence};
@@ -32,12 +32,13 @@ impl<'c> FieldsPrinter<'c> {
         self.line.clear();
         // Reuse the allocation (Vec is covariant: 'static values stand in for the packet's).
         let mut vals: Vec<Value<'_>> = std::mem::take(&mut self.spare);
+        let index = LayerIndex::new(pkt);
         for (i, &f) in self.c.fields.iter().enumerate() {
             if i > 0 {
                 self.line.push_str(&self.c.separator);
             }
             vals.clear();
-            values(pkt, f, &mut vals);
+            values_indexed(pkt, &index, f, &mut vals);
             let chosen: &[Value<'_>] = match self.c.occurrence {
                 Occurrence::All => &vals,
                 Occurrence::First => &vals[..vals.len().min(1)],

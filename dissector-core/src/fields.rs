@@ -285,6 +285,36 @@ pub enum Value<'p> {
 
 /// Append the values of `field` found in `pkt`, in protocol-tree order.
 pub fn values<'p>(pkt: &'p Packet<'_>, field: Field, out: &mut Vec<Value<'p>>) {
+    values_indexed(pkt, &LayerIndex::new(pkt), field, out)
+}
+
+/// Which of a packet's layers belong to which protocol ([`Home`]), found once for the values
+/// of several fields ([`values_indexed`]).
+#[derive(Debug, Clone, Copy)]
+pub struct LayerIndex {
+    /// Bit i: layer i is of that kind (by `Home as usize`). `None` past 64 layers (a long VLAN
+    /// stack): the layers are then looked at one by one.
+    masks: Option<[u64; 5]>,
+}
+
+impl LayerIndex {
+    /// The index of `pkt`'s layers.
+    pub fn new(pkt: &Packet<'_>) -> LayerIndex {
+        if pkt.layers.len() > 64 {
+            return LayerIndex { masks: None };
+        }
+        let mut masks = [0u64; 5];
+        for (i, l) in pkt.layers.iter().enumerate() {
+            if let Some(h) = Home::of_layer(l) {
+                masks[h as usize] |= 1 << i;
+            }
+        }
+        LayerIndex { masks: Some(masks) }
+    }
+}
+
+/// [`values`] with the packet's [`LayerIndex`] made by the caller, once for all its fields.
+pub fn values_indexed<'p>(pkt: &'p Packet<'_>, index: &LayerIndex, field: Field, out: &mut Vec<Value<'p>>) {
     use Field as F;
     let m = &pkt.meta;
     match field {
@@ -309,60 +339,71 @@ pub fn values<'p>(pkt: &'p Packet<'_>, field: Field, out: &mut Vec<Value<'p>>) {
     }
     // Each layer kind is asked only about its own protocol's fields: `-T fields` asks for every
     // field of every frame, and handing a DNS field to the TCP layer's decoding cost a call
-    // and a jump table for nothing.
-    let home = Home::of(field);
-    let mine = |h: Home| home == h || home == Home::Any;
-    for layer in &pkt.layers {
-        match layer {
-            Layer::Ethernet(_) | Layer::Vlan(_) if !mine(Home::Eth) => {}
-            Layer::Ipv4(_) | Layer::Ipv6(_) if !mine(Home::Ip) => {}
-            Layer::Tcp(_) if !mine(Home::Tcp) => {}
-            Layer::Udp(_) if !mine(Home::Udp) => {}
-            Layer::Dns(_) if !mine(Home::Dns) => {}
-            Layer::Ethernet(e) => match field {
-                F::EthSrc => out.push(Value::Ether(e.src)),
-                F::EthDst => out.push(Value::Ether(e.dst)),
-                F::EthType => out.push(Value::U(u64::from(e.ethertype))),
-                _ => {}
-            },
-            Layer::Vlan(v) => {
-                if field == F::VlanId {
-                    out.push(Value::U(u64::from(v.id)))
+    // and a jump table for nothing; the index goes straight to the layers of that kind
+    // (-T fields on the 1M mix: 0.963 of the time checking each layer's kind, 0.934 more).
+    match (Home::of(field), index.masks) {
+        (Home::Any, _) => pkt.layers.iter().for_each(|l| layer_values(l, field, out)),
+        (home, Some(masks)) => {
+            let mut mask = masks[home as usize];
+            while mask != 0 {
+                let i = mask.trailing_zeros() as usize;
+                mask &= mask - 1;
+                if let Some(l) = pkt.layers.get(i) {
+                    layer_values(l, field, out);
                 }
             }
-            Layer::Ipv4(h) => out.push(match field {
-                F::IpVersion => Value::U(4),
-                F::IpHdrLen => Value::U(u64::from(h.hdr_len)),
-                F::IpLen => Value::U(u64::from(h.total_len)),
-                F::IpId => Value::U(u64::from(h.id)),
-                F::IpTtl => Value::U(u64::from(h.ttl)),
-                F::IpProto => Value::U(u64::from(h.proto)),
-                F::IpSrc => Value::Ipv4(h.src),
-                F::IpDst => Value::Ipv4(h.dst),
-                _ => continue,
-            }),
-            Layer::Ipv6(h) => out.push(match field {
-                F::Ipv6Plen => Value::U(u64::from(h.payload_len)),
-                F::Ipv6Nxt => Value::U(u64::from(h.next_header)),
-                F::Ipv6Hlim => Value::U(u64::from(h.hop_limit)),
-                F::Ipv6Src => Value::Ipv6(h.src),
-                F::Ipv6Dst => Value::Ipv6(h.dst),
-                _ => continue,
-            }),
-            Layer::Tcp(t) => tcp_values(t, field, out),
-            Layer::Udp(u) => match field {
-                F::UdpSrcport => out.push(Value::U(u64::from(u.header.src_port))),
-                F::UdpDstport => out.push(Value::U(u64::from(u.header.dst_port))),
-                F::UdpPort => {
-                    out.push(Value::U(u64::from(u.header.src_port)));
-                    out.push(Value::U(u64::from(u.header.dst_port)));
-                }
-                F::UdpLength => out.push(Value::U(u64::from(u.header.length))),
-                _ => {}
-            },
-            Layer::Dns(d) => dns_values(d, field, out),
-            Layer::Sll(_) | Layer::Null(_) | Layer::Icmp(_) => {}
         }
+        (home, None) => pkt.layers.iter().filter(|l| Home::of_layer(l) == Some(home)).for_each(|l| layer_values(l, field, out)),
+    }
+}
+
+/// The values of `field` that `layer` holds.
+fn layer_values<'p>(layer: &'p Layer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
+    use Field as F;
+    match layer {
+        Layer::Ethernet(e) => match field {
+            F::EthSrc => out.push(Value::Ether(e.src)),
+            F::EthDst => out.push(Value::Ether(e.dst)),
+            F::EthType => out.push(Value::U(u64::from(e.ethertype))),
+            _ => {}
+        },
+        Layer::Vlan(v) => {
+            if field == F::VlanId {
+                out.push(Value::U(u64::from(v.id)))
+            }
+        }
+        Layer::Ipv4(h) => out.push(match field {
+            F::IpVersion => Value::U(4),
+            F::IpHdrLen => Value::U(u64::from(h.hdr_len)),
+            F::IpLen => Value::U(u64::from(h.total_len)),
+            F::IpId => Value::U(u64::from(h.id)),
+            F::IpTtl => Value::U(u64::from(h.ttl)),
+            F::IpProto => Value::U(u64::from(h.proto)),
+            F::IpSrc => Value::Ipv4(h.src),
+            F::IpDst => Value::Ipv4(h.dst),
+            _ => return,
+        }),
+        Layer::Ipv6(h) => out.push(match field {
+            F::Ipv6Plen => Value::U(u64::from(h.payload_len)),
+            F::Ipv6Nxt => Value::U(u64::from(h.next_header)),
+            F::Ipv6Hlim => Value::U(u64::from(h.hop_limit)),
+            F::Ipv6Src => Value::Ipv6(h.src),
+            F::Ipv6Dst => Value::Ipv6(h.dst),
+            _ => return,
+        }),
+        Layer::Tcp(t) => tcp_values(t, field, out),
+        Layer::Udp(u) => match field {
+            F::UdpSrcport => out.push(Value::U(u64::from(u.header.src_port))),
+            F::UdpDstport => out.push(Value::U(u64::from(u.header.dst_port))),
+            F::UdpPort => {
+                out.push(Value::U(u64::from(u.header.src_port)));
+                out.push(Value::U(u64::from(u.header.dst_port)));
+            }
+            F::UdpLength => out.push(Value::U(u64::from(u.header.length))),
+            _ => {}
+        },
+        Layer::Dns(d) => dns_values(d, field, out),
+        Layer::Sll(_) | Layer::Null(_) | Layer::Icmp(_) => {}
     }
 }
 
@@ -372,16 +413,28 @@ pub fn values<'p>(pkt: &'p Packet<'_>, field: Field, out: &mut Vec<Value<'p>>) {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Home {
     /// Ethernet and 802.1Q.
-    Eth,
+    Eth = 0,
     /// IPv4 and IPv6.
-    Ip,
-    Tcp,
-    Udp,
-    Dns,
-    Any,
+    Ip = 1,
+    Tcp = 2,
+    Udp = 3,
+    Dns = 4,
+    Any = 5,
 }
 
 impl Home {
+    /// The kind of a layer (`None`: a layer without fields).
+    fn of_layer(l: &Layer<'_>) -> Option<Home> {
+        Some(match l {
+            Layer::Ethernet(_) | Layer::Vlan(_) => Home::Eth,
+            Layer::Ipv4(_) | Layer::Ipv6(_) => Home::Ip,
+            Layer::Tcp(_) => Home::Tcp,
+            Layer::Udp(_) => Home::Udp,
+            Layer::Dns(_) => Home::Dns,
+            Layer::Sll(_) | Layer::Null(_) | Layer::Icmp(_) => return None,
+        })
+    }
+
     fn of(field: Field) -> Home {
         use Field as F;
         let (i, at) = (field as usize, |f: Field| f as usize);
@@ -748,6 +801,36 @@ fn push_escaped_nul(out: &mut String, s: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Past 64 layers (a stack of VLAN tags) the index gives up and the layers are looked at
+    /// one by one: the values are the same either way.
+    #[test]
+    fn values_of_long_and_short_vlan_stacks() {
+        for tags in [3u16, 70] {
+            let mut f = vec![0x02, 0, 0, 0, 0, 1, 0x02, 0, 0, 0, 0, 2];
+            for t in 0..tags {
+                f.extend_from_slice(&[0x81, 0x00]);
+                f.extend_from_slice(&(t + 1).to_be_bytes());
+            }
+            f.extend_from_slice(&[0x08, 0x00]);
+            f.extend_from_slice(&[0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+            f.extend_from_slice(&[0x30, 0x39, 0x30, 0x3a, 0, 8, 0, 0]);
+            let meta = crate::FrameMeta { number: 1, ts_ns: 0, caplen: f.len() as u32, len: f.len() as u32, linktype: crate::link::LINKTYPE_ETHERNET };
+            let mut d = crate::Dissector::new();
+            let mut scratch = Vec::new();
+            let pkt = d.dissect(meta, &f, &mut scratch);
+            assert_eq!(pkt.layers.len(), usize::from(tags) + 3);
+            let get = |field: Field| {
+                let mut v = Vec::new();
+                values(&pkt, field, &mut v);
+                v
+            };
+            assert_eq!(get(Field::VlanId), (1..=tags).map(|t| Value::U(u64::from(t))).collect::<Vec<_>>());
+            assert_eq!(get(Field::IpSrc), vec![Value::Ipv4([10, 0, 0, 1])]);
+            assert_eq!(get(Field::UdpDstport), vec![Value::U(12346)]);
+            assert_eq!(get(Field::EthSrc).len(), 1);
+        }
+    }
 
     #[test]
     fn each_field_is_asked_of_its_own_protocols_layers() {
