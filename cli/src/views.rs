@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use dissector_core::columns;
-use dissector_core::fields::{values, write_value, Field, FieldInfo, Value, FIELDS};
+use dissector_core::fields::{values_indexed, write_value, Field, FieldInfo, LayerIndex, Value, FIELDS};
 use dissector_core::{Layer, Packet};
 
 use crate::style::Style;
@@ -67,11 +67,12 @@ pub fn detail(out: &mut dyn Write, pkt: &Packet<'_>, st: &Style) -> io::Result<(
         ("SYN/ACK", "synack."),
     ];
     let mut vals = Vec::new();
+    let index = LayerIndex::new(pkt);
     for (title, prefix) in groups {
         let mut lines = Vec::new();
         for f in FIELDS.iter().filter(|f| f.abbrev.starts_with(prefix)) {
             vals.clear();
-            values(pkt, f.field, &mut vals);
+            values_indexed(pkt, &index, f.field, &mut vals);
             if !vals.is_empty() {
                 lines.push(format!("    {}: {}", f.name, field_line(f, &vals)));
             }
@@ -129,9 +130,10 @@ pub fn json_object(pkt: &Packet<'_>, fields: &[Field]) -> String {
     let mut s = String::from("{");
     let mut vals = Vec::new();
     let mut first = true;
+    let index = LayerIndex::new(pkt);
     for &f in fields {
         vals.clear();
-        values(pkt, f, &mut vals);
+        values_indexed(pkt, &index, f, &mut vals);
         if vals.is_empty() {
             continue;
         }
