@@ -72,8 +72,20 @@ struct Conv {
     referenced: bool,
     /// Capture time of the last segment.
     last_ns: i128,
-    /// FIN seen from flows[0] (bit 0), from flows[1] (bit 1); RST seen (bit 2).
+    /// FIN seen from flows[0] (bit 0), from flows[1] (bit 1); RST seen ([`RST_SEEN`]).
     ended: u8,
+}
+
+/// [`Conv::ended`]: a FIN from each side, or a RST.
+const BOTH_FINS: u8 = 0b011;
+const RST_SEEN: u8 = 0b100;
+
+impl Conv {
+    /// Whether the conversation looks finished by its own flags (the tracker, when it runs,
+    /// knows the states).
+    fn looks_finished(&self) -> bool {
+        self.ended & RST_SEEN != 0 || self.ended & BOTH_FINS == BOTH_FINS
+    }
 }
 
 /// What the conversation table says about one segment.
@@ -176,7 +188,7 @@ impl TcpConversations {
                 self.order.push_back(key);
             } else {
                 let c = entry.remove().0;
-                out.push((c.stream, c.ended & 4 != 0 || c.ended & 3 == 3));
+                out.push((c.stream, c.looks_finished()));
             }
         }
         self.compact();
@@ -230,7 +242,12 @@ impl TcpConversations {
         };
         conv.referenced = true;
         conv.last_ns = ts_ns;
-        conv.ended |= u8::from(flags.fin()) << fwd | u8::from(flags.rst()) << 2;
+        if flags.fin() {
+            conv.ended |= 1 << fwd;
+        }
+        if flags.rst() {
+            conv.ended |= RST_SEEN;
+        }
         // RFC 9768 §3.1.1: an AccECN setup SYN sets AE, CWR and ECE; the SYN+ACK answers with
         // one of the patterns that are not (AE=0, CWR=0).
         if flags.0 & (Flags::SYN | Flags::ACK) == Flags::SYN {
