@@ -427,8 +427,9 @@ mod tests {
 /// Run a configuration, writing to `out` and warnings to `err`.
 pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: bool) -> Result<(), RunError> {
     let mut input = open(c)?;
+    let tracking = c.needs_tracking();
     // What a first pass learns (dns.response_in, synack.dns.used_by) is the tracker's.
-    let mut dissector = if c.two_pass && c.needs_tracking() {
+    let mut dissector = if c.two_pass && tracking {
         // Standard input can be read once only: keep it for the second pass.
         let mut stdin_copy = Vec::new();
         let first = if c.input.as_os_str() == "-" {
@@ -442,7 +443,7 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
     } else {
         Dissector::with_limits(c.limits)
     };
-    dissector.set_tracking(c.needs_tracking());
+    dissector.set_tracking(tracking);
     let mut printer = output::FieldsPrinter::new(c);
     if c.header && c.mode == Mode::Fields && !c.quiet {
         printer.header(out)?;
