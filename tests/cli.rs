@@ -39,7 +39,8 @@ fn file_cut_short_prints_every_whole_packet_then_warns() {
     let cut = 24 + 2 * (16 + 74) + 50;
     let path = std::env::temp_dir().join("synack-cut-short.pcap");
     std::fs::write(&path, &bytes[..cut]).unwrap();
-    let (code, out, err) = synack(&["-r", path.to_str().unwrap(), "-T", "fields", "-e", "frame.number", "-e", "tcp.flags.str"]);
+    let (code, out, err) =
+        synack(&["-r", path.to_str().unwrap(), "-T", "fields", "-e", "frame.number", "-e", "tcp.flags.str"]);
     assert_eq!(code, 0);
     assert_eq!(out, "1\t··········S·\n2\t·······A··S·\n");
     assert!(err.contains("cut short") && err.contains("after frame 2"), "{err}");
@@ -48,7 +49,8 @@ fn file_cut_short_prints_every_whole_packet_then_warns() {
 #[test]
 fn truncated_packet_yields_empty_fields_and_a_warning_naming_the_frame() {
     // tcp-malformed: frame 1 carries fewer bytes than a TCP header.
-    let (code, out, err) = synack(&["-r", &cap("ppp_tcp-malformed.pcap"), "-T", "fields", "-e", "frame.number", "-e", "tcp.seq"]);
+    let (code, out, err) =
+        synack(&["-r", &cap("ppp_tcp-malformed.pcap"), "-T", "fields", "-e", "frame.number", "-e", "tcp.seq"]);
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 2);
     assert!(err.contains("frame 1:"), "{err}");
@@ -57,8 +59,22 @@ fn truncated_packet_yields_empty_fields_and_a_warning_naming_the_frame() {
 #[test]
 fn header_separator_and_occurrence_options() {
     let (code, out, _) = synack(&[
-        "-r", &cap("local_dns_udp.pcap"), "-T", "fields", "-E", "header=y", "-E", "separator=,",
-        "-E", "occurrence=f", "-e", "frame.number", "-e", "dns.resp.type", "-c", "2",
+        "-r",
+        &cap("local_dns_udp.pcap"),
+        "-T",
+        "fields",
+        "-E",
+        "header=y",
+        "-E",
+        "separator=,",
+        "-E",
+        "occurrence=f",
+        "-e",
+        "frame.number",
+        "-e",
+        "dns.resp.type",
+        "-c",
+        "2",
     ]);
     assert_eq!(code, 0);
     assert_eq!(out, "frame.number,dns.resp.type\n1,41\n2,1\n");
@@ -85,7 +101,11 @@ fn closed_pipe_is_not_an_error() {
     let bin = synack_binary();
     let out = Command::new("sh")
         .arg("-c")
-        .arg(format!("{} -r {} -T fields -e frame.number | head -1; exit ${{PIPESTATUS:-0}}", bin.display(), cap("ppp_sll.pcap")))
+        .arg(format!(
+            "{} -r {} -T fields -e frame.number | head -1; exit ${{PIPESTATUS:-0}}",
+            bin.display(),
+            cap("ppp_sll.pcap")
+        ))
         .output()
         .unwrap();
     assert!(out.status.success());
@@ -103,7 +123,8 @@ fn a_filter_on_a_tracker_field_keeps_the_tracker_on() {
     assert_eq!(code, 0, "{err}");
     let want: Vec<String> = (2..=28).step_by(2).map(|n: u32| n.to_string()).collect();
     assert_eq!(out.lines().collect::<Vec<_>>(), want);
-    let (code, out, err) = synack(&["-r", &p, "-T", "fields", "-e", "dns.qry.name", "-e", "synack.dns.summary", "-c", "2"]);
+    let (code, out, err) =
+        synack(&["-r", &p, "-T", "fields", "-e", "dns.qry.name", "-e", "synack.dns.summary", "-c", "2"]);
     assert_eq!(code, 0, "{err}");
     assert!(out.lines().all(|l| l.split('\t').nth(1).is_some_and(|s| !s.is_empty())), "{out}");
 }

@@ -10,8 +10,18 @@ use std::process::Command;
 use crate::support::{captures, synack, tshark, tshark_plugin};
 
 const VARIANTS: [(&str, u32); 12] = [
-    ("0.01", 1), ("0.01", 2), ("0.02", 3), ("0.02", 4), ("0.05", 5), ("0.05", 6),
-    ("0.1", 7), ("0.1", 8), ("0.2", 9), ("0.2", 10), ("0.5", 11), ("0.5", 12),
+    ("0.01", 1),
+    ("0.01", 2),
+    ("0.02", 3),
+    ("0.02", 4),
+    ("0.05", 5),
+    ("0.05", 6),
+    ("0.1", 7),
+    ("0.1", 8),
+    ("0.2", 9),
+    ("0.2", 10),
+    ("0.5", 11),
+    ("0.5", 12),
 ];
 
 fn run(cmd: &mut Command) {
@@ -40,7 +50,8 @@ fn corrupted_captures_crash_nothing_and_change_no_tshark_field() {
         tshark_fields.push("-e");
         tshark_fields.push(f);
     }
-    let synack_names: Vec<&str> = dissector_core::FIELDS.iter().map(|f| f.abbrev).filter(|a| a.starts_with("synack.")).collect();
+    let synack_names: Vec<&str> =
+        dissector_core::FIELDS.iter().map(|f| f.abbrev).filter(|a| a.starts_with("synack.")).collect();
     let mut synack_fields = vec!["-T", "fields"];
     for f in &synack_names {
         synack_fields.push("-e");
@@ -58,7 +69,13 @@ fn corrupted_captures_crash_nothing_and_change_no_tshark_field() {
         let frames = tshark(&["-r", p, "-T", "fields", "-e", "frame.number"]).lines().count();
         assert_eq!(ours.lines().count(), frames, "{label}: the CLI lost frames");
         // Every other view reads the same garbage without failing.
-        for view in [&["-r", p][..], &["-r", p, "-V"], &["-r", p, "-T", "jsonl"], &["conv", "-r", p, "-T", "csv"], &["ladder", "-r", p, "--explain"]] {
+        for view in [
+            &["-r", p][..],
+            &["-r", p, "-V"],
+            &["-r", p, "-T", "jsonl"],
+            &["conv", "-r", p, "-T", "csv"],
+            &["ladder", "-r", p, "--explain"],
+        ] {
             let (code, _, err) = synack(view);
             assert_eq!(code, 0, "{label}: synack {view:?}: {err}");
         }

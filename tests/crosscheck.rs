@@ -9,22 +9,85 @@ use crate::support::{captures, name, root, synack, tshark};
 
 /// The fields compared: issue #2's list, tcp.stream, and the DNS transaction fields of issue #3.
 pub const FIELDS: &[&str] = &[
-    "frame.number", "frame.time_relative", "frame.time_epoch", "frame.len", "frame.cap_len",
-    "eth.src", "eth.dst", "vlan.id", "ip.src", "ip.dst", "ip.proto", "ip.ttl", "ipv6.src",
-    "ipv6.dst", "ipv6.nxt", "tcp.srcport", "tcp.dstport", "tcp.port", "tcp.stream", "tcp.flags",
-    "tcp.flags.str", "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.fin", "tcp.flags.reset",
-    "tcp.seq", "tcp.seq_raw", "tcp.ack", "tcp.ack_raw", "tcp.nxtseq", "tcp.len", "tcp.hdr_len",
-    "tcp.window_size_value", "tcp.window_size", "tcp.window_size_scalefactor",
-    "tcp.option_kind", "tcp.option_len", "tcp.options.mss_val", "tcp.options.wscale.shift",
-    "tcp.options.wscale.multiplier", "tcp.options.sack_perm", "tcp.options.sack_le",
-    "tcp.options.sack_re", "tcp.options.timestamp.tsval", "tcp.options.timestamp.tsecr",
-    "udp.srcport", "udp.dstport", "udp.length", "dns.id", "dns.flags", "dns.flags.response",
-    "dns.flags.opcode", "dns.flags.rcode", "dns.flags.truncated", "dns.count.queries",
-    "dns.count.answers", "dns.count.auth_rr", "dns.count.add_rr", "dns.qry.name",
-    "dns.qry.type", "dns.qry.class", "dns.resp.name", "dns.resp.type", "dns.resp.ttl", "dns.a",
-    "dns.aaaa", "dns.cname", "dns.ns", "dns.ptr.domain_name", "dns.mx.mail_exchange",
-    "dns.mx.preference", "dns.txt", "dns.soa.mname", "dns.soa.rname", "dns.srv.target",
-    "dns.srv.port", "dns.rr.udp_payload_size", "dns.time", "dns.response_to",
+    "frame.number",
+    "frame.time_relative",
+    "frame.time_epoch",
+    "frame.len",
+    "frame.cap_len",
+    "eth.src",
+    "eth.dst",
+    "vlan.id",
+    "ip.src",
+    "ip.dst",
+    "ip.proto",
+    "ip.ttl",
+    "ipv6.src",
+    "ipv6.dst",
+    "ipv6.nxt",
+    "tcp.srcport",
+    "tcp.dstport",
+    "tcp.port",
+    "tcp.stream",
+    "tcp.flags",
+    "tcp.flags.str",
+    "tcp.flags.syn",
+    "tcp.flags.ack",
+    "tcp.flags.fin",
+    "tcp.flags.reset",
+    "tcp.seq",
+    "tcp.seq_raw",
+    "tcp.ack",
+    "tcp.ack_raw",
+    "tcp.nxtseq",
+    "tcp.len",
+    "tcp.hdr_len",
+    "tcp.window_size_value",
+    "tcp.window_size",
+    "tcp.window_size_scalefactor",
+    "tcp.option_kind",
+    "tcp.option_len",
+    "tcp.options.mss_val",
+    "tcp.options.wscale.shift",
+    "tcp.options.wscale.multiplier",
+    "tcp.options.sack_perm",
+    "tcp.options.sack_le",
+    "tcp.options.sack_re",
+    "tcp.options.timestamp.tsval",
+    "tcp.options.timestamp.tsecr",
+    "udp.srcport",
+    "udp.dstport",
+    "udp.length",
+    "dns.id",
+    "dns.flags",
+    "dns.flags.response",
+    "dns.flags.opcode",
+    "dns.flags.rcode",
+    "dns.flags.truncated",
+    "dns.count.queries",
+    "dns.count.answers",
+    "dns.count.auth_rr",
+    "dns.count.add_rr",
+    "dns.qry.name",
+    "dns.qry.type",
+    "dns.qry.class",
+    "dns.resp.name",
+    "dns.resp.type",
+    "dns.resp.ttl",
+    "dns.a",
+    "dns.aaaa",
+    "dns.cname",
+    "dns.ns",
+    "dns.ptr.domain_name",
+    "dns.mx.mail_exchange",
+    "dns.mx.preference",
+    "dns.txt",
+    "dns.soa.mname",
+    "dns.soa.rname",
+    "dns.srv.target",
+    "dns.srv.port",
+    "dns.rr.udp_payload_size",
+    "dns.time",
+    "dns.response_to",
 ];
 
 /// One line of tests/exceptions.tsv: capture, frame (or `*`), field (or `prefix.*`), reason.
@@ -140,14 +203,23 @@ fn synack_fields_equal_tshark_fields_on_every_capture() {
         .filter(|e| !e.used.load(std::sync::atomic::Ordering::Relaxed))
         .map(|e| format!("{} {:?} {}", e.capture, e.frame, e.field))
         .collect();
-    eprintln!("cross-check: {} captures, {frames} frames, {} fields each, {} exception lines", caps.len(), FIELDS.len(), exc.len());
+    eprintln!(
+        "cross-check: {} captures, {frames} frames, {} fields each, {} exception lines",
+        caps.len(),
+        FIELDS.len(),
+        exc.len()
+    );
     assert!(
         diffs.is_empty(),
         "{} differences from tshark (capture, frame, field, tshark's value, ours):\n{}",
         diffs.len(),
         diffs.iter().take(60).map(|s| s.as_str()).collect::<Vec<_>>().join("\n")
     );
-    assert!(unused.is_empty(), "exceptions.tsv lines that no longer match a difference (remove them):\n{}", unused.join("\n"));
+    assert!(
+        unused.is_empty(),
+        "exceptions.tsv lines that no longer match a difference (remove them):\n{}",
+        unused.join("\n")
+    );
 }
 
 /// synack's own option fields agree with tshark's decode of the same options (first occurrence;

@@ -61,7 +61,12 @@ fn write_fuzz_seed_corpus() {
                     }
                     Layer::Udp(u) if i < 12 && !u.in_icmp => {
                         // The DNS message follows the UDP header: find the header in the frame.
-                        let h = [u.header.src_port.to_be_bytes(), u.header.dst_port.to_be_bytes(), u.header.length.to_be_bytes()].concat();
+                        let h = [
+                            u.header.src_port.to_be_bytes(),
+                            u.header.dst_port.to_be_bytes(),
+                            u.header.length.to_be_bytes(),
+                        ]
+                        .concat();
                         if let Some(at) = data.windows(6).position(|w| w == h.as_slice()) {
                             if p.layers.iter().any(|l| matches!(l, Layer::Dns(_))) {
                                 let mut m = vec![u8::from(u.header.src_port == 5353 || u.header.dst_port == 5353)];
@@ -84,7 +89,10 @@ fn cargo_fuzz_available() -> bool {
 
 #[test]
 fn every_fuzz_target_runs_clean_from_the_seed_corpus() {
-    assert!(cargo_fuzz_available(), "cargo-fuzz is missing: tests/scripts/setup.sh installs it (cargo install cargo-fuzz)");
+    assert!(
+        cargo_fuzz_available(),
+        "cargo-fuzz is missing: tests/scripts/setup.sh installs it (cargo install cargo-fuzz)"
+    );
     let seconds = std::env::var("SYNACK_FUZZ_SECONDS").unwrap_or_else(|_| "5".into());
     for t in TARGETS {
         let seeds = fuzz_dir().join("corpus").join(t);
@@ -104,7 +112,11 @@ fn every_fuzz_target_runs_clean_from_the_seed_corpus() {
         let err = String::from_utf8_lossy(&out.stderr);
         let runs = err.lines().rev().find_map(|l| l.strip_prefix("Done ")).unwrap_or("?").to_string();
         eprintln!("fuzz {t}: {runs}");
-        assert!(out.status.success(), "fuzz target {t} failed:\n{}", err.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n"));
+        assert!(
+            out.status.success(),
+            "fuzz target {t} failed:\n{}",
+            err.lines().rev().take(40).collect::<Vec<_>>().into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
         let _ = std::fs::remove_dir_all(&scratch);
     }
 }

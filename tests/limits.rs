@@ -24,7 +24,28 @@ fn syn_flood(n: u32, path: &std::path::Path) {
     hdr.extend_from_slice(&101u32.to_le_bytes());
     f.write_all(&hdr).expect("write");
     for i in 0..n {
-        let mut p = vec![0x45, 0, 0, 40, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, (i >> 16) as u8, (i >> 8) as u8, i as u8, 192, 0, 2, 1];
+        let mut p = vec![
+            0x45,
+            0,
+            0,
+            40,
+            0,
+            0,
+            0x40,
+            0,
+            64,
+            6,
+            0,
+            0,
+            10,
+            (i >> 16) as u8,
+            (i >> 8) as u8,
+            i as u8,
+            192,
+            0,
+            2,
+            1,
+        ];
         p.extend_from_slice(&(40000 + (i % 20000) as u16).to_be_bytes());
         p.extend_from_slice(&80u16.to_be_bytes());
         p.extend_from_slice(&i.wrapping_mul(7919).to_be_bytes());
@@ -87,7 +108,28 @@ fn udp_dns_frame(dns: &[u8]) -> Vec<u8> {
     let ip_len = 20 + udp_len;
     let mut f = vec![0u8; 12];
     f.extend_from_slice(&[0x08, 0x00]);
-    f.extend_from_slice(&[0x45, 0, (ip_len >> 8) as u8, ip_len as u8, 0, 0, 0, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+    f.extend_from_slice(&[
+        0x45,
+        0,
+        (ip_len >> 8) as u8,
+        ip_len as u8,
+        0,
+        0,
+        0,
+        0,
+        64,
+        17,
+        0,
+        0,
+        10,
+        0,
+        0,
+        1,
+        10,
+        0,
+        0,
+        2,
+    ]);
     f.extend_from_slice(&5353u16.wrapping_add(1).to_be_bytes());
     f.extend_from_slice(&53u16.to_be_bytes());
     f.extend_from_slice(&(udp_len as u16).to_be_bytes());
@@ -147,7 +189,8 @@ fn a_64_kib_segment_without_options_is_dissected_whole() {
     let mut f = vec![0x45, 0, 0xff, 0xff, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2];
     f.extend_from_slice(&[0x9c, 0x40, 0, 53, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x18, 0xff, 0xff, 0, 0, 0, 0]);
     f.extend(std::iter::repeat_n(0xff, payload_len));
-    let meta = dissector_core::FrameMeta { number: 1, ts_ns: 0, caplen: f.len() as u32, len: f.len() as u32, linktype: 101 };
+    let meta =
+        dissector_core::FrameMeta { number: 1, ts_ns: 0, caplen: f.len() as u32, len: f.len() as u32, linktype: 101 };
     let mut d = dissector_core::Dissector::new();
     let mut scratch = Vec::new();
     let p = d.dissect(meta, &f, &mut scratch);

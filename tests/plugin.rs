@@ -46,9 +46,13 @@ fn tshark_lists_the_plugin_and_every_field_of_the_table() {
     assert!(out.lines().any(|l| l.starts_with("synack.so") && l.contains("dissector")), "{out}");
     let (ok, out, err) = tshark_plugin(&["-G", "fields"]);
     assert!(ok, "tshark -G fields failed (a registration mistake exits 2): {err}");
-    let registered: Vec<Vec<&str>> = out.lines().map(|l| l.split('\t').collect()).filter(|c: &Vec<&str>| c.first() == Some(&"F")).collect();
+    let registered: Vec<Vec<&str>> =
+        out.lines().map(|l| l.split('\t').collect()).filter(|c: &Vec<&str>| c.first() == Some(&"F")).collect();
     for f in dissector_core::FIELDS.iter().filter(|f| f.abbrev.starts_with("synack.")) {
-        let row = registered.iter().find(|c| c.get(2) == Some(&f.abbrev)).unwrap_or_else(|| panic!("{} not registered", f.abbrev));
+        let row = registered
+            .iter()
+            .find(|c| c.get(2) == Some(&f.abbrev))
+            .unwrap_or_else(|| panic!("{} not registered", f.abbrev));
         let (ft, _) = synack_plugin::anno::wireshark_type(f.ftype);
         assert_eq!((row[1], row[3], row[4]), (f.name, ft, "synack"), "{}", f.abbrev);
     }
@@ -98,7 +102,8 @@ fn expert_infos_and_the_info_column_preference() {
     let cap = crate::support::root().join("tests/captures/local_refused.pcap");
     let p = cap.to_str().expect("utf-8 path");
     // RST,ACK answering a SYN: a refused connection is a note in the handshake.
-    let (ok, out, err) = tshark_plugin(&["-r", p, "-Y", "synack.expert.rst_in_handshake", "-T", "fields", "-e", "frame.number"]);
+    let (ok, out, err) =
+        tshark_plugin(&["-r", p, "-Y", "synack.expert.rst_in_handshake", "-T", "fields", "-e", "frame.number"]);
     assert!(ok, "{err}");
     assert_eq!(out, "2\n4\n");
     let (ok, out, _) = tshark_plugin(&["-r", p, "-T", "fields", "-e", "_ws.expert.message", "-Y", "frame.number == 2"]);
@@ -121,7 +126,8 @@ fn expert_infos_and_the_info_column_preference() {
 fn filters_work_on_plugin_fields() {
     let cap = crate::support::root().join("tests/captures/local_close_client_first.pcap");
     let p = cap.to_str().expect("utf-8 path");
-    let (ok, out, err) = tshark_plugin(&["-r", p, "-Y", "synack.state.server == \"CLOSE_WAIT\"", "-T", "fields", "-e", "frame.number"]);
+    let (ok, out, err) =
+        tshark_plugin(&["-r", p, "-Y", "synack.state.server == \"CLOSE_WAIT\"", "-T", "fields", "-e", "frame.number"]);
     assert!(ok, "{err}");
     assert_eq!(out, "9\n");
     let (ok, out, _) = tshark_plugin(&["-r", p, "-Y", "synack.stage == 2", "-T", "fields", "-e", "frame.number"]);
@@ -153,7 +159,18 @@ fn wireshark_gui_shows_the_subtree_with_the_clis_values() {
     let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
     assert!(size > 20_000, "screenshot too small ({size} bytes): {}", png.display());
     let gui = std::fs::read_to_string(&tsv).expect("the Lua tap's output");
-    let (code, cli, err) = synack(&["-r", cap.to_str().expect("utf-8"), "-T", "fields", "-e", "frame.number", "-e", "synack.stage", "-e", "synack.summary"]);
+    let (code, cli, err) = synack(&[
+        "-r",
+        cap.to_str().expect("utf-8"),
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-e",
+        "synack.stage",
+        "-e",
+        "synack.summary",
+    ]);
     assert_eq!(code, 0, "{err}");
     let cli: Vec<&str> = cli.lines().collect();
     let rows: Vec<&str> = gui.lines().collect();

@@ -107,7 +107,11 @@ struct Seg {
 
 impl Seg {
     fn frame(&self) -> Vec<u8> {
-        let (src, dst, sp, dp) = if self.from_a { ([10, 0, 0, 1], [10, 0, 0, 2], 40000u16, 80u16) } else { ([10, 0, 0, 2], [10, 0, 0, 1], 80, 40000) };
+        let (src, dst, sp, dp) = if self.from_a {
+            ([10, 0, 0, 1], [10, 0, 0, 2], 40000u16, 80u16)
+        } else {
+            ([10, 0, 0, 2], [10, 0, 0, 1], 80, 40000)
+        };
         let total = 40 + self.len;
         let mut b = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, 6, 0, 0];
         b.extend_from_slice(&src);
@@ -142,7 +146,28 @@ fn udp_frame() -> impl Strategy<Value = Vec<u8>> {
             let mut f = vec![0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0x08, 0x00];
             let total = (20 + udp_len) as u16;
             let frag: u16 = if fragment { 0x2000 } else { 0 };
-            f.extend_from_slice(&[0x45, 0, (total >> 8) as u8, total as u8, 0, 1, (frag >> 8) as u8, frag as u8, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
+            f.extend_from_slice(&[
+                0x45,
+                0,
+                (total >> 8) as u8,
+                total as u8,
+                0,
+                1,
+                (frag >> 8) as u8,
+                frag as u8,
+                64,
+                17,
+                0,
+                0,
+                10,
+                0,
+                0,
+                1,
+                10,
+                0,
+                0,
+                2,
+            ]);
             f.extend_from_slice(&sp.to_be_bytes());
             f.extend_from_slice(&dp.to_be_bytes());
             f.extend_from_slice(&(udp_len as u16).to_be_bytes());
@@ -158,13 +183,15 @@ fn segment() -> impl Strategy<Value = Seg> {
     // Flags from the combinations real stacks send, sequence numbers near two ISNs so that
     // ACKs often do acknowledge SYNs and FINs.
     let flags = prop::sample::select(vec![0x02, 0x12, 0x10, 0x18, 0x11, 0x19, 0x04, 0x14, 0x01, 0x03, 0x06]);
-    (any::<bool>(), flags, 0u32..40, 0u32..40, 0usize..20, any::<bool>()).prop_map(|(from_a, flags, s, a, len, data)| Seg {
-        from_a,
-        flags,
-        seq: if from_a { 1000 + s } else { 5000 + s },
-        ack: if from_a { 5000 + a } else { 1000 + a },
-        len: if data { len } else { 0 },
-    })
+    (any::<bool>(), flags, 0u32..40, 0u32..40, 0usize..20, any::<bool>()).prop_map(
+        |(from_a, flags, s, a, len, data)| Seg {
+            from_a,
+            flags,
+            seq: if from_a { 1000 + s } else { 5000 + s },
+            ack: if from_a { 5000 + a } else { 1000 + a },
+            len: if data { len } else { 0 },
+        },
+    )
 }
 
 fn check_rule(t: &TcpTrack, before: Option<(State, State)>, s: &Seg) -> Result<(), TestCaseError> {
@@ -210,7 +237,10 @@ fn option() -> impl Strategy<Value = TcpOption<'static>> {
         prop::collection::vec(any::<u8>(), 0..16).prop_map(|b| TcpOption::FastOpen(leak(b))),
         prop::collection::vec(any::<u8>(), 1..12).prop_map(|b| TcpOption::Mptcp { subtype: b[0] >> 4, data: leak(b) }),
         // Kinds synack does not decode (the known ones excluded), any data.
-        ((35u8..=253).prop_filter("not a decoded kind", |k| ![34u8, 30].contains(k)), prop::collection::vec(any::<u8>(), 0..10))
+        (
+            (35u8..=253).prop_filter("not a decoded kind", |k| ![34u8, 30].contains(k)),
+            prop::collection::vec(any::<u8>(), 0..10)
+        )
             .prop_map(|(kind, d)| TcpOption::Unknown { kind, data: leak(d) }),
     ]
 }

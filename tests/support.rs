@@ -124,5 +124,9 @@ pub fn tshark_plugin(args: &[&str]) -> (bool, String, String) {
         .env("LC_ALL", "C.UTF-8")
         .output()
         .unwrap_or_else(|e| panic!("cannot run tshark ({e}): install it with tests/scripts/setup.sh"));
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }

@@ -27,13 +27,25 @@ fn stream_and_irtt_equal_tsharks_on_every_capture() {
             if !at(o, 0).is_empty() {
                 compared.0 += 1;
                 if at(t, 0).split(',').next() != Some(at(o, 0).as_str()) {
-                    diffs.push(format!("{} frame {}: tcp.stream {:?}, synack.stream {:?}", name(&cap), i + 1, at(t, 0), at(o, 0)));
+                    diffs.push(format!(
+                        "{} frame {}: tcp.stream {:?}, synack.stream {:?}",
+                        name(&cap),
+                        i + 1,
+                        at(t, 0),
+                        at(o, 0)
+                    ));
                 }
             }
             if !at(t, 1).is_empty() {
                 compared.1 += 1;
                 if at(t, 1) != at(o, 1) {
-                    diffs.push(format!("{} frame {}: initial_rtt {:?}, synack.irtt {:?}", name(&cap), i + 1, at(t, 1), at(o, 1)));
+                    diffs.push(format!(
+                        "{} frame {}: initial_rtt {:?}, synack.irtt {:?}",
+                        name(&cap),
+                        i + 1,
+                        at(t, 1),
+                        at(o, 1)
+                    ));
                 }
             }
         }
@@ -45,7 +57,20 @@ fn stream_and_irtt_equal_tsharks_on_every_capture() {
 
 #[test]
 fn two_pass_dns_response_in_equals_tshark_dash_2() {
-    let fields = ["-T", "fields", "-e", "dns.id", "-e", "dns.response_in", "-e", "dns.response_to", "-e", "dns.time", "-e", "tcp.stream"];
+    let fields = [
+        "-T",
+        "fields",
+        "-e",
+        "dns.id",
+        "-e",
+        "dns.response_in",
+        "-e",
+        "dns.response_to",
+        "-e",
+        "dns.time",
+        "-e",
+        "tcp.stream",
+    ];
     let mut total = 0;
     for cap in captures() {
         let p = cap.to_str().expect("utf-8 path");
@@ -63,7 +88,8 @@ fn two_pass_dns_response_in_equals_tshark_dash_2() {
 #[test]
 fn stage_and_state_sequences_match_the_hand_checked_files() {
     let dir = root().join("tests/expected/tracker");
-    let mut files: Vec<_> = std::fs::read_dir(&dir).expect("tests/expected/tracker").filter_map(|e| e.ok().map(|e| e.path())).collect();
+    let mut files: Vec<_> =
+        std::fs::read_dir(&dir).expect("tests/expected/tracker").filter_map(|e| e.ok().map(|e| e.path())).collect();
     files.sort();
     assert!(files.len() >= 10, "expected files: {}", files.len());
     for f in files {
@@ -106,7 +132,21 @@ fn stage_and_state_sequences_match_the_hand_checked_files() {
 fn syn_names_the_dns_lookup_that_gave_its_address() {
     let cap = root().join("tests/captures/local_dns_then_http.pcap");
     let p = cap.to_str().expect("utf-8 path");
-    let args = ["-2", "-r", p, "-T", "fields", "-e", "frame.number", "-e", "synack.dns.name", "-e", "synack.dns.frame", "-e", "synack.dns.used_by"];
+    let args = [
+        "-2",
+        "-r",
+        p,
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-e",
+        "synack.dns.name",
+        "-e",
+        "synack.dns.frame",
+        "-e",
+        "synack.dns.used_by",
+    ];
     let (code, out, err) = synack(&args);
     assert_eq!(code, 0, "{err}");
     let rows: Vec<&str> = out.lines().collect();
@@ -169,13 +209,27 @@ fn tracking_off_changes_only_the_fields_that_need_it() {
                 values(&a, info.field, &mut va);
                 values(&b, info.field, &mut vb);
                 if info.field.needs_tracking() {
-                    assert!(vb.is_empty(), "{} frame {}: {} has {vb:?} with tracking off", name(&cap), meta.number, info.abbrev);
+                    assert!(
+                        vb.is_empty(),
+                        "{} frame {}: {} has {vb:?} with tracking off",
+                        name(&cap),
+                        meta.number,
+                        info.abbrev
+                    );
                 } else {
                     compared += va.len();
-                    assert_eq!(va, vb, "{} frame {}: {} differs with tracking off", name(&cap), meta.number, info.abbrev);
+                    assert_eq!(
+                        va,
+                        vb,
+                        "{} frame {}: {} differs with tracking off",
+                        name(&cap),
+                        meta.number,
+                        info.abbrev
+                    );
                 }
             }
         }
     }
-    eprintln!("tracking off: {compared} values compared"); assert!(compared > 50_000, "only {compared} values compared");
+    eprintln!("tracking off: {compared} values compared");
+    assert!(compared > 50_000, "only {compared} values compared");
 }

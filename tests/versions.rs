@@ -16,7 +16,9 @@ fn script() -> std::path::PathBuf {
 }
 
 fn prepared(ver: &str) -> bool {
-    let base = std::env::var("SYNACK_WS_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| root().join("target/wireshark-versions"));
+    let base = std::env::var("SYNACK_WS_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|_| root().join("target/wireshark-versions"));
     base.join(ver).join("root/usr/bin/tshark").exists() && base.join(ver).join("sysroot/.done").exists()
 }
 
@@ -50,12 +52,16 @@ fn check_version(ver: &str) {
     let st = Command::new(script()).args(["build", ver]).status().expect("wireshark_versions.sh build");
     assert!(st.success(), "building the plugin against Wireshark {ver} failed");
     let run = |args: &[&str]| {
-        let out = Command::new(script()).args(["tshark", ver]).args(args).output().expect("wireshark_versions.sh tshark");
+        let out =
+            Command::new(script()).args(["tshark", ver]).args(args).output().expect("wireshark_versions.sh tshark");
         assert!(out.status.success(), "tshark {ver} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8_lossy(&out.stdout).into_owned()
     };
     let plugins = run(&["-G", "plugins"]);
-    assert!(plugins.lines().any(|l| l.starts_with("synack.so") && l.contains("dissector")), "Wireshark {ver}: {plugins}");
+    assert!(
+        plugins.lines().any(|l| l.starts_with("synack.so") && l.contains("dissector")),
+        "Wireshark {ver}: {plugins}"
+    );
     let infos: Vec<_> = dissector_core::FIELDS.iter().filter(|f| f.abbrev.starts_with("synack.")).collect();
     let types: Vec<FieldType> = infos.iter().map(|f| f.ftype).collect();
     let mut fields = vec!["-T", "fields"];

@@ -20,13 +20,19 @@ fn expect(args: &[&str], snapshot: &str) {
 fn ladder_explains_the_bundled_sample_in_english_and_korean() {
     let c = cap("local_dns_then_http.pcap");
     expect(&["ladder", "-r", &c, "--explain", "--width", "100", "--color", "never"], "ladder-dns_then_http-en.txt");
-    expect(&["ladder", "-r", &c, "--explain", "--lang", "ko", "--width", "100", "--color", "never"], "ladder-dns_then_http-ko.txt");
+    expect(
+        &["ladder", "-r", &c, "--explain", "--lang", "ko", "--width", "100", "--color", "never"],
+        "ladder-dns_then_http-ko.txt",
+    );
 }
 
 #[test]
 fn ladder_draws_a_simultaneous_open_at_80_columns() {
     let c = cap("local_simultaneous_open.pcap");
-    expect(&["ladder", "-r", &c, "--stream", "1", "--width", "80", "--color", "never"], "ladder-simultaneous_open-1.txt");
+    expect(
+        &["ladder", "-r", &c, "--stream", "1", "--width", "80", "--color", "never"],
+        "ladder-simultaneous_open-1.txt",
+    );
     let (_, out, _) = synack(&["ladder", "-r", &c, "--stream", "1", "--width", "80", "--color", "never"]);
     assert!(out.lines().all(|l| l.chars().count() <= 110), "lines fit the width (the trailing stage tag aside)");
 }
@@ -37,7 +43,10 @@ fn conv_table_and_csv() {
     expect(&["conv", "-r", &cap("local_refused.pcap"), "-T", "csv"], "conv-refused.csv");
     let (code, out, _) = synack(&["conv", "-r", &cap("local_dns_then_http.pcap"), "-T", "json"]);
     assert_eq!(code, 0);
-    assert!(out.starts_with("[\n  {\"stream\": 0, ") && out.contains("\"conn_state\": \"SF\", \"history\": \"ShADadfF\""), "{out}");
+    assert!(
+        out.starts_with("[\n  {\"stream\": 0, ") && out.contains("\"conn_state\": \"SF\", \"history\": \"ShADadfF\""),
+        "{out}"
+    );
 }
 
 #[test]
@@ -48,12 +57,22 @@ fn default_view_is_tsharks_line_plus_the_annotation() {
 #[test]
 fn json_views_and_filters() {
     let c = cap("local_dns_then_http.pcap");
-    let (code, out, _) = synack(&["-r", &c, "-T", "jsonl", "-Y", "synack.stage", "-e", "frame.number", "-e", "synack.stage"]);
+    let (code, out, _) =
+        synack(&["-r", &c, "-T", "jsonl", "-Y", "synack.stage", "-e", "frame.number", "-e", "synack.stage"]);
     assert_eq!(code, 0);
     assert_eq!(out, "{\"frame.number\": \"3\", \"synack.stage\": \"1\"}\n{\"frame.number\": \"4\", \"synack.stage\": \"2\"}\n{\"frame.number\": \"5\", \"synack.stage\": \"3\"}\n");
     let (_, out, _) = synack(&["-r", &c, "-T", "json", "-c", "1", "-e", "dns.qry.name"]);
     assert_eq!(out, "[\n  {\"dns.qry.name\": \"www.example.test\"}\n]\n");
-    let (_, out, _) = synack(&["-r", &c, "-T", "fields", "-e", "frame.number", "-Y", "synack.state.server == \"LISTEN\" || dns.a == 127.0.0.2"]);
+    let (_, out, _) = synack(&[
+        "-r",
+        &c,
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-Y",
+        "synack.state.server == \"LISTEN\" || dns.a == 127.0.0.2",
+    ]);
     assert_eq!(out, "2\n3\n");
     let (code, _, err) = synack(&["-r", &c, "-Y", "tcp.port == 80 and (synack.stage"]);
     assert_eq!(code, 2);
@@ -64,9 +83,13 @@ fn json_views_and_filters() {
 
 #[test]
 fn detail_view_lists_synacks_tree() {
-    let (code, out, _) = synack(&["-r", &cap("local_dns_then_http.pcap"), "-V", "-Y", "frame.number == 4", "--color", "never"]);
+    let (code, out, _) =
+        synack(&["-r", &cap("local_dns_then_http.pcap"), "-V", "-Y", "frame.number == 4", "--color", "never"]);
     assert_eq!(code, 0);
-    assert!(out.contains("\nSYN/ACK: Handshake 2/3 SYN+ACK · client SYN_SENT · server LISTEN → SYN_RECEIVED\n"), "{out}");
+    assert!(
+        out.contains("\nSYN/ACK: Handshake 2/3 SYN+ACK · client SYN_SENT · server LISTEN → SYN_RECEIVED\n"),
+        "{out}"
+    );
     assert!(out.contains("    Handshake stage: SYN+ACK (2)\n"), "{out}");
     assert!(out.contains("    Server state: SYN_RECEIVED\n"), "{out}");
 }

@@ -89,8 +89,15 @@ pub fn for_each_frame<R: Read + Send>(
                 if let Some((skipped, ng)) = resync {
                     // While resynchronising, only a block that looks like a real record ends it.
                     let plausible = match &block {
-                        PcapBlockOwned::Legacy(b) => legacy_plausible(b.caplen, b.origlen, b.ts_sec, legacy_snaplen, last_ts_sec),
-                        PcapBlockOwned::NG(Block::EnhancedPacket(_) | Block::InterfaceDescription(_) | Block::SectionHeader(_) | Block::SimplePacket(_)) => ng,
+                        PcapBlockOwned::Legacy(b) => {
+                            legacy_plausible(b.caplen, b.origlen, b.ts_sec, legacy_snaplen, last_ts_sec)
+                        }
+                        PcapBlockOwned::NG(
+                            Block::EnhancedPacket(_)
+                            | Block::InterfaceDescription(_)
+                            | Block::SectionHeader(_)
+                            | Block::SimplePacket(_),
+                        ) => ng,
                         _ => false,
                     };
                     if !plausible {
@@ -170,7 +177,8 @@ pub fn for_each_frame<R: Read + Send>(
             Err(PcapError::UnexpectedEof) => Failure::UnexpectedEof,
             Err(_) => Failure::Other,
         };
-        let skip = |reader: &mut Box<dyn pcap_parser::traits::PcapReaderIterator + Send>, resync: &mut Option<(u64, bool)>| {
+        let skip = |reader: &mut Box<dyn pcap_parser::traits::PcapReaderIterator + Send>,
+                    resync: &mut Option<(u64, bool)>| {
             let ng = legacy_snaplen == 0;
             let step = if ng { 4 } else { 1 };
             let (skipped, _) = resync.unwrap_or((0, ng));
@@ -245,7 +253,11 @@ fn header_damaged(buf: &[u8], snaplen: u32, be: bool, last_ts: Option<u32>) -> b
     let word = |at: usize, be: bool| {
         buf.get(at..at + 4).map(|b| {
             let a = [b[0], b[1], b[2], b[3]];
-            if be { u32::from_be_bytes(a) } else { u32::from_le_bytes(a) }
+            if be {
+                u32::from_be_bytes(a)
+            } else {
+                u32::from_le_bytes(a)
+            }
         })
     };
     if snaplen > 0 {
@@ -261,7 +273,8 @@ fn header_damaged(buf: &[u8], snaplen: u32, be: bool, last_ts: Option<u32>) -> b
 /// length fits the snapshot length and is no more than 256 KiB, its original length is at least
 /// the captured one, and its time is within a day before or a year after the last good record.
 fn legacy_plausible(caplen: u32, origlen: u32, ts_sec: u32, snaplen: u32, last_ts: Option<u32>) -> bool {
-    let cap_ok = caplen > 0 && caplen <= snaplen.max(65_535) && caplen <= 262_144 && origlen >= caplen && origlen <= 262_144;
+    let cap_ok =
+        caplen > 0 && caplen <= snaplen.max(65_535) && caplen <= 262_144 && origlen >= caplen && origlen <= 262_144;
     let ts_ok = last_ts.is_none_or(|t| ts_sec >= t.saturating_sub(86_400) && ts_sec <= t.saturating_add(366 * 86_400));
     cap_ok && ts_ok
 }
@@ -371,7 +384,8 @@ where
     let (tx, rx) = std::sync::mpsc::sync_channel::<Sent<P>>(AHEAD);
     let (spare_tx, spare_rx) = std::sync::mpsc::sync_channel::<Batch<P>>(AHEAD + 2);
     let reader = move || {
-        let new_batch = || Batch { data: Vec::with_capacity(BATCH), frames: Vec::with_capacity(BATCH_FRAMES), spent: Vec::new() };
+        let new_batch =
+            || Batch { data: Vec::with_capacity(BATCH), frames: Vec::with_capacity(BATCH_FRAMES), spent: Vec::new() };
         let mut batch = new_batch();
         let end = for_each_frame(input, |meta, data| {
             batch.data.extend_from_slice(data);

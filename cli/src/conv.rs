@@ -69,8 +69,25 @@ pub fn handshake(s: &ConnSummary) -> &'static str {
 
 /// The columns of a row, in order.
 const COLUMNS: [&str; 19] = [
-    "stream", "client", "server", "start_s", "duration_s", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c", "handshake",
-    "irtt_ms", "client_options", "server_options", "closed_by", "client_state", "server_state", "conn_state", "history", "dns_name",
+    "stream",
+    "client",
+    "server",
+    "start_s",
+    "duration_s",
+    "packets_c2s",
+    "packets_s2c",
+    "bytes_c2s",
+    "bytes_s2c",
+    "handshake",
+    "irtt_ms",
+    "client_options",
+    "server_options",
+    "closed_by",
+    "client_state",
+    "server_state",
+    "conn_state",
+    "history",
+    "dns_name",
 ];
 
 /// Columns JSON writes as numbers.
@@ -82,7 +99,8 @@ fn fill_row(cells: &mut [String; 19], s: &ConnSummary, first_ns: i128) {
     for c in cells.iter_mut() {
         c.clear();
     }
-    let [stream, client, server, start, duration, pc, ps, bc, bs, hs, irtt, copt, sopt, closed, cstate, sstate, zeek, history, dns] = cells;
+    let [stream, client, server, start, duration, pc, ps, bc, bs, hs, irtt, copt, sopt, closed, cstate, sstate, zeek, history, dns] =
+        cells;
     let _ = write!(stream, "{}", s.stream);
     write_endpoint(client, &s.client);
     write_endpoint(server, &s.server);
@@ -120,11 +138,41 @@ fn fill_row(cells: &mut [String; 19], s: &ConnSummary, first_ns: i128) {
 pub const BUFFER_ROWS: usize = 4096;
 
 const TABLE_COLS: [&str; 16] = [
-    "stream", "client", "server", "start_s", "duration_s", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c", "handshake",
-    "irtt_ms", "closed_by", "client_state", "server_state", "conn_state", "history",
+    "stream",
+    "client",
+    "server",
+    "start_s",
+    "duration_s",
+    "packets_c2s",
+    "packets_s2c",
+    "bytes_c2s",
+    "bytes_s2c",
+    "handshake",
+    "irtt_ms",
+    "closed_by",
+    "client_state",
+    "server_state",
+    "conn_state",
+    "history",
 ];
-const TABLE_HEADS: [&str; 16] =
-    ["#", "client", "server", "start", "duration", "pkts→", "pkts←", "bytes→", "bytes←", "handshake", "iRTT ms", "closed by", "client", "server", "zeek", "history"];
+const TABLE_HEADS: [&str; 16] = [
+    "#",
+    "client",
+    "server",
+    "start",
+    "duration",
+    "pkts→",
+    "pkts←",
+    "bytes→",
+    "bytes←",
+    "handshake",
+    "iRTT ms",
+    "closed by",
+    "client",
+    "server",
+    "zeek",
+    "history",
+];
 
 /// Where each of [`TABLE_COLS`] is in [`COLUMNS`], found once.
 fn table_columns() -> &'static [Option<usize>; 16] {
@@ -149,7 +197,16 @@ pub struct ConvWriter<'o> {
 impl<'o> ConvWriter<'o> {
     /// A writer; `first_ns` is the capture's first timestamp.
     pub fn new(out: &'o mut dyn Write, format: ConvFormat, first_ns: i128) -> Self {
-        ConvWriter { out, format, first_ns, buf: Vec::new(), widths: None, rows: 0, cells: Default::default(), line: String::new() }
+        ConvWriter {
+            out,
+            format,
+            first_ns,
+            buf: Vec::new(),
+            widths: None,
+            rows: 0,
+            cells: Default::default(),
+            line: String::new(),
+        }
     }
 
     /// The capture's first timestamp, once known.

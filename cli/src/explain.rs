@@ -133,13 +133,19 @@ pub fn step(lang: Lang, f: &StepFacts) -> Vec<String> {
         _ => {
             if f.rst {
                 v.push(if ko {
-                    format!("{}가 RST로 연결을 끊습니다(abort): 정상 종료 절차 없이 바로 CLOSED가 됩니다.", who_ko(f.who))
+                    format!(
+                        "{}가 RST로 연결을 끊습니다(abort): 정상 종료 절차 없이 바로 CLOSED가 됩니다.",
+                        who_ko(f.who)
+                    )
                 } else {
                     format!("The {} aborts the connection with RST: no closing handshake, straight to CLOSED.", f.who)
                 });
             } else if f.fin {
                 v.push(if ko {
-                    format!("{}가 FIN을 보냅니다: 더 보낼 데이터가 없다는 뜻입니다(받기는 계속할 수 있음).", who_ko(f.who))
+                    format!(
+                        "{}가 FIN을 보냅니다: 더 보낼 데이터가 없다는 뜻입니다(받기는 계속할 수 있음).",
+                        who_ko(f.who)
+                    )
                 } else {
                     format!("The {} sends FIN: it has no more data to send (it can still receive).", f.who)
                 });
@@ -151,7 +157,11 @@ pub fn step(lang: Lang, f: &StepFacts) -> Vec<String> {
                 });
             } else if f.ack_raw.is_some() {
                 v.push(if ko {
-                    format!("{}의 ACK {}: 그 앞의 바이트를 모두 받았다는 뜻입니다.", who_ko(f.who), f.ack_raw.unwrap_or(0))
+                    format!(
+                        "{}의 ACK {}: 그 앞의 바이트를 모두 받았다는 뜻입니다.",
+                        who_ko(f.who),
+                        f.ack_raw.unwrap_or(0)
+                    )
                 } else {
                     format!("An ACK from the {}: {} means every byte before it arrived.", f.who, f.ack_raw.unwrap_or(0))
                 });

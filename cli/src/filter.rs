@@ -56,7 +56,12 @@ pub struct FilterError {
 impl FilterError {
     /// The error with the filter and a caret under the column.
     pub fn render(&self, text: &str) -> String {
-        format!("filter error at column {}: {}\n  {text}\n  {}^", self.column, self.message, " ".repeat(self.column.saturating_sub(1)))
+        format!(
+            "filter error at column {}: {}\n  {text}\n  {}^",
+            self.column,
+            self.message,
+            " ".repeat(self.column.saturating_sub(1))
+        )
     }
 }
 
@@ -134,7 +139,9 @@ fn lex(s: &str) -> Result<Vec<(Tok, usize)>, FilterError> {
                 i += n;
             }
             _ => {
-                while i < chars.len() && !matches!(chars[i], ' ' | '\t' | '(' | ')' | '"' | '=' | '!' | '<' | '>' | '&' | '|') {
+                while i < chars.len()
+                    && !matches!(chars[i], ' ' | '\t' | '(' | ')' | '"' | '=' | '!' | '<' | '>' | '&' | '|')
+                {
                     i += 1;
                 }
                 let w: String = chars[start..i].iter().collect();

@@ -45,7 +45,10 @@ impl Collector {
             if let Layer::Dns(m) = l {
                 if m.header.is_response() {
                     let tx = m.transaction.as_ref();
-                    self.dns.insert(pkt.meta.number, (m.summary(), tx.and_then(|t| t.response_to), tx.and_then(|t| t.time_ns)));
+                    self.dns.insert(
+                        pkt.meta.number,
+                        (m.summary(), tx.and_then(|t| t.response_to), tx.and_then(|t| t.time_ns)),
+                    );
                 }
             }
         }
@@ -74,7 +77,8 @@ impl Collector {
         }
         let info = columns::info(pkt);
         // "80 → 48620 [SYN, ACK] Seq=0 Ack=1 Win=... Len=0 MSS=..." -> flags and the rest.
-        let flags = info.split_once('[').and_then(|(_, r)| r.split_once(']')).map(|(f, _)| f.to_string()).unwrap_or_default();
+        let flags =
+            info.split_once('[').and_then(|(_, r)| r.split_once(']')).map(|(f, _)| f.to_string()).unwrap_or_default();
         let after = info.split_once("] ").map(|(_, r)| r.to_string()).unwrap_or_default();
         let mut label = flags.clone();
         if tcp.seglen.unwrap_or(0) > 0 {
@@ -82,12 +86,8 @@ impl Collector {
         }
         let raw = if h.flags.ack() { format!("raw Seq={} Ack={}", h.seq, h.ack) } else { format!("raw Seq={}", h.seq) };
         let detail = format!("{after}  ({raw})");
-        let changes = t
-            .changes
-            .iter()
-            .flatten()
-            .map(|c| (if c.client { "client" } else { "server" }, c.from, c.to))
-            .collect();
+        let changes =
+            t.changes.iter().flatten().map(|c| (if c.client { "client" } else { "server" }, c.from, c.to)).collect();
         let facts = StepFacts {
             who: if t.from_client { "client" } else { "server" },
             stage: t.stage.map(|s| s as u8),
@@ -131,7 +131,9 @@ impl Collector {
             writeln!(out, "{}", st.heading(&format!("DNS lookup ({when})")))?;
             writeln!(out, "  {text}")?;
             let msg = match explain {
-                Some(Lang::Ko) => format!("  클라이언트는 이 응답이 알려 준 주소로 연결합니다 (질의한 이름: {}).", link.name),
+                Some(Lang::Ko) => {
+                    format!("  클라이언트는 이 응답이 알려 준 주소로 연결합니다 (질의한 이름: {}).", link.name)
+                }
                 _ => format!("  The client then connects to the address this answer gave for {}.", link.name),
             };
             writeln!(out, "{}", st.dim(&msg))?;
@@ -140,7 +142,16 @@ impl Collector {
         let left = 8usize;
         let right_col = width.saturating_sub(22).max(left + 30);
         let span = right_col - left;
-        let states = |c: State, s: State| format!("{:left$}{:<span$}{}", "", st.state(c.name()), st.state(s.name()), left = left, span = span + styled_extra(st, c.name()));
+        let states = |c: State, s: State| {
+            format!(
+                "{:left$}{:<span$}{}",
+                "",
+                st.state(c.name()),
+                st.state(s.name()),
+                left = left,
+                span = span + styled_extra(st, c.name())
+            )
+        };
         let (c_head, s_head) = (format!("client {client}"), format!("server {server}"));
         writeln!(out, "{:left$}{c_head:<span$}{s_head}", "", left = left, span = span)?;
         let first = &self.steps[0];
@@ -178,7 +189,9 @@ impl Collector {
         }
         if let Some(n) = self.steps.iter().find_map(|s| s.track.negotiated) {
             writeln!(out)?;
-            let ws = n.ws.map(|(c, s)| format!("WS client {c} (×{}), server {s} (×{})", 1u32 << c, 1u32 << s)).unwrap_or_else(|| "no window scaling".into());
+            let ws =
+                n.ws.map(|(c, s)| format!("WS client {c} (×{}), server {s} (×{})", 1u32 << c, 1u32 << s))
+                    .unwrap_or_else(|| "no window scaling".into());
             let mss = |m: Option<u16>| m.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
             writeln!(
                 out,

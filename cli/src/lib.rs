@@ -255,7 +255,9 @@ fn sep_value(v: &str) -> String {
 }
 
 fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError> {
-    let input = args.read.ok_or_else(|| UsageError("no input: give a capture with -r FILE (or -r - for standard input)".into()))?;
+    let input = args
+        .read
+        .ok_or_else(|| UsageError("no input: give a capture with -r FILE (or -r - for standard input)".into()))?;
     let mode = match args.format.as_deref() {
         None | Some("text") => Mode::Text,
         Some("fields") => Mode::Fields,
@@ -612,7 +614,13 @@ fn run_conv(a: &ConvArgs, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: 
     Ok(())
 }
 
-fn run_ladder(a: &LadderArgs, out: &mut dyn Write, err: &mut dyn Write, out_is_tty: bool, err_is_tty: bool) -> Result<(), RunError> {
+fn run_ladder(
+    a: &LadderArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    out_is_tty: bool,
+    err_is_tty: bool,
+) -> Result<(), RunError> {
     let progress = progress_bar(&a.read, err_is_tty);
     let input = open_path(&a.read)?;
     let mut d = Dissector::with_limits(a.common.limits());

@@ -116,10 +116,18 @@ pub fn json_str(s: &str, out: &mut String) {
 
 /// Fields shown in JSON when no `-e` is given: the columns and every synack field present.
 pub fn default_json_fields() -> Vec<Field> {
-    let mut v: Vec<Field> = ["frame.number", "frame.time_relative", "_ws.col.Source", "_ws.col.Destination", "_ws.col.Protocol", "frame.len", "_ws.col.Info"]
-        .iter()
-        .filter_map(|n| Field::from_abbrev(n))
-        .collect();
+    let mut v: Vec<Field> = [
+        "frame.number",
+        "frame.time_relative",
+        "_ws.col.Source",
+        "_ws.col.Destination",
+        "_ws.col.Protocol",
+        "frame.len",
+        "_ws.col.Info",
+    ]
+    .iter()
+    .filter_map(|n| Field::from_abbrev(n))
+    .collect();
     v.extend(FIELDS.iter().filter(|f| f.abbrev.starts_with("synack.")).map(|f| f.field));
     v
 }

@@ -44,7 +44,13 @@ fn bench(c: &mut Criterion) {
             let mut n = 0u32;
             b.iter(|| {
                 n += 1;
-                let meta = FrameMeta { number: n, ts_ns: i128::from(n), caplen: f.len() as u32, len: f.len() as u32, linktype: lt };
+                let meta = FrameMeta {
+                    number: n,
+                    ts_ns: i128::from(n),
+                    caplen: f.len() as u32,
+                    len: f.len() as u32,
+                    linktype: lt,
+                };
                 black_box(d.dissect(meta, black_box(f), &mut scratch).layers.len())
             })
         });
@@ -81,7 +87,28 @@ fn bench(c: &mut Criterion) {
             for (from_client, flags, seq, ack, len) in script {
                 let (sp, dp, src, dst) = if from_client { (port, 80, 1, 2) } else { (80, port, 2, 1) };
                 let total = 40 + len;
-                let mut f = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, src, 10, 0, 0, dst];
+                let mut f = vec![
+                    0x45,
+                    0,
+                    (total >> 8) as u8,
+                    total as u8,
+                    0,
+                    0,
+                    0x40,
+                    0,
+                    64,
+                    6,
+                    0,
+                    0,
+                    10,
+                    0,
+                    0,
+                    src,
+                    10,
+                    0,
+                    0,
+                    dst,
+                ];
                 f.extend_from_slice(&sp.to_be_bytes());
                 f.extend_from_slice(&dp.to_be_bytes());
                 f.extend_from_slice(&seq.to_be_bytes());
@@ -89,7 +116,13 @@ fn bench(c: &mut Criterion) {
                 f.extend_from_slice(&[0x50, flags, 0xff, 0xff, 0, 0, 0, 0]);
                 f.resize(total, 0);
                 n += 1;
-                let meta = FrameMeta { number: n, ts_ns: i128::from(n) * 1000, caplen: f.len() as u32, len: f.len() as u32, linktype: 101 };
+                let meta = FrameMeta {
+                    number: n,
+                    ts_ns: i128::from(n) * 1000,
+                    caplen: f.len() as u32,
+                    len: f.len() as u32,
+                    linktype: 101,
+                };
                 black_box(d.dissect(meta, &f, &mut scratch).track.map(|t| t.server));
             }
         })

@@ -16,7 +16,13 @@ pub fn protocol(pkt: &Packet<'_>) -> &'static str {
     let mut p = "";
     for l in &pkt.layers {
         p = match l {
-            Layer::Ethernet(_) | Layer::Vlan(_) | Layer::Sll(_) | Layer::Null(_) => if p.is_empty() { "Ethernet" } else { p },
+            Layer::Ethernet(_) | Layer::Vlan(_) | Layer::Sll(_) | Layer::Null(_) => {
+                if p.is_empty() {
+                    "Ethernet"
+                } else {
+                    p
+                }
+            }
             Layer::Ipv4(_) if p == "ICMP" || p == "ICMPv6" => p,
             Layer::Ipv6(_) if p == "ICMP" || p == "ICMPv6" => p,
             Layer::Ipv4(_) => "IPv4",
@@ -150,9 +156,22 @@ fn tcp_info(s: &mut String, t: &TcpLayer<'_>) {
 
 /// RFC 4782 §4.1 rate requests, as tshark names them.
 const QS_RATES: [&str; 16] = [
-    "0 bit/s", "80 Kbit/s", "160 Kbit/s", "320 Kbit/s", "640 Kbit/s", "1.28 Mbit/s", "2.56 Mbit/s", "5.12 Mbit/s",
-    "10.24 Mbit/s", "20.48 Mbit/s", "40.96 Mbit/s", "81.92 Mbit/s", "163.84 Mbit/s", "327.68 Mbit/s",
-    "655.36 Mbit/s", "1.31072 Gbit/s",
+    "0 bit/s",
+    "80 Kbit/s",
+    "160 Kbit/s",
+    "320 Kbit/s",
+    "640 Kbit/s",
+    "1.28 Mbit/s",
+    "2.56 Mbit/s",
+    "5.12 Mbit/s",
+    "10.24 Mbit/s",
+    "20.48 Mbit/s",
+    "40.96 Mbit/s",
+    "81.92 Mbit/s",
+    "163.84 Mbit/s",
+    "327.68 Mbit/s",
+    "655.36 Mbit/s",
+    "1.31072 Gbit/s",
 ];
 
 /// RFC 9768 §3.2.3: the AccECN option's 24-bit byte counters; order 0 (kind 172) starts with

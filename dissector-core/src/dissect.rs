@@ -6,10 +6,10 @@ use crate::Map;
 use crate::conn::lookup::DnsConv;
 use crate::conn::tracker::TcpInput;
 use crate::conn::{ConnKey, ConnSummary, Endpoint, FlowView, LateFacts, TcpConversations, TcpTrack, Tracker};
-use crate::limits::{Evictions, Limits};
 use crate::defrag::{DatagramKey, Reassembler};
 use crate::dns::{self, DnsProblem, Message};
 use crate::ip::{self, Icmp, IpPayload, IpProblem, Ipv4, Ipv6};
+use crate::limits::{Evictions, Limits};
 use crate::link::{self, Ethernet, LinkHeader, Next, Sll, Vlan};
 use crate::tcp::{self, OptionProblem, TcpHeader, TcpOptions};
 use crate::udp::{self, UdpHeader};
@@ -410,7 +410,13 @@ impl Dissector {
     }
 
     /// [`Dissector::dissect`] with work [`prepare`] did ahead on the same frame.
-    pub fn dissect_prepared<'a>(&mut self, meta: FrameMeta, data: &'a [u8], scratch: &'a mut Vec<u8>, prepared: Prepared) -> Packet<'a> {
+    pub fn dissect_prepared<'a>(
+        &mut self,
+        meta: FrameMeta,
+        data: &'a [u8],
+        scratch: &'a mut Vec<u8>,
+        prepared: Prepared,
+    ) -> Packet<'a> {
         let first = *self.first_ts.get_or_insert(meta.ts_ns);
         // Most frames have 3 or 4 layers, a VLAN or an ICMP quote one or two more. Five 192-byte
         // layers (960 B) stay in glibc's small bins; six went down the large-bin path, which
@@ -454,7 +460,11 @@ impl Dissector {
                         | link::LINKTYPE_IPV6
                         | link::LINKTYPE_LINUX_SLL2
                 );
-                ctx.anomalies.push(if known { Anomaly::LinkTruncated } else { Anomaly::UnknownLinkType(meta.linktype) });
+                ctx.anomalies.push(if known {
+                    Anomaly::LinkTruncated
+                } else {
+                    Anomaly::UnknownLinkType(meta.linktype)
+                });
             }
         }
         let mut evicted = 0;
@@ -662,17 +672,32 @@ impl Dissector {
         // The message parsed ahead, if it is this one (an ICMP error's quote never is).
         let at = (msg.as_ptr() as usize).wrapping_sub(ctx.base);
         match ctx.prepared.dns.take() {
-            Some((pat, plen, parsed)) if !in_icmp && pat == at && plen == msg.len() => self.push_parsed_dns(ctx, parsed, None, conv),
+            Some((pat, plen, parsed)) if !in_icmp && pat == at && plen == msg.len() => {
+                self.push_parsed_dns(ctx, parsed, None, conv)
+            }
             _ => self.push_dns(ctx, msg, multicast, None, conv),
         }
     }
 
-    fn push_dns(&mut self, ctx: &mut Ctx<'_, '_>, msg: &[u8], multicast: bool, tcp_length: Option<u16>, conv: Option<DnsConv>) {
+    fn push_dns(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        msg: &[u8],
+        multicast: bool,
+        tcp_length: Option<u16>,
+        conv: Option<DnsConv>,
+    ) {
         let parsed = dns::parse_message(msg, multicast).map(Box::new);
         self.push_parsed_dns(ctx, parsed, tcp_length, conv);
     }
 
-    fn push_parsed_dns(&mut self, ctx: &mut Ctx<'_, '_>, parsed: Option<Box<Message>>, tcp_length: Option<u16>, conv: Option<DnsConv>) {
+    fn push_parsed_dns(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        parsed: Option<Box<Message>>,
+        tcp_length: Option<u16>,
+        conv: Option<DnsConv>,
+    ) {
         match parsed {
             Some(mut m) => {
                 m.tcp_length = tcp_length;
@@ -707,7 +732,8 @@ mod limit_tests {
     /// A raw IPv4 TCP frame from 10.0.0.`host`:`sport` to 10.0.0.9:53.
     fn seg(host: u8, sport: u16, flags: u8, seq: u32, payload: &[u8]) -> Vec<u8> {
         let total = 40 + payload.len();
-        let mut b = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, host, 10, 0, 0, 9];
+        let mut b =
+            vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, 6, 0, 0, 10, 0, 0, host, 10, 0, 0, 9];
         b.extend_from_slice(&sport.to_be_bytes());
         b.extend_from_slice(&53u16.to_be_bytes());
         b.extend_from_slice(&seq.to_be_bytes());
@@ -717,7 +743,13 @@ mod limit_tests {
     }
 
     fn feed(d: &mut Dissector, n: u32, ts_s: i128, frame: &[u8]) -> (Option<u32>, u32) {
-        let meta = FrameMeta { number: n, ts_ns: ts_s * 1_000_000_000, caplen: frame.len() as u32, len: frame.len() as u32, linktype: LINKTYPE_RAW };
+        let meta = FrameMeta {
+            number: n,
+            ts_ns: ts_s * 1_000_000_000,
+            caplen: frame.len() as u32,
+            len: frame.len() as u32,
+            linktype: LINKTYPE_RAW,
+        };
         let mut scratch = Vec::new();
         let p = d.dissect(meta, frame, &mut scratch);
         (p.track.map(|t| t.stream), p.evicted)
@@ -728,8 +760,8 @@ mod limit_tests {
         let mut d = Dissector::with_limits(Limits { max_connections: 2, ..Limits::default() });
         feed(&mut d, 1, 0, &seg(1, 1000, 0x02, 1, &[])); // A, stream 0
         feed(&mut d, 2, 0, &seg(2, 1000, 0x02, 1, &[])); // B, stream 1
-        // C: over the cap. Every entry was used since the clock last passed, so the first pass
-        // clears them all and the oldest, A, goes.
+                                                         // C: over the cap. Every entry was used since the clock last passed, so the first pass
+                                                         // clears them all and the oldest, A, goes.
         let (_, evicted) = feed(&mut d, 3, 0, &seg(3, 1000, 0x02, 1, &[]));
         assert_eq!((evicted, d.evictions().connections_cap, d.tcp.len()), (1, 1, 2));
         // B is used again, C is not: D evicts C and B keeps its stream.

@@ -353,7 +353,9 @@ pub fn values_indexed<'p>(pkt: &'p Packet<'_>, index: &LayerIndex, field: Field,
                 }
             }
         }
-        (home, None) => pkt.layers.iter().filter(|l| Home::of_layer(l) == Some(home)).for_each(|l| layer_values(l, field, out)),
+        (home, None) => {
+            pkt.layers.iter().filter(|l| Home::of_layer(l) == Some(home)).for_each(|l| layer_values(l, field, out))
+        }
     }
 }
 
@@ -549,18 +551,28 @@ pub fn option_values(opts: &TcpOptions<'_>, declared_len: usize, field: Field, o
         return false;
     }
     let known = core::cell::Cell::new(false);
-    each_option_value(opts, declared_len, |f| {
-        let hit = f == field;
-        known.set(known.get() || hit);
-        hit
-    }, |_, v| out.push(v));
+    each_option_value(
+        opts,
+        declared_len,
+        |f| {
+            let hit = f == field;
+            known.set(known.get() || hit);
+            hit
+        },
+        |_, v| out.push(v),
+    );
     known.get()
 }
 
 /// Every `synack.opt.*` value of `opts` whose field `want` asks for, handed to `each` in
 /// table order: the one definition of those fields, for one field (the CLI) or all (the
 /// plugin, in one pass).
-pub fn each_option_value(opts: &TcpOptions<'_>, declared_len: usize, want: impl Fn(Field) -> bool, mut each: impl FnMut(Field, Value<'static>)) {
+pub fn each_option_value(
+    opts: &TcpOptions<'_>,
+    declared_len: usize,
+    want: impl Fn(Field) -> bool,
+    mut each: impl FnMut(Field, Value<'static>),
+) {
     use Field as F;
     let u = |v: u32| Value::U(u64::from(v));
     let mut put = |f: Field, v: Option<Value<'static>>| {
@@ -595,11 +607,15 @@ pub fn track_values<'p>(tr: &'p TcpTrack, field: Field, out: &mut Vec<Value<'p>>
         return false;
     }
     let known = core::cell::Cell::new(false);
-    each_track_value(tr, |f| {
-        let hit = f == field;
-        known.set(known.get() || hit);
-        hit
-    }, |_, v| out.push(v));
+    each_track_value(
+        tr,
+        |f| {
+            let hit = f == field;
+            known.set(known.get() || hit);
+            hit
+        },
+        |_, v| out.push(v),
+    );
     known.get()
 }
 
@@ -718,7 +734,9 @@ fn dns_values<'p>(d: &'p crate::dns::Message, field: Field, out: &mut Vec<Value<
                             | (RecordData::Mx { exchange: n, .. }, F::DnsMxMailExchange)
                             | (RecordData::Soa { mname: n, .. }, F::DnsSoaMname)
                             | (RecordData::Soa { rname: n, .. }, F::DnsSoaRname)
-                            | (RecordData::Srv { target: n, .. }, F::DnsSrvTarget) => out.push(Value::Str(n.text.as_str())),
+                            | (RecordData::Srv { target: n, .. }, F::DnsSrvTarget) => {
+                                out.push(Value::Str(n.text.as_str()))
+                            }
                             (RecordData::Mx { preference, .. }, F::DnsMxPreference) => out.push(u(*preference)),
                             (RecordData::Srv { port, .. }, F::DnsSrvPort) => out.push(u(*port)),
                             (RecordData::Txt(strings), F::DnsTxt) => {
@@ -815,7 +833,13 @@ mod tests {
             f.extend_from_slice(&[0x08, 0x00]);
             f.extend_from_slice(&[0x45, 0, 0, 28, 0, 0, 0x40, 0, 64, 17, 0, 0, 10, 0, 0, 1, 10, 0, 0, 2]);
             f.extend_from_slice(&[0x30, 0x39, 0x30, 0x3a, 0, 8, 0, 0]);
-            let meta = crate::FrameMeta { number: 1, ts_ns: 0, caplen: f.len() as u32, len: f.len() as u32, linktype: crate::link::LINKTYPE_ETHERNET };
+            let meta = crate::FrameMeta {
+                number: 1,
+                ts_ns: 0,
+                caplen: f.len() as u32,
+                len: f.len() as u32,
+                linktype: crate::link::LINKTYPE_ETHERNET,
+            };
             let mut d = crate::Dissector::new();
             let mut scratch = Vec::new();
             let pkt = d.dissect(meta, &f, &mut scratch);
@@ -878,7 +902,13 @@ mod tests {
             changes: [Some(Change { client: true, from: State::SynSent, to: State::Established }), None],
             ack_ok: Some(true),
             irtt_ns: Some(1_500),
-            negotiated: Some(Negotiated { mss_client: Some(1460), mss_server: Some(1400), ws: Some((7, 8)), sack: true, ts: true }),
+            negotiated: Some(Negotiated {
+                mss_client: Some(1460),
+                mss_server: Some(1400),
+                ws: Some((7, 8)),
+                sack: true,
+                ts: true,
+            }),
             dns: Some(DnsLink { name: "www.example.test".into(), frame: 3, msg: 0 }),
             anomalies: Anomalies(Anomalies::ACK_MISMATCH | Anomalies::NOT_ACCEPTABLE),
         }

@@ -315,10 +315,8 @@ mod tests {
 
     /// 45 00 0028 | 1234 4000 | 40 06 0000 | 7f000001 | 7f000002, then 2 payload bytes and
     /// 4 bytes of Ethernet padding beyond the total length.
-    const V4: [u8; 26] = [
-        0x45, 0, 0, 22, 0x12, 0x34, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 2, 0xaa, 0xbb, 0, 0, 0,
-        0,
-    ];
+    const V4: [u8; 26] =
+        [0x45, 0, 0, 22, 0x12, 0x34, 0x40, 0, 64, 6, 0, 0, 127, 0, 0, 1, 127, 0, 0, 2, 0xaa, 0xbb, 0, 0, 0, 0];
 
     #[test]
     fn ipv4_payload_bounded_by_total_length() {

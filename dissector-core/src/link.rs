@@ -130,10 +130,7 @@ pub fn parse_ethernet(i: &[u8]) -> IResult<&[u8], Ethernet> {
 pub fn parse_vlan(i: &[u8]) -> IResult<&[u8], Vlan> {
     let (i, tci) = be_u16(i)?;
     let (i, ethertype) = be_u16(i)?;
-    Ok((
-        i,
-        Vlan { priority: (tci >> 13) as u8, dei: tci & 0x1000 != 0, id: tci & 0x0fff, ethertype },
-    ))
+    Ok((i, Vlan { priority: (tci >> 13) as u8, dei: tci & 0x1000 != 0, id: tci & 0x0fff, ethertype }))
 }
 
 /// Parse a Linux cooked-capture v1 header (16 bytes).
@@ -159,10 +156,7 @@ pub fn parse_sll2(i: &[u8]) -> IResult<&[u8], Sll> {
     let (i, a) = take(8usize)(i)?;
     let mut addr = [0u8; 8];
     addr.copy_from_slice(a);
-    Ok((
-        i,
-        Sll { version: 2, pkttype: u16::from(pkttype), hatype, halen: u16::from(halen), addr, protocol, ifindex },
-    ))
+    Ok((i, Sll { version: 2, pkttype: u16::from(pkttype), hatype, halen: u16::from(halen), addr, protocol, ifindex }))
 }
 
 /// BSD address families that mean IPv6 (NetBSD/OpenBSD 24, FreeBSD 28, Darwin 30, Linux 10).
@@ -290,10 +284,8 @@ mod tests {
     #[test]
     fn ethernet_with_qinq_tags() {
         // dst, src, 88a8 | tci 0064 (vlan 100), 8100 | tci 2065 (prio 1, vlan 101), 0800
-        let frame = [
-            1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x88, 0xa8, 0x00, 0x64, 0x81, 0x00, 0x20, 0x65, 0x08,
-            0x00, 0x45,
-        ];
+        let frame =
+            [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 0x88, 0xa8, 0x00, 0x64, 0x81, 0x00, 0x20, 0x65, 0x08, 0x00, 0x45];
         let (h, next) = parse_link(LINKTYPE_ETHERNET, &frame);
         assert_eq!(h.vlans.iter().map(|v| v.id).collect::<Vec<_>>(), vec![100, 101]);
         assert_eq!(h.vlans[1].priority, 1);

@@ -180,13 +180,7 @@ pub fn annotate(pkt: &Packet<'_>, first_inferred: bool) -> Option<FrameAnno> {
     if pkt.track.is_none() && dns.is_empty() && options.is_none() && pkt.evicted == 0 {
         return None;
     }
-    Some(FrameAnno {
-        inferred_start: first_inferred,
-        track: pkt.track.clone(),
-        options,
-        dns,
-        evicted: pkt.evicted,
-    })
+    Some(FrameAnno { inferred_start: first_inferred, track: pkt.track.clone(), options, dns, evicted: pkt.evicted })
 }
 
 /// The Info-column tag of a handshake step: `[SYN 1/3]`.
@@ -221,7 +215,16 @@ mod tests {
             let (ft, _) = wireshark_type(info.ftype);
             // Types the plugin cannot register faithfully are caught here, not in Wireshark.
             assert!(
-                matches!(info.ftype, FieldType::U8 | FieldType::U16 | FieldType::U32 | FieldType::Bool | FieldType::Str | FieldType::RelTime | FieldType::FrameNum),
+                matches!(
+                    info.ftype,
+                    FieldType::U8
+                        | FieldType::U16
+                        | FieldType::U32
+                        | FieldType::Bool
+                        | FieldType::Str
+                        | FieldType::RelTime
+                        | FieldType::FrameNum
+                ),
                 "{} has type {:?} ({ft})",
                 info.abbrev,
                 info.ftype

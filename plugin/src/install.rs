@@ -28,7 +28,10 @@ pub fn installed_wireshark() -> Option<String> {
     let text = String::from_utf8_lossy(&out.stdout);
     let first = text.lines().next()?;
     // "TShark (Wireshark) 4.0.17 (Git v4.0.17 packaged as 4.0.17-0+deb12u3)."
-    first.split_whitespace().find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()) && w.contains('.')).map(|w| w.trim_end_matches('.').to_string())
+    first
+        .split_whitespace()
+        .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()) && w.contains('.'))
+        .map(|w| w.trim_end_matches('.').to_string())
 }
 
 /// The plugin .so next to the running installer (cargo puts both in target/<profile>/).
@@ -64,7 +67,13 @@ pub fn install() -> Result<String, String> {
     let tmp = dir.join(".synack.so.tmp");
     std::fs::copy(&so, &tmp).map_err(|e| format!("cannot copy to {}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, &dest).map_err(|e| format!("cannot install {}: {e}", dest.display()))?;
-    let mut msg = format!("installed synack {} for Wireshark {}.{} as {}", info.version, info.want.0, info.want.1, dest.display());
+    let mut msg = format!(
+        "installed synack {} for Wireshark {}.{} as {}",
+        info.version,
+        info.want.0,
+        info.want.1,
+        dest.display()
+    );
     if running_as_root() {
         msg.push_str(
             "\nnote: run as root, tshark and Wireshark ignore personal plugins; use them as a normal user, or as root \
@@ -77,11 +86,16 @@ pub fn install() -> Result<String, String> {
 /// Remove the installed plugin.
 pub fn uninstall() -> Result<String, String> {
     let so = built_plugin().ok().and_then(|p| read_plugin(&p).ok());
-    let want = so.map(|i| i.want).or_else(|| installed_wireshark().as_deref().and_then(major_minor)).ok_or("cannot tell the Wireshark version")?;
+    let want = so
+        .map(|i| i.want)
+        .or_else(|| installed_wireshark().as_deref().and_then(major_minor))
+        .ok_or("cannot tell the Wireshark version")?;
     let dest = plugin_dir(&home()?, want).join("synack.so");
     match std::fs::remove_file(&dest) {
         Ok(()) => Ok(format!("removed {}", dest.display())),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(format!("nothing to remove: {} does not exist", dest.display())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            Ok(format!("nothing to remove: {} does not exist", dest.display()))
+        }
         Err(e) => Err(format!("cannot remove {}: {e}", dest.display())),
     }
 }
@@ -92,7 +106,10 @@ pub fn check(path: Option<PathBuf>) -> Result<String, String> {
     let mm = installed.as_deref().and_then(major_minor);
     let path = match path {
         Some(p) => p,
-        None => plugin_dir(&home()?, mm.ok_or("tshark is not installed: cannot tell which plugin folder Wireshark reads")?).join("synack.so"),
+        None => {
+            plugin_dir(&home()?, mm.ok_or("tshark is not installed: cannot tell which plugin folder Wireshark reads")?)
+                .join("synack.so")
+        }
     };
     let info: PluginInfo = read_plugin(&path)?;
     verdict(&path, &info, installed.as_deref())
@@ -138,7 +155,10 @@ mod tests {
     #[test]
     fn folder_follows_major_minor() {
         assert_eq!(major_minor("4.0.17"), Some((4, 0)));
-        assert_eq!(plugin_dir(Path::new("/home/u"), (4, 4)), PathBuf::from("/home/u/.local/lib/wireshark/plugins/4.4/epan"));
+        assert_eq!(
+            plugin_dir(Path::new("/home/u"), (4, 4)),
+            PathBuf::from("/home/u/.local/lib/wireshark/plugins/4.4/epan")
+        );
     }
 
     #[test]

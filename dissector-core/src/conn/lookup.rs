@@ -113,7 +113,14 @@ impl<K: Copy + Eq + std::hash::Hash> Fifo<K> {
 
     /// Forget the oldest entries of `map` until it holds at most `len`, handing each to `lost`.
     /// An entry rewritten since its slot was queued, or one `keep` names, goes back.
-    fn evict<V>(&mut self, map: &mut Map<K, V>, len: usize, frame_of: impl Fn(&V) -> u32, keep: impl Fn(&K) -> bool, mut lost: impl FnMut(V)) {
+    fn evict<V>(
+        &mut self,
+        map: &mut Map<K, V>,
+        len: usize,
+        frame_of: impl Fn(&V) -> u32,
+        keep: impl Fn(&K) -> bool,
+        mut lost: impl FnMut(V),
+    ) {
         while map.len() > len {
             let Some((old, f)) = self.slots.pop_front() else { break };
             match map.remove(&old) {
@@ -140,7 +147,15 @@ impl Lookups {
 
     /// Match one message against its conversation's transactions and, for a response,
     /// remember the addresses it answered.
-    pub fn on_message(&mut self, conv: DnsConv, frame: u32, msg: u16, ts_ns: i128, m: &Message, late: Option<&mut LateFacts>) -> Transaction {
+    pub fn on_message(
+        &mut self,
+        conv: DnsConv,
+        frame: u32,
+        msg: u16,
+        ts_ns: i128,
+        m: &Message,
+        late: Option<&mut LateFacts>,
+    ) -> Transaction {
         let id = m.header.id;
         if m.header.is_response() {
             self.remember_addresses(frame, msg, m);
@@ -169,7 +184,13 @@ impl Lookups {
                 // Room is made before inserting. Only an unanswered request loses something
                 // (its response's timing).
                 let evicted = &mut self.evicted.0;
-                self.tx_order.evict(&mut self.txs, cap - 1, |t| t.req_frame, |_| false, |t| *evicted += u64::from(t.rep_frame.is_none()));
+                self.tx_order.evict(
+                    &mut self.txs,
+                    cap - 1,
+                    |t| t.req_frame,
+                    |_| false,
+                    |t| *evicted += u64::from(t.rep_frame.is_none()),
+                );
                 self.txs.insert(key, Tx { req_frame: frame, req_msg: msg, rep_frame: None, req_ns: ts_ns, multiple });
             }
             self.tx_order.push(key, frame, &self.txs, cap, |t| t.req_frame);
@@ -406,4 +427,3 @@ mod tests {
         assert_eq!(l.txs.len(), 1);
     }
 }
-

@@ -13,4 +13,6 @@ pub use key::{ConnKey, Endpoint};
 pub use lookup::{DnsConv, DnsLink, LateFacts};
 pub use state::{transition, Role, Segment, State};
 pub use streams::{FlowView, TcpConversations};
-pub use tracker::{Anomalies, Change, CloseKind, Closer, ConnSummary, Negotiated, Stage, SynOptions, TcpTrack, Tracker};
+pub use tracker::{
+    Anomalies, Change, CloseKind, Closer, ConnSummary, Negotiated, Stage, SynOptions, TcpTrack, Tracker,
+};

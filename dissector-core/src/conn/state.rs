@@ -172,7 +172,15 @@ mod tests {
     #[test]
     fn established_normal_open_and_client_close() {
         // The walkthrough, packet by packet.
-        let got = run(&[(true, "S"), (false, "SAs"), (true, "As"), (true, "FAs"), (false, "Asf"), (false, "FAsf"), (true, "Asf")]);
+        let got = run(&[
+            (true, "S"),
+            (false, "SAs"),
+            (true, "As"),
+            (true, "FAs"),
+            (false, "Asf"),
+            (false, "FAsf"),
+            (true, "Asf"),
+        ]);
         assert_eq!(
             got,
             vec![
@@ -199,7 +207,15 @@ mod tests {
 
     #[test]
     fn fin_wait_1_simultaneous_close_goes_through_closing() {
-        let got = run(&[(true, "S"), (false, "SAs"), (true, "As"), (true, "FAs"), (false, "FAs"), (true, "Asf"), (false, "Asf")]);
+        let got = run(&[
+            (true, "S"),
+            (false, "SAs"),
+            (true, "As"),
+            (true, "FAs"),
+            (false, "FAs"),
+            (true, "Asf"),
+            (false, "Asf"),
+        ]);
         assert_eq!(got[4], (FinWait1, FinWait1));
         // The client acks the server's FIN while its own is unacked: it proves CLOSING. The
         // server receives the ACK of its FIN: FIN_WAIT_1 -> FIN_WAIT_2 (receiving the client's

@@ -254,8 +254,8 @@ impl TcpConversations {
             conv.acc_syn = flags.has(Flags::AE | Flags::CWR | Flags::ECE);
         }
         if flags.syn() && flags.ack() {
-            conv.acc_synack = flags.0 & (Flags::AE | Flags::CWR) == Flags::CWR
-                || flags.0 & (Flags::AE | Flags::ECE) == Flags::AE;
+            conv.acc_synack =
+                flags.0 & (Flags::AE | Flags::CWR) == Flags::CWR || flags.0 & (Flags::AE | Flags::ECE) == Flags::AE;
         }
         let ace = !flags.syn() && ((conv.acc_syn && conv.acc_synack) || conv.acc_option);
         if flags.syn() && flags.ack() {
@@ -369,8 +369,8 @@ fn analyze_sequence(conv: &mut Conv, fwd: usize, rev: usize, h: &TcpHeader, segl
                 old = true;
             } else if not_advanced {
                 let threshold = conv.first_rtt_ns.unwrap_or(3_000_000);
-                let out_of_order = ts_ns - f.nextseq_ns < threshold
-                    && f.nextseq != seq.wrapping_add(seglen).wrapping_add(synfin);
+                let out_of_order =
+                    ts_ns - f.nextseq_ns < threshold && f.nextseq != seq.wrapping_add(seglen).wrapping_add(synfin);
                 old = !out_of_order;
             }
         }

@@ -106,7 +106,12 @@ pub struct SynOptions {
 
 impl SynOptions {
     fn of(opts: &TcpOptions<'_>) -> SynOptions {
-        SynOptions { mss: opts.mss(), ws: opts.window_scale(), sack: opts.sack_permitted(), ts: opts.timestamps().is_some() }
+        SynOptions {
+            mss: opts.mss(),
+            ws: opts.window_scale(),
+            sack: opts.sack_permitted(),
+            ts: opts.timestamps().is_some(),
+        }
     }
 }
 
@@ -521,7 +526,8 @@ impl Tracker {
             return;
         }
         self.swept_ns = Some(now);
-        let mut idle: Vec<u32> = self.conns.iter().filter(|(_, c)| now - c.last.1 >= self.idle_ns).map(|(s, _)| *s).collect();
+        let mut idle: Vec<u32> =
+            self.conns.iter().filter(|(_, c)| now - c.last.1 >= self.idle_ns).map(|(s, _)| *s).collect();
         idle.sort_unstable();
         for s in idle {
             let _ = self.retire(s);
@@ -548,7 +554,14 @@ impl Tracker {
     }
 
     /// Annotate one DNS message; `conv` is `None` for a message quoted in an ICMP error.
-    pub fn on_dns(&mut self, conv: Option<DnsConv>, frame: u32, msg: u16, ts_ns: i128, m: &Message) -> Option<Transaction> {
+    pub fn on_dns(
+        &mut self,
+        conv: Option<DnsConv>,
+        frame: u32,
+        msg: u16,
+        ts_ns: i128,
+        m: &Message,
+    ) -> Option<Transaction> {
         let conv = conv?;
         let late = self.collect_late.then_some(&mut self.late_out);
         let mut t = self.lookups.on_message(conv, frame, msg, ts_ns, m, late);
@@ -583,7 +596,8 @@ impl Tracker {
         let synlen = u32::from(syn);
         let before = conn.states;
         // With a self-connect the one socket is both sender and receiver.
-        let (peer_side, my_side) = if itself { (&conn.sides[0], &conn.sides[0]) } else { (&conn.sides[peer], &conn.sides[me]) };
+        let (peer_side, my_side) =
+            if itself { (&conn.sides[0], &conn.sides[0]) } else { (&conn.sides[peer], &conn.sides[me]) };
 
         // RFC 9293 §3.10.7.4 fifth: an acceptable ACK covers what the peer sent; the SYN
         // occupies the ISN, a FIN the sequence number after the data.
@@ -878,7 +892,15 @@ mod tests {
     const S: ([u8; 4], u16) = ([10, 0, 0, 2], 80);
 
     /// A raw IPv4 frame with a 20-byte TCP header (plus `opts`) and `len` bytes of payload.
-    fn frame(from: ([u8; 4], u16), to: ([u8; 4], u16), flags: &str, seq: u32, ack: u32, len: usize, opts: &[u8]) -> Vec<u8> {
+    fn frame(
+        from: ([u8; 4], u16),
+        to: ([u8; 4], u16),
+        flags: &str,
+        seq: u32,
+        ack: u32,
+        len: usize,
+        opts: &[u8],
+    ) -> Vec<u8> {
         let mut f = 0u16;
         for (c, bit) in [('S', 0x02), ('A', 0x10), ('F', 0x01), ('R', 0x04), ('P', 0x08)] {
             if flags.contains(c) {
@@ -919,7 +941,15 @@ mod tests {
             self.seg_opts(from_client, flags, seq, ack, len, &[])
         }
 
-        fn seg_opts(&mut self, from_client: bool, flags: &str, seq: u32, ack: u32, len: usize, opts: &[u8]) -> TcpTrack {
+        fn seg_opts(
+            &mut self,
+            from_client: bool,
+            flags: &str,
+            seq: u32,
+            ack: u32,
+            len: usize,
+            opts: &[u8],
+        ) -> TcpTrack {
             let (a, b) = if from_client { (C, S) } else { (S, C) };
             self.raw(frame(a, b, flags, seq, ack, len, opts))
         }
@@ -927,7 +957,13 @@ mod tests {
         fn raw(&mut self, data: Vec<u8>) -> TcpTrack {
             self.n += 1;
             let len = data.len() as u32;
-            let meta = FrameMeta { number: self.n, ts_ns: i128::from(self.n) * 1_000_000, caplen: len, len, linktype: LINKTYPE_RAW };
+            let meta = FrameMeta {
+                number: self.n,
+                ts_ns: i128::from(self.n) * 1_000_000,
+                caplen: len,
+                len,
+                linktype: LINKTYPE_RAW,
+            };
             let mut scratch = Vec::new();
             let p = self.d.dissect(meta, &data, &mut scratch);
             p.track.expect("a tracked TCP segment")
@@ -981,7 +1017,10 @@ mod tests {
         // The server's FIN+ACK acknowledges the client's FIN and closes its side at once.
         let t = r.seg(false, "FA", 5001, 1002, 0);
         assert_eq!(states(&t), (FinWait2, LastAck));
-        assert_eq!(t.transition_text().as_deref(), Some("client FIN_WAIT_1 → FIN_WAIT_2; server ESTABLISHED → LAST_ACK"));
+        assert_eq!(
+            t.transition_text().as_deref(),
+            Some("client FIN_WAIT_1 → FIN_WAIT_2; server ESTABLISHED → LAST_ACK")
+        );
         assert_eq!(states(&r.seg(true, "A", 1002, 5002, 0)), (TimeWait, Closed));
     }
 
@@ -1054,7 +1093,10 @@ mod tests {
         let mut r = Run::new();
         r.seg(true, "S", 1000, 0, 0);
         let t = r.seg(true, "S", 1000, 0, 0);
-        assert_eq!((t.stage, t.changes, t.anomalies.has(Anomalies::SYN_RETRANSMISSION)), (Some(Stage::Syn), [None, None], true));
+        assert_eq!(
+            (t.stage, t.changes, t.anomalies.has(Anomalies::SYN_RETRANSMISSION)),
+            (Some(Stage::Syn), [None, None], true)
+        );
         r.seg(false, "SA", 5000, 1001, 0);
         let t = r.seg(false, "SA", 5000, 1001, 0);
         assert_eq!((t.stage, t.anomalies.has(Anomalies::SYNACK_RETRANSMISSION)), (Some(Stage::SynAck), true));
@@ -1154,7 +1196,10 @@ mod tests {
         r.seg_opts(false, "SA", 5000, 1001, 0, &sopts);
         let t = r.seg(true, "A", 1001, 5001, 0);
         let n = t.negotiated.expect("negotiated on stage 3");
-        assert_eq!((n.mss_client, n.mss_server, n.ws, n.sack, n.ts), (Some(1460), Some(1400), Some((7, 14)), false, false));
+        assert_eq!(
+            (n.mss_client, n.mss_server, n.ws, n.sack, n.ts),
+            (Some(1460), Some(1400), Some((7, 14)), false, false)
+        );
         assert!(r.seg(true, "A", 1001, 5001, 0).negotiated.is_none());
     }
 
@@ -1167,7 +1212,13 @@ mod tests {
         // A segment of another connection, LINGER_NS later, expires it.
         r.n += 1;
         let late = frame(([10, 0, 0, 9], 5555), S, "S", 1, 0, 0, &[]);
-        let meta = FrameMeta { number: r.n, ts_ns: LINGER_NS + 10_000_000, caplen: late.len() as u32, len: late.len() as u32, linktype: LINKTYPE_RAW };
+        let meta = FrameMeta {
+            number: r.n,
+            ts_ns: LINGER_NS + 10_000_000,
+            caplen: late.len() as u32,
+            len: late.len() as u32,
+            linktype: LINKTYPE_RAW,
+        };
         let mut scratch = Vec::new();
         r.d.dissect(meta, &late, &mut scratch);
         let gone = r.d.take_summaries();

@@ -99,9 +99,8 @@ pub struct Record {
 impl Record {
     /// EDNS view of an OPT record: (UDP payload size, extended RCODE, version, DO bit).
     pub fn edns(&self) -> Option<(u16, u8, u8, bool)> {
-        (self.rtype == rtype::OPT).then_some({
-            (self.class, (self.ttl >> 24) as u8, (self.ttl >> 16) as u8, self.ttl & 0x8000 != 0)
-        })
+        (self.rtype == rtype::OPT)
+            .then_some({ (self.class, (self.ttl >> 24) as u8, (self.ttl >> 16) as u8, self.ttl & 0x8000 != 0) })
     }
 }
 
@@ -383,7 +382,10 @@ mod tests {
         let msg = parse_message(&m, false).unwrap();
         assert_eq!(msg.problem, None);
         // Written out by hand: RFC 1035 rcode 3 (name error), answers in wire order.
-        assert_eq!(msg.summary(), "response 0x1234 A a.test rcode 3: A 10.0.0.1, AAAA ::1, CNAME b.test, MX and 2 more");
+        assert_eq!(
+            msg.summary(),
+            "response 0x1234 A a.test rcode 3: A 10.0.0.1, AAAA ::1, CNAME b.test, MX and 2 more"
+        );
         let q = parse_message(&m[..12 + 12], false).unwrap();
         assert!(q.summary().starts_with("response 0x1234 A a.test rcode 3"), "{}", q.summary());
     }

@@ -108,7 +108,9 @@ impl TcpOption<'_> {
             TcpOption::SackPermitted => Vec::new(),
             TcpOption::Timestamps { tsval, tsecr } => [tsval.to_be_bytes(), tsecr.to_be_bytes()].concat(),
             TcpOption::Sack(d) | TcpOption::FastOpen(d) => d.to_vec(),
-            TcpOption::Mptcp { data, .. } | TcpOption::Unknown { data, .. } | TcpOption::BadLength { data, .. } => data.to_vec(),
+            TcpOption::Mptcp { data, .. } | TcpOption::Unknown { data, .. } | TcpOption::BadLength { data, .. } => {
+                data.to_vec()
+            }
         };
         let n = data.len().min(253);
         out.push(self.kind());
@@ -123,9 +125,8 @@ impl TcpOption<'_> {
 
     /// Iterate SACK blocks as (left, right) raw sequence numbers.
     pub fn sack_blocks(data: &[u8]) -> impl Iterator<Item = (u32, u32)> + '_ {
-        data.chunks_exact(8).map(|c| {
-            (u32::from_be_bytes([c[0], c[1], c[2], c[3]]), u32::from_be_bytes([c[4], c[5], c[6], c[7]]))
-        })
+        data.chunks_exact(8)
+            .map(|c| (u32::from_be_bytes([c[0], c[1], c[2], c[3]]), u32::from_be_bytes([c[4], c[5], c[6], c[7]])))
     }
 }
 
@@ -320,8 +321,7 @@ mod tests {
     use super::*;
 
     /// Linux SYN options: MSS 65495 | SACK_PERM | TS 383844212/0 | NOP | WS 10
-    const LINUX_SYN: [u8; 20] =
-        [2, 4, 0xff, 0xd7, 4, 2, 8, 10, 0x16, 0xe0, 0xff, 0x74, 0, 0, 0, 0, 1, 3, 3, 10];
+    const LINUX_SYN: [u8; 20] = [2, 4, 0xff, 0xd7, 4, 2, 8, 10, 0x16, 0xe0, 0xff, 0x74, 0, 0, 0, 0, 1, 3, 3, 10];
 
     #[test]
     fn linux_syn_options() {

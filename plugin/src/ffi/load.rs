@@ -29,9 +29,9 @@ pub fn read_plugin(path: &Path) -> Result<PluginInfo, String> {
             .map(|s| CStr::from_ptr(*s).to_string_lossy().into_owned())
             .map_err(|e| format!("{}: no plugin_version: {e}", path.display()))?;
         let int = |name: &[u8]| -> Result<i32, String> {
-            lib.get::<*const c_int>(name)
-                .map(|s| **s)
-                .map_err(|e| format!("{}: no {}: {e}", path.display(), String::from_utf8_lossy(&name[..name.len() - 1])))
+            lib.get::<*const c_int>(name).map(|s| **s).map_err(|e| {
+                format!("{}: no {}: {e}", path.display(), String::from_utf8_lossy(&name[..name.len() - 1]))
+            })
         };
         let want = (int(b"plugin_want_major\0")?, int(b"plugin_want_minor\0")?);
         let has_register = lib.get::<unsafe extern "C" fn()>(b"plugin_register\0").is_ok();

@@ -101,14 +101,62 @@ const EI_EVICTED: usize = 7;
 
 /// (anomaly bit, abbrev, group, severity, summary); the last two have no bit.
 const EXPERTS: [(u8, &str, u32, u32, &str); 8] = [
-    (Anomalies::ACK_MISMATCH, "synack.expert.ack_mismatch", sys::PI_SEQUENCE, sys::PI_ERROR, "Handshake ACK number is not the peer's ISN + 1"),
-    (Anomalies::RST_IN_HANDSHAKE, "synack.expert.rst_in_handshake", sys::PI_SEQUENCE, sys::PI_NOTE, "RST during the handshake: connection refused or aborted"),
-    (Anomalies::SYN_RETRANSMISSION, "synack.expert.syn_retransmission", sys::PI_SEQUENCE, sys::PI_NOTE, "SYN retransmitted"),
-    (Anomalies::SYNACK_RETRANSMISSION, "synack.expert.synack_retransmission", sys::PI_SEQUENCE, sys::PI_NOTE, "SYN+ACK retransmitted"),
-    (Anomalies::DATA_ON_SYN, "synack.expert.data_on_syn", sys::PI_SEQUENCE, sys::PI_CHAT, "Data on SYN (TCP Fast Open)"),
-    (Anomalies::NOT_ACCEPTABLE, "synack.expert.not_acceptable", sys::PI_SEQUENCE, sys::PI_WARN, "Segment not acceptable in the endpoint's state"),
-    (0, "synack.expert.inferred", sys::PI_SEQUENCE, sys::PI_NOTE, "Connection picked up mid-stream: client inferred from the ports"),
-    (0, "synack.expert.evicted", sys::PI_PROTOCOL, sys::PI_WARN, "Connection limit reached: the least recently used connections were forgotten"),
+    (
+        Anomalies::ACK_MISMATCH,
+        "synack.expert.ack_mismatch",
+        sys::PI_SEQUENCE,
+        sys::PI_ERROR,
+        "Handshake ACK number is not the peer's ISN + 1",
+    ),
+    (
+        Anomalies::RST_IN_HANDSHAKE,
+        "synack.expert.rst_in_handshake",
+        sys::PI_SEQUENCE,
+        sys::PI_NOTE,
+        "RST during the handshake: connection refused or aborted",
+    ),
+    (
+        Anomalies::SYN_RETRANSMISSION,
+        "synack.expert.syn_retransmission",
+        sys::PI_SEQUENCE,
+        sys::PI_NOTE,
+        "SYN retransmitted",
+    ),
+    (
+        Anomalies::SYNACK_RETRANSMISSION,
+        "synack.expert.synack_retransmission",
+        sys::PI_SEQUENCE,
+        sys::PI_NOTE,
+        "SYN+ACK retransmitted",
+    ),
+    (
+        Anomalies::DATA_ON_SYN,
+        "synack.expert.data_on_syn",
+        sys::PI_SEQUENCE,
+        sys::PI_CHAT,
+        "Data on SYN (TCP Fast Open)",
+    ),
+    (
+        Anomalies::NOT_ACCEPTABLE,
+        "synack.expert.not_acceptable",
+        sys::PI_SEQUENCE,
+        sys::PI_WARN,
+        "Segment not acceptable in the endpoint's state",
+    ),
+    (
+        0,
+        "synack.expert.inferred",
+        sys::PI_SEQUENCE,
+        sys::PI_NOTE,
+        "Connection picked up mid-stream: client inferred from the ports",
+    ),
+    (
+        0,
+        "synack.expert.evicted",
+        sys::PI_PROTOCOL,
+        sys::PI_WARN,
+        "Connection limit reached: the least recently used connections were forgotten",
+    ),
 ];
 
 /// Per-capture state: the core dissector fed on the first pass, and what each frame showed.
@@ -165,7 +213,8 @@ fn leak(s: &str) -> *const c_char {
     c.into_raw()
 }
 
-static PLUGIN: sys::proto_plugin = sys::proto_plugin { register_protoinfo: Some(register_protoinfo), register_handoff: Some(register_handoff) };
+static PLUGIN: sys::proto_plugin =
+    sys::proto_plugin { register_protoinfo: Some(register_protoinfo), register_handoff: Some(register_handoff) };
 
 /// Wireshark's entry point: hand it our registration functions.
 #[no_mangle]
@@ -202,7 +251,14 @@ fn value_strings(info: &FieldInfo) -> *const c_void {
     v.leak().as_ptr().cast()
 }
 
-fn hf_entry(id: &AtomicI32, name: &str, abbrev: &str, t: FieldType, strings: *const c_void, blurb: &str) -> sys::hf_register_info {
+fn hf_entry(
+    id: &AtomicI32,
+    name: &str,
+    abbrev: &str,
+    t: FieldType,
+    strings: *const c_void,
+    blurb: &str,
+) -> sys::hf_register_info {
     let (ft, display) = ftype(t);
     sys::hf_register_info {
         p_id: id.as_ptr(),
@@ -251,7 +307,8 @@ extern "C" fn register_protoinfo() {
                 .iter()
                 .zip(EI.iter())
                 .map(|(&(_, abbrev, group, severity, summary), id)| {
-                    let mut e = sys::ei_register_info { ids: (id as *const ExpertId).cast_mut().cast(), ..Default::default() };
+                    let mut e =
+                        sys::ei_register_info { ids: (id as *const ExpertId).cast_mut().cast(), ..Default::default() };
                     e.eiinfo.name = leak(abbrev);
                     e.eiinfo.group = group as c_int;
                     e.eiinfo.severity = severity as c_int;
@@ -300,7 +357,12 @@ extern "C" fn cleanup_capture() {
     let _ = catch_unwind(|| with_state(|s| *s = None));
 }
 
-unsafe extern "C" fn dissect(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *mut sys::proto_tree, _data: *mut c_void) -> c_int {
+unsafe extern "C" fn dissect(
+    tvb: *mut sys::tvbuff_t,
+    pinfo: *mut sys::packet_info,
+    tree: *mut sys::proto_tree,
+    _data: *mut c_void,
+) -> c_int {
     catch_unwind(AssertUnwindSafe(|| dissect_frame(tvb, pinfo, tree))).unwrap_or(0)
 }
 
@@ -361,7 +423,8 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
         // field is asked for (-T fields -e other.fields, a filter on other fields).
         // Registration is over by the first dissection: the ids are read once.
         static IDS: std::sync::OnceLock<Vec<c_int>> = std::sync::OnceLock::new();
-        let ids = IDS.get_or_init(|| HF.iter().chain(EI.iter().map(|e| &e.hf)).map(|a| a.load(Ordering::Relaxed)).collect());
+        let ids =
+            IDS.get_or_init(|| HF.iter().chain(EI.iter().map(|e| &e.hf)).map(|a| a.load(Ordering::Relaxed)).collect());
         // SAFETY: the shim reads the tree's flags and asks about registered ids; it does not throw.
         if tree.is_null() || unsafe { sys::synack_wanted(tree, ids.as_ptr(), ids.len() as c_int) } == 0 {
             return;
@@ -407,7 +470,13 @@ fn push_c(text: &mut Vec<u8>, s: &str) -> usize {
     at
 }
 
-fn show(anno: &FrameAnno, late: &[u32], tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *mut sys::proto_tree) {
+fn show(
+    anno: &FrameAnno,
+    late: &[u32],
+    tvb: *mut sys::tvbuff_t,
+    pinfo: *mut sys::packet_info,
+    tree: *mut sys::proto_tree,
+) {
     SCRATCH.with(|sc| {
         let Ok(mut sc) = sc.try_borrow_mut() else { return };
         let Scratch { items, text, strings, formatted, summary, visit_text } = &mut *sc;
@@ -425,7 +494,14 @@ fn show(anno: &FrameAnno, late: &[u32], tvb: *mut sys::tvbuff_t, pinfo: *mut sys
         let title = text.len();
         text.push(0);
         text.iter_mut().take(title).filter(|b| **b == 0).for_each(|b| *b = b' ');
-        let item = |hf: c_int, kind: u32| sys::synack_item_t { hf, kind: kind as c_int, u: 0, secs: 0, nsecs: 0, s: std::ptr::null() };
+        let item = |hf: c_int, kind: u32| sys::synack_item_t {
+            hf,
+            kind: kind as c_int,
+            u: 0,
+            secs: 0,
+            nsecs: 0,
+            s: std::ptr::null(),
+        };
         anno.visit(summary, visit_text, |index, value| {
             let (Some(info), Some(hf)) = (fields.get(index), HF.get(index)) else { return };
             let hf = hf.load(Ordering::Relaxed);
@@ -434,17 +510,25 @@ fn show(anno: &FrameAnno, late: &[u32], tvb: *mut sys::tvbuff_t, pinfo: *mut sys
                 items.push(item(hf, sys::SYNACK_ITEM_STRING));
             };
             match (info.ftype, value) {
-                (FieldType::Bool, Value::Bool(b)) => items.push(sys::synack_item_t { u: u32::from(*b), ..item(hf, sys::SYNACK_ITEM_BOOL) }),
+                (FieldType::Bool, Value::Bool(b)) => {
+                    items.push(sys::synack_item_t { u: u32::from(*b), ..item(hf, sys::SYNACK_ITEM_BOOL) })
+                }
                 (FieldType::RelTime, Value::Time(ns)) => items.push(sys::synack_item_t {
                     secs: i64::try_from(ns.div_euclid(1_000_000_000)).unwrap_or(0),
                     nsecs: ns.rem_euclid(1_000_000_000) as c_int,
                     ..item(hf, sys::SYNACK_ITEM_RELTIME)
                 }),
                 (FieldType::U8 | FieldType::U16 | FieldType::U32 | FieldType::FrameNum, Value::U(n)) => {
-                    items.push(sys::synack_item_t { u: u32::try_from(*n).unwrap_or(u32::MAX), ..item(hf, sys::SYNACK_ITEM_UINT) })
+                    items.push(sys::synack_item_t {
+                        u: u32::try_from(*n).unwrap_or(u32::MAX),
+                        ..item(hf, sys::SYNACK_ITEM_UINT)
+                    })
                 }
                 (FieldType::U8 | FieldType::U16 | FieldType::U32 | FieldType::FrameNum, Value::I(n)) => {
-                    items.push(sys::synack_item_t { u: u64::try_from(*n).map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)), ..item(hf, sys::SYNACK_ITEM_UINT) })
+                    items.push(sys::synack_item_t {
+                        u: u64::try_from(*n).map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
+                        ..item(hf, sys::SYNACK_ITEM_UINT)
+                    })
                 }
                 (FieldType::Str, Value::Str(s)) => string(s, items),
                 (FieldType::Str, Value::String(s)) => string(s, items),
