@@ -8,20 +8,18 @@
 #include <wiretap/wtap.h>
 #include <wiretap/pcap-encap.h>
 
-/* The LINKTYPE_ values synack's core reads. libwiretap exports only the pcap-to-wiretap direction,
- * so the frame's encapsulation is mapped back by asking which of these maps to it. */
-static const int linktypes[] = { 1, 0, 108, 101, 12, 228, 229, 113, 276 };
-
-static int encap_to_linktype(int encap)
+/* libwiretap exports only the pcap-to-wiretap direction, so the frame's encapsulation is mapped
+ * back by asking which of the LINKTYPE_ values synack's core reads (given by the caller) maps to it. */
+static int encap_to_linktype(int encap, const guint32 *linktypes, int n)
 {
-    for (size_t i = 0; i < sizeof linktypes / sizeof linktypes[0]; i++) {
-        if (wtap_pcap_encap_to_wtap_encap(linktypes[i]) == encap)
-            return linktypes[i];
+    for (int i = 0; i < n; i++) {
+        if (wtap_pcap_encap_to_wtap_encap((int)linktypes[i]) == encap)
+            return (int)linktypes[i];
     }
     return -1;
 }
 
-int synack_frame(tvbuff_t *tvb, packet_info *pinfo, synack_frame_t *out)
+int synack_frame(tvbuff_t *tvb, packet_info *pinfo, const guint32 *linktypes, int n, synack_frame_t *out)
 {
     int ok = 0;
     TRY {
@@ -33,7 +31,7 @@ int synack_frame(tvbuff_t *tvb, packet_info *pinfo, synack_frame_t *out)
         out->cap_len = tvb_captured_length(tvb);
         out->linktype = -1;
         if (pinfo->rec && pinfo->rec->rec_type == REC_TYPE_PACKET)
-            out->linktype = encap_to_linktype(pinfo->rec->rec_header.packet_header.pkt_encap);
+            out->linktype = encap_to_linktype(pinfo->rec->rec_header.packet_header.pkt_encap, linktypes, n);
         out->data = out->cap_len ? tvb_get_ptr(tvb, 0, out->cap_len) : NULL;
         ok = 1;
     }

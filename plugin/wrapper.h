@@ -23,7 +23,9 @@ typedef struct {
 } synack_frame_t;
 
 /* Every shim catches Wireshark's exceptions (longjmps) in C, so none crosses a Rust frame. */
-int synack_frame(tvbuff_t *tvb, packet_info *pinfo, synack_frame_t *out);
+/* Fills `out`; the frame's link type is the one of `linktypes` (n of them) Wireshark's
+ * encapsulation maps to. */
+int synack_frame(tvbuff_t *tvb, packet_info *pinfo, const guint32 *linktypes, int n, synack_frame_t *out);
 /* One field occurrence for synack_add_items. */
 typedef struct {
     int hf;               /* registered field id */

@@ -11,7 +11,8 @@ use dissector_core::{Dissector, Layer};
 use crate::support::{captures, frames, root};
 
 const TARGETS: [&str; 4] = ["frame", "dns_message", "tcp_options", "tracker"];
-const LINKTYPES: [u32; 9] = [0, 1, 12, 101, 108, 113, 228, 229, 276];
+/// Every link type synack decodes.
+const LINKTYPES: &[u32] = dissector_core::link::SUPPORTED;
 
 fn fuzz_dir() -> PathBuf {
     root().join("dissector-core/fuzz")

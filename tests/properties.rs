@@ -8,7 +8,8 @@ use dissector_core::tcp::{parse_options, TcpOption};
 use dissector_core::{Dissector, FrameMeta};
 use proptest::prelude::*;
 
-const LINKTYPES: [u32; 9] = [0, 1, 12, 101, 108, 113, 228, 229, 276];
+/// Every link type synack decodes.
+const LINKTYPES: &[u32] = dissector_core::link::SUPPORTED;
 
 proptest! {
     #![proptest_config(ProptestConfig { cases: 2000, ..ProptestConfig::default() })]

@@ -171,8 +171,10 @@ fn connection_summaries_carry_zeek_codes() {
     ];
     for (cap, want) in cases {
         let data = std::fs::read(root().join("tests/captures").join(cap)).expect("capture");
-        let mut d = dissector_core::Dissector::new();
-        d.set_summaries(true);
+        let mut d = dissector_core::Dissector::with_options(dissector_core::Options {
+            summaries: true,
+            ..dissector_core::Options::default()
+        });
         let mut scratch = Vec::new();
         let mut summaries = Vec::new();
         synack::capture::for_each_frame(std::io::Cursor::new(data), |meta, bytes| {
@@ -182,7 +184,7 @@ fn connection_summaries_carry_zeek_codes() {
         })
         .expect("a capture")
         .expect("read");
-        summaries.extend(d.finish());
+        d.finish_each(|s| summaries.push(s));
         let got: Vec<&str> = summaries.iter().map(|s| s.zeek_state).collect();
         assert_eq!(got, want, "{cap}: {summaries:#?}");
     }
@@ -196,8 +198,11 @@ fn tracking_off_changes_only_the_fields_that_need_it() {
     use dissector_core::fields::{values, FIELDS};
     let mut compared = 0usize;
     for cap in captures() {
-        let (mut on, mut off) = (dissector_core::Dissector::new(), dissector_core::Dissector::new());
-        off.set_tracking(false);
+        let mut on = dissector_core::Dissector::new();
+        let mut off = dissector_core::Dissector::with_options(dissector_core::Options {
+            tracking: false,
+            ..dissector_core::Options::default()
+        });
         let (mut s1, mut s2) = (Vec::new(), Vec::new());
         for (meta, bytes) in crate::support::frames(&cap) {
             let a = on.dissect(meta, &bytes, &mut s1);

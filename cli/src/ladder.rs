@@ -43,7 +43,7 @@ impl Collector {
     pub fn packet(&mut self, pkt: &Packet<'_>) {
         for l in &pkt.layers {
             if let Layer::Dns(m) = l {
-                if m.header.is_response() {
+                if m.message.header.is_response() {
                     let tx = m.transaction.as_ref();
                     self.dns.insert(
                         pkt.meta.number,

@@ -6,9 +6,9 @@
 
 use core::fmt::Write;
 
-use crate::dissect::{Layer, Packet, TcpLayer};
 use crate::dns::{rtype, Message, RecordData};
 use crate::format;
+use crate::packet::{Layer, Packet, TcpLayer};
 use crate::tcp::TcpOption;
 
 /// The Protocol column: the innermost protocol synack dissects.
@@ -38,7 +38,7 @@ pub fn protocol(pkt: &Packet<'_>) -> &'static str {
             Layer::Udp(u) if u.in_icmp => p,
             Layer::Tcp(_) => "TCP",
             Layer::Udp(_) => "UDP",
-            Layer::Dns(m) if m.multicast => "MDNS",
+            Layer::Dns(m) if m.message.multicast => "MDNS",
             Layer::Dns(_) if p == "ICMP" || p == "ICMPv6" => p,
             Layer::Dns(_) => "DNS",
         };
@@ -70,7 +70,7 @@ pub fn info(pkt: &Packet<'_>) -> String {
         .layers
         .iter()
         .filter_map(|l| match l {
-            Layer::Dns(m) => Some(m.as_ref()),
+            Layer::Dns(m) => Some(&m.message),
             _ => None,
         })
         .collect();

@@ -6,7 +6,7 @@
 
 use std::collections::VecDeque;
 
-use crate::Map;
+use crate::hash::Map;
 
 use crate::ip::FragInfo;
 

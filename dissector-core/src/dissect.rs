@@ -1,161 +1,18 @@
 //! The per-frame pipeline: link → IP → (ICMP quote) → TCP/UDP → DNS, with the per-capture
 //! state that tshark-compatible values need.
 
-use crate::Map;
-
-use crate::conn::lookup::DnsConv;
+use crate::conn::lookup::{DnsConv, LateFacts, Lookups};
+use crate::conn::table::{Connections, Pending};
 use crate::conn::tracker::TcpInput;
-use crate::conn::{ConnKey, ConnSummary, Endpoint, FlowView, LateFacts, TcpConversations, TcpTrack, Tracker};
+use crate::conn::{ConnKey, ConnSummary, Endpoint, TcpTrack};
 use crate::defrag::{DatagramKey, Reassembler};
-use crate::dns::{self, DnsProblem, Message};
-use crate::ip::{self, Icmp, IpPayload, IpProblem, Ipv4, Ipv6};
+use crate::dns::{self, Message};
+use crate::ip::{self, IpPayload};
 use crate::limits::{Evictions, Limits};
-use crate::link::{self, Ethernet, LinkHeader, Next, Sll, Vlan};
-use crate::tcp::{self, OptionProblem, TcpHeader, TcpOptions};
+use crate::link::{self, LinkHeader, Next};
+use crate::packet::{Anomaly, DnsLayer, FrameMeta, Layer, Packet, TcpLayer, UdpLayer};
+use crate::tcp::{self, TcpOptions};
 use crate::udp::{self, UdpHeader};
-
-/// Capture-level facts about one frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct FrameMeta {
-    /// 1-based frame number.
-    pub number: u32,
-    /// Capture time, nanoseconds since the Unix epoch.
-    pub ts_ns: i128,
-    /// Bytes captured.
-    pub caplen: u32,
-    /// Bytes on the wire.
-    pub len: u32,
-    /// Link type (LINKTYPE_ value) of the frame's interface.
-    pub linktype: u32,
-}
-
-/// TCP as seen in one frame.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TcpLayer<'a> {
-    /// Source port.
-    pub src_port: u16,
-    /// Destination port.
-    pub dst_port: u16,
-    /// The fixed header, when 20 bytes were captured.
-    pub header: Option<TcpHeader>,
-    /// Options.
-    pub options: TcpOptions<'a>,
-    /// Length of the options area the header declares.
-    pub options_len: usize,
-    /// Segment payload length, when known.
-    pub seglen: Option<u32>,
-    /// What the conversation table computed, when the header was whole.
-    pub view: Option<FlowView>,
-    /// Captured payload.
-    pub payload: &'a [u8],
-    /// This header is quoted inside an ICMP error.
-    pub in_icmp: bool,
-}
-
-/// UDP as seen in one frame.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct UdpLayer {
-    /// Header.
-    pub header: UdpHeader,
-    /// This header is quoted inside an ICMP error.
-    pub in_icmp: bool,
-}
-
-/// One protocol layer of a frame, in protocol-tree order.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Layer<'a> {
-    /// Ethernet II.
-    Ethernet(Ethernet),
-    /// An 802.1Q/802.1ad tag.
-    Vlan(Vlan),
-    /// Linux cooked capture.
-    Sll(Sll),
-    /// BSD loopback family.
-    Null(u32),
-    /// IPv4.
-    Ipv4(Ipv4),
-    /// IPv6.
-    Ipv6(Ipv6),
-    /// ICMP or ICMPv6.
-    Icmp(Icmp),
-    /// TCP.
-    Tcp(TcpLayer<'a>),
-    /// UDP.
-    Udp(UdpLayer),
-    /// A DNS message.
-    Dns(Box<Message>),
-}
-
-/// Something wrong with a frame that did not stop the rest of it from being read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Anomaly {
-    /// The link header is cut short.
-    LinkTruncated,
-    /// Link type not supported.
-    UnknownLinkType(u32),
-    /// IP header problem.
-    Ip(IpProblem),
-    /// Fewer than 20 bytes of TCP header.
-    TcpShortHeader,
-    /// TCP data offset below 5 words.
-    TcpBadHeaderLength(u8),
-    /// TCP header longer than the IP payload.
-    TcpHeaderPastSegment,
-    /// Options could not all be read.
-    TcpOptions(OptionProblem),
-    /// UDP header short or bad length.
-    UdpBad,
-    /// DNS message problem.
-    Dns(DnsProblem),
-    /// DNS message shorter than its header.
-    DnsShort,
-}
-
-impl core::fmt::Display for Anomaly {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            Anomaly::LinkTruncated => write!(f, "link-layer header cut short"),
-            Anomaly::UnknownLinkType(t) => write!(f, "unsupported link type {t}"),
-            Anomaly::Ip(p) => write!(f, "IP: {p:?}"),
-            Anomaly::TcpShortHeader => write!(f, "TCP header cut short"),
-            Anomaly::TcpBadHeaderLength(l) => write!(f, "bogus TCP header length ({l}, must be at least 20)"),
-            Anomaly::TcpHeaderPastSegment => write!(f, "TCP header longer than the segment"),
-            Anomaly::TcpOptions(p) => write!(f, "TCP options: {p:?}"),
-            Anomaly::UdpBad => write!(f, "bad UDP header"),
-            Anomaly::Dns(p) => write!(f, "{p}"),
-            Anomaly::DnsShort => write!(f, "DNS message shorter than its header"),
-        }
-    }
-}
-
-/// One dissected frame.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Packet<'a> {
-    /// Capture facts.
-    pub meta: FrameMeta,
-    /// Time since the first frame, in nanoseconds.
-    pub rel_ns: i128,
-    /// Layers in tree order.
-    pub layers: Vec<Layer<'a>>,
-    /// Problems found.
-    pub anomalies: Vec<Anomaly>,
-    /// Connections evicted while dissecting this frame because a cap of [`Limits`] was reached.
-    pub evicted: u32,
-    /// The connection tracker's annotation of the frame's TCP segment (the outermost one, not
-    /// one quoted in an ICMP error).
-    pub track: Option<TcpTrack>,
-}
-
-impl Packet<'_> {
-    /// The outermost TCP layer that is not quoted in an ICMP error.
-    pub fn tcp(&self) -> Option<&TcpLayer<'_>> {
-        self.layers.iter().find_map(|l| match l {
-            Layer::Tcp(t) if !t.in_icmp => Some(t),
-            _ => None,
-        })
-    }
-}
 
 /// An IP address held inline (no allocation per packet).
 #[derive(Debug, Clone, Copy)]
@@ -180,29 +37,61 @@ impl Addr {
     }
 }
 
-/// Partial DNS-over-TCP message waiting for the next segment of its direction.
-#[derive(Debug, Default)]
-struct Pending {
-    next_seq: u32,
-    buf: Vec<u8>,
-}
-
 /// Ports with a DNS dissector in tshark: DNS, mDNS, LLMNR over UDP; DNS and mDNS over TCP.
 const DNS_UDP_PORTS: [u16; 3] = [53, 5353, 5355];
 const DNS_TCP_PORTS: [u16; 2] = [53, 5353];
 
+/// How a [`Dissector`] works: set once, before the first frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// Bounds on per-capture state.
+    pub limits: Limits,
+    /// Run the connection tracker (on by default). Off, packets carry no [`TcpTrack`] and DNS
+    /// layers no transaction: the fields that need them ([`crate::fields::Field::needs_tracking`])
+    /// are empty and every other field keeps its values, for about a quarter less work when
+    /// only those are printed.
+    pub tracking: bool,
+    /// Summarise connections as they are retired ([`Dissector::take_summaries`],
+    /// [`Dissector::finish_each`]). Off by default: nothing accumulates unless the caller
+    /// drains it; on, Zeek's connection state and history are followed too.
+    pub summaries: bool,
+    /// Collect what later frames tell about earlier ones ([`Dissector::late_facts`]), for a
+    /// second pass. Off by default: it grows with the number of DNS transactions.
+    pub collect_late: bool,
+    /// Facts an earlier pass over the same capture learnt, shown on the frames they concern
+    /// (`dns.response_in`, `synack.dns.used_by`), as `tshark -2` does.
+    pub late: Option<LateFacts>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { limits: Limits::default(), tracking: true, summaries: false, collect_late: false, late: None }
+    }
+}
+
+impl Options {
+    /// The default options with `limits`.
+    pub fn with_limits(limits: Limits) -> Options {
+        Options { limits, ..Options::default() }
+    }
+}
+
 /// Per-capture dissection state. Feed frames in capture order.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Dissector {
     first_ts: Option<i128>,
-    tcp: TcpConversations,
-    tracker: Tracker,
-    dns_tcp: Map<(u32, bool), Pending>,
+    /// Every TCP connection: tshark's view, the tracker, DNS-over-TCP buffers.
+    conns: Connections,
+    /// DNS transactions and the answers connections were made to.
+    lookups: Lookups,
     defrag: Reassembler,
-    limits: Limits,
-    evictions: Evictions,
-    /// Tracking is off ([`Dissector::set_tracking`]).
-    untracked: bool,
+    tracking: bool,
+}
+
+impl Default for Dissector {
+    fn default() -> Self {
+        Dissector::new()
+    }
 }
 
 struct Ctx<'a, 'p> {
@@ -230,7 +119,7 @@ struct Ctx<'a, 'p> {
 pub struct Prepared {
     /// Where the DNS message starts in the frame, its length, and the parse (`None`: too
     /// short to be one).
-    dns: Option<(usize, usize, Option<Box<Message>>)>,
+    dns: Option<(usize, usize, Option<Box<DnsLayer>>)>,
 }
 
 impl Prepared {
@@ -241,7 +130,7 @@ impl Prepared {
 
     /// The DNS message parsed ahead, if any (to prefetch it before it is dissected).
     pub fn message(&self) -> Option<&Message> {
-        self.dns.as_ref().and_then(|d| d.2.as_deref())
+        self.dns.as_ref().and_then(|d| d.2.as_deref()).map(|l| &l.message)
     }
 
     /// Take back from a packet dissected with a [`Prepared`] what it allocated (the DNS message
@@ -273,7 +162,7 @@ pub fn prepare(linktype: u32, data: &[u8]) -> Prepared {
     let Some(h) = udp::parse_header(p.data) else { return Prepared::default() };
     let Some((msg, multicast)) = dns_in_udp(&h, p.data, false) else { return Prepared::default() };
     let at = (msg.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
-    Prepared { dns: Some((at, msg.len(), dns::parse_message(msg, multicast).map(Box::new))) }
+    Prepared { dns: Some((at, msg.len(), dns_layer(msg, multicast))) }
 }
 
 /// The DNS message a UDP datagram carries, if tshark would dissect one there, and whether it is
@@ -295,112 +184,65 @@ fn dns_in_udp<'a>(h: &UdpHeader, data: &'a [u8], in_icmp: bool) -> Option<(&'a [
     }
 }
 
+/// A DNS layer for `msg`, before any transaction is known (`None`: shorter than a header).
+fn dns_layer(msg: &[u8], multicast: bool) -> Option<Box<DnsLayer>> {
+    let message = dns::parse_message(msg, multicast)?;
+    Some(Box::new(DnsLayer { message, tcp_length: None, transaction: None }))
+}
+
 impl Dissector {
-    /// A dissector for a new capture.
+    /// A dissector for a new capture, with the default [`Options`].
     pub fn new() -> Self {
-        Self::default()
+        Self::with_options(Options::default())
     }
 
-    /// A dissector whose per-capture state is bounded by `limits`.
-    pub fn with_limits(limits: Limits) -> Self {
-        Dissector { tracker: Tracker::with_limits(&limits), limits, ..Self::default() }
-    }
-
-    /// Collect what later frames tell about earlier ones ([`Dissector::late_facts`]), for a
-    /// second pass. Off by default: it grows with the number of DNS transactions.
-    pub fn set_collect_late(&mut self, on: bool) {
-        self.tracker.set_collect_late(on);
-    }
-
-    /// A dissector for a second pass over a capture: it shows the facts an earlier pass
-    /// learnt about frames from later ones (`dns.response_in`, `synack.dns.used_by`).
-    pub fn with_late_facts(late: LateFacts) -> Self {
-        Self::with_late_facts_and_limits(late, Limits::default())
-    }
-
-    /// [`Dissector::with_late_facts`] with explicit limits.
-    pub fn with_late_facts_and_limits(late: LateFacts, limits: Limits) -> Self {
-        let mut d = Self::with_limits(limits);
-        d.tracker.set_late_facts(late);
-        d
-    }
-
-    /// Run the connection tracker (on by default). Off, packets carry no [`TcpTrack`] and DNS
-    /// messages no transaction: the fields that need them ([`crate::fields::Field::needs_tracking`])
-    /// are empty and every other field keeps its values, for about a quarter less work when
-    /// only those are printed. Set it before the first frame.
-    pub fn set_tracking(&mut self, on: bool) {
-        self.untracked = !on;
+    /// A dissector for a new capture that works as `options` say.
+    pub fn with_options(options: Options) -> Self {
+        let l = options.limits;
+        let mut lookups = Lookups::with_limits(l.max_dns_transactions, l.max_dns_addresses);
+        lookups.set_late(options.late, options.collect_late);
+        Dissector {
+            first_ts: None,
+            conns: Connections::new(l, options.summaries),
+            lookups,
+            defrag: Reassembler::default(),
+            tracking: options.tracking,
+        }
     }
 
     /// What the limits made synack drop so far.
     pub fn evictions(&self) -> Evictions {
-        let (convs, addrs) = self.tracker.dns_evictions();
+        let (dns_transactions, dns_addresses) = self.lookups.evictions();
+        let dropped = self.conns.dropped();
         Evictions {
-            dns_transactions: convs,
-            dns_addresses: addrs,
-            connections_idle: self.tracker.idle_expired(),
-            ..self.evictions
+            connections_cap: dropped.cap,
+            connections_idle: dropped.idle,
+            dns_tcp_buffers: dropped.dns_buffers,
+            dns_transactions,
+            dns_addresses,
         }
     }
 
-    /// Retire the tracker's state of connections the conversation table evicted at the cap.
-    fn reconcile(&mut self, evicted: &mut u32) {
-        if self.tcp.len() > self.limits.max_connections {
-            for (s, ended) in self.tcp.evict_to(self.limits.max_connections) {
-                // A connection already closed on both ends loses nothing but its stream number.
-                // Without the tracker's states, the conversation's own flags tell (RST or FINs).
-                let finished = if self.untracked { ended } else { self.tracker.is_finished(s) };
-                if !finished {
-                    self.evictions.connections_cap += 1;
-                    *evicted += 1;
-                }
-                self.drop_stream(s);
-            }
-        }
+    /// Facts learnt about earlier frames, to seed a second pass (empty unless
+    /// [`Options::collect_late`] is on).
+    pub fn late_facts(&self) -> Option<&LateFacts> {
+        self.lookups.late_facts()
     }
 
-    fn drop_stream(&mut self, s: u32) {
-        let _ = self.tracker.retire(s);
-        self.dns_tcp.remove(&(s, false));
-        self.dns_tcp.remove(&(s, true));
+    /// Connections whose tracker state is held (for tests of the limits).
+    pub fn live_connections(&self) -> usize {
+        self.conns.tracked()
     }
 
-    /// The TCP conversation table (stream numbering).
-    pub fn tcp_conversations(&self) -> &TcpConversations {
-        &self.tcp
-    }
-
-    /// The connection tracker.
-    pub fn tracker(&self) -> &Tracker {
-        &self.tracker
-    }
-
-    /// Facts learnt about earlier frames, to seed a second pass.
-    pub fn late_facts(&self) -> LateFacts {
-        self.tracker.late_facts().clone()
-    }
-
-    /// Summarise connections as they finish ([`Dissector::take_summaries`], [`Dissector::finish`]).
-    /// Off by default: nothing accumulates unless the caller drains it. Turn it on before the
-    /// first frame (see [`Tracker::set_summaries`]).
-    pub fn set_summaries(&mut self, on: bool) {
-        self.tracker.set_summaries(on);
-    }
-
-    /// Summaries of the connections finished so far (each is given once).
+    /// Summaries of the connections retired so far (each is given once).
     pub fn take_summaries(&mut self) -> Vec<ConnSummary> {
-        self.tracker.take_summaries()
+        self.conns.take_summaries()
     }
 
-    /// End of capture: summaries of every connection still open.
-    pub fn finish(&mut self) -> Vec<ConnSummary> {
-        self.tracker.finish()
-    }
-
-    /// [`Dissector::finish`] one summary at a time, in the same order, with memory flat.
+    /// End of capture: summaries of every connection still tracked, after those not yet
+    /// taken, one at a time, in stream order, with memory flat.
     pub fn finish_each(&mut self, each: impl FnMut(ConnSummary)) {
-        self.tracker.finish_each(each);
+        self.conns.finish_each(each);
     }
 
     /// Dissect one frame. `scratch` holds a datagram this frame's fragment completes, so the
@@ -448,27 +290,14 @@ impl Dissector {
             Some((Next::Ipv6, b)) => self.ip(&mut ctx, 6, b, false),
             Some((Next::Other(_), _)) => {}
             None => {
-                let known = matches!(
-                    meta.linktype,
-                    link::LINKTYPE_NULL
-                        | link::LINKTYPE_ETHERNET
-                        | link::LINKTYPE_RAW_BSD
-                        | link::LINKTYPE_RAW
-                        | link::LINKTYPE_LOOP
-                        | link::LINKTYPE_LINUX_SLL
-                        | link::LINKTYPE_IPV4
-                        | link::LINKTYPE_IPV6
-                        | link::LINKTYPE_LINUX_SLL2
-                );
-                ctx.anomalies.push(if known {
+                ctx.anomalies.push(if link::is_supported(meta.linktype) {
                     Anomaly::LinkTruncated
                 } else {
                     Anomaly::UnknownLinkType(meta.linktype)
                 });
             }
         }
-        let mut evicted = 0;
-        self.reconcile(&mut evicted);
+        let evicted = self.conns.enforce_cap(self.tracking);
         Packet { meta, rel_ns: meta.ts_ns - first, layers, anomalies, evicted, track }
     }
 
@@ -575,22 +404,25 @@ impl Dissector {
             }
         }
         let (src_ep, dst_ep) = (Endpoint::new(src, src_port), Endpoint::new(dst, dst_port));
-        let view = self.tcp.on_segment(src_ep, dst_ep, &h, &layer.options, seglen, ctx.meta.ts_ns);
+        let inp = TcpInput {
+            frame: ctx.meta.number,
+            ts_ns: ctx.meta.ts_ns,
+            frame_len: ctx.meta.len,
+            src: src_ep,
+            dst: dst_ep,
+            header: &h,
+            options: &layer.options,
+            seglen,
+        };
+        let track = !in_icmp && hl >= 20 && self.tracking;
+        let lookups = &mut self.lookups;
+        let (view, annotation) =
+            self.conns.on_segment(&inp, track, |server, stream| lookups.link_for_connection(server, stream));
+        if annotation.is_some() {
+            *ctx.track = annotation;
+        }
         layer.view = Some(view);
         layer.seglen = seglen;
-        if !in_icmp && hl >= 20 && !self.untracked {
-            *ctx.track = Some(self.tracker.on_tcp(&TcpInput {
-                frame: ctx.meta.number,
-                ts_ns: ctx.meta.ts_ns,
-                frame_len: ctx.meta.len,
-                src: src_ep,
-                dst: dst_ep,
-                header: &h,
-                options: &layer.options,
-                seglen,
-                view: &view,
-            }));
-        }
         if hl < 20 {
             ctx.anomalies.push(Anomaly::TcpBadHeaderLength(h.hdr_len));
             layer.options = TcpOptions::default();
@@ -607,17 +439,23 @@ impl Dissector {
         }
         // Reassembly needs the whole segment (tshark will not desegment a cut-short frame).
         let whole = payload.len() as u64 == u64::from(len);
-        let dir = src_ep < dst_ep;
-        self.dns_over_tcp(ctx, view.stream, dir, h.seq, payload, whole);
+        self.dns_over_tcp(ctx, (src_ep, dst_ep), view.stream, h.seq, payload, whole);
     }
 
     /// RFC 7766 §8 / RFC 1035 §4.2.2: each message is preceded by a two-byte length; a message
     /// may span segments and a segment may hold several messages.
-    fn dns_over_tcp(&mut self, ctx: &mut Ctx<'_, '_>, stream: u32, dir: bool, seq: u32, payload: &[u8], whole: bool) {
-        let key = (stream, dir);
+    fn dns_over_tcp(
+        &mut self,
+        ctx: &mut Ctx<'_, '_>,
+        (src, dst): (Endpoint, Endpoint),
+        stream: u32,
+        seq: u32,
+        payload: &[u8],
+        whole: bool,
+    ) {
         let mut joined;
         let mut data: &[u8] = payload;
-        if let Some(p) = self.dns_tcp.remove(&key) {
+        if let Some(p) = self.conns.take_dns(src, dst) {
             let ahead = seq.wrapping_sub(p.next_seq) as i32;
             if ahead == 0 && whole {
                 joined = p.buf;
@@ -625,7 +463,7 @@ impl Dissector {
                 data = &joined;
             } else if ahead < 0 {
                 // A retransmission of bytes already buffered: keep waiting for new data.
-                self.dns_tcp.insert(key, p);
+                self.conns.keep_dns(src, dst, p);
                 return;
             }
         }
@@ -641,12 +479,10 @@ impl Dissector {
                 off += need;
                 continue;
             }
-            if whole && self.dns_tcp.len() >= self.limits.max_dns_tcp_buffers {
-                // At the cap: this message is not reassembled (counted, not buffered).
-                self.evictions.dns_tcp_buffers += 1;
-            } else if whole {
+            if whole {
+                // At the buffer cap the message is not reassembled (counted, not buffered).
                 let next_seq = seq.wrapping_add(payload.len() as u32);
-                self.dns_tcp.insert(key, Pending { next_seq, buf: rest.to_vec() });
+                self.conns.keep_dns(src, dst, Pending { next_seq, buf: rest.to_vec() });
             } else if need != usize::MAX {
                 // Cannot reassemble a cut-short frame: show what is there.
                 self.push_dns(ctx, &rest[2..], false, Some((need - 2) as u16), Some(DnsConv::Tcp(stream)));
@@ -687,25 +523,26 @@ impl Dissector {
         tcp_length: Option<u16>,
         conv: Option<DnsConv>,
     ) {
-        let parsed = dns::parse_message(msg, multicast).map(Box::new);
-        self.push_parsed_dns(ctx, parsed, tcp_length, conv);
+        self.push_parsed_dns(ctx, dns_layer(msg, multicast), tcp_length, conv);
     }
 
     fn push_parsed_dns(
         &mut self,
         ctx: &mut Ctx<'_, '_>,
-        parsed: Option<Box<Message>>,
+        parsed: Option<Box<DnsLayer>>,
         tcp_length: Option<u16>,
         conv: Option<DnsConv>,
     ) {
         match parsed {
             Some(mut m) => {
                 m.tcp_length = tcp_length;
-                if let Some(p) = m.problem {
+                if let Some(p) = m.message.problem {
                     ctx.anomalies.push(Anomaly::Dns(p));
                 }
-                if !self.untracked {
-                    m.transaction = self.tracker.on_dns(conv, ctx.meta.number, ctx.dns_count, ctx.meta.ts_ns, &m);
+                if let Some(conv) = conv.filter(|_| self.tracking) {
+                    let meta = &ctx.meta;
+                    m.transaction =
+                        Some(self.lookups.annotate(conv, meta.number, ctx.dns_count, meta.ts_ns, &m.message));
                 }
                 ctx.dns_count = ctx.dns_count.saturating_add(1);
                 ctx.layers.push(Layer::Dns(m));
@@ -757,13 +594,13 @@ mod limit_tests {
 
     #[test]
     fn connection_cap_evicts_by_clock_and_counts_it() {
-        let mut d = Dissector::with_limits(Limits { max_connections: 2, ..Limits::default() });
+        let mut d = Dissector::with_options(Options::with_limits(Limits { max_connections: 2, ..Limits::default() }));
         feed(&mut d, 1, 0, &seg(1, 1000, 0x02, 1, &[])); // A, stream 0
         feed(&mut d, 2, 0, &seg(2, 1000, 0x02, 1, &[])); // B, stream 1
                                                          // C: over the cap. Every entry was used since the clock last passed, so the first pass
                                                          // clears them all and the oldest, A, goes.
         let (_, evicted) = feed(&mut d, 3, 0, &seg(3, 1000, 0x02, 1, &[]));
-        assert_eq!((evicted, d.evictions().connections_cap, d.tcp.len()), (1, 1, 2));
+        assert_eq!((evicted, d.evictions().connections_cap, d.conns.len()), (1, 1, 2));
         // B is used again, C is not: D evicts C and B keeps its stream.
         feed(&mut d, 4, 0, &seg(2, 1000, 0x10, 2, &[]));
         feed(&mut d, 5, 0, &seg(4, 1000, 0x02, 1, &[]));
@@ -775,8 +612,10 @@ mod limit_tests {
 
     #[test]
     fn without_tracking_the_cap_counts_connections_not_ended_by_rst_or_both_fins() {
-        let mut d = Dissector::with_limits(Limits { max_connections: 1, ..Limits::default() });
-        d.set_tracking(false);
+        let mut d = Dissector::with_options(Options {
+            tracking: false,
+            ..Options::with_limits(Limits { max_connections: 1, ..Limits::default() })
+        });
         // A ends with a FIN each way, B with a RST, C only half-closes: evicting A and B loses
         // nothing but their stream numbers; evicting C loses an open connection.
         let (fin, rst, ack) = (0x11, 0x04, 0x10);
@@ -801,11 +640,12 @@ mod limit_tests {
 
     #[test]
     fn idle_connections_lose_their_tracker_state_but_keep_their_stream() {
-        let mut d = Dissector::with_limits(Limits { idle_ns: 10_000_000_000, ..Limits::default() });
+        let mut d =
+            Dissector::with_options(Options::with_limits(Limits { idle_ns: 10_000_000_000, ..Limits::default() }));
         feed(&mut d, 1, 0, &seg(1, 1000, 0x02, 1, &[]));
         feed(&mut d, 2, 100, &seg(2, 1000, 0x02, 1, &[]));
         assert_eq!(d.evictions().connections_idle, 1);
-        assert_eq!(d.tracker().live_connections(), 1);
+        assert_eq!(d.live_connections(), 1);
         // tshark's numbering survives: the late segment is stream 0, tracked as mid-stream.
         let meta = FrameMeta { number: 3, ts_ns: 101_000_000_000, caplen: 40, len: 40, linktype: LINKTYPE_RAW };
         let f = seg(1, 1000, 0x10, 2, &[]);
@@ -817,18 +657,22 @@ mod limit_tests {
 
     #[test]
     fn dns_over_tcp_buffers_are_capped_and_counted() {
-        let mut d = Dissector::with_limits(Limits { max_dns_tcp_buffers: 1, ..Limits::default() });
+        let mut d =
+            Dissector::with_options(Options::with_limits(Limits { max_dns_tcp_buffers: 1, ..Limits::default() }));
         // Two connections each start a DNS message (length 100) and send only 4 bytes of it.
         let partial = [0, 100, 0xab, 0xcd];
         feed(&mut d, 1, 0, &seg(1, 1000, 0x18, 1, &partial));
         feed(&mut d, 2, 0, &seg(2, 1000, 0x18, 1, &partial));
-        assert_eq!(d.dns_tcp.len(), 1);
+        assert_eq!(d.conns.dns_buffers(), 1);
         assert_eq!(d.evictions().dns_tcp_buffers, 1);
     }
 
     #[test]
     fn closed_connections_leave_the_tracker_after_the_linger_time() {
-        let mut d = Dissector::with_limits(Limits { closed_linger_ns: 5_000_000_000, ..Limits::default() });
+        let mut d = Dissector::with_options(Options::with_limits(Limits {
+            closed_linger_ns: 5_000_000_000,
+            ..Limits::default()
+        }));
         feed(&mut d, 1, 0, &seg(1, 1000, 0x02, 1, &[]));
         // The server refuses: RST,ACK from 10.0.0.9:53 acknowledging the SYN. Both CLOSED.
         let mut rst = seg(9, 53, 0x14, 0, &[]);
@@ -837,8 +681,8 @@ mod limit_tests {
         rst[22..24].copy_from_slice(&1000u16.to_be_bytes());
         rst[28..32].copy_from_slice(&2u32.to_be_bytes());
         feed(&mut d, 2, 0, &rst);
-        assert_eq!(d.tracker().live_connections(), 1);
+        assert_eq!(d.live_connections(), 1);
         feed(&mut d, 3, 10, &seg(2, 1000, 0x02, 1, &[]));
-        assert_eq!(d.tracker().live_connections(), 1);
+        assert_eq!(d.live_connections(), 1);
     }
 }

@@ -18,17 +18,16 @@ pub mod dissect;
 pub mod dns;
 pub mod fields;
 pub mod format;
+mod hash;
 pub mod ip;
 pub mod limits;
 pub mod link;
+pub mod packet;
 pub mod tcp;
 pub mod udp;
 pub mod udp_ports;
 
-pub use dissect::{prepare, Anomaly, Dissector, FrameMeta, Layer, Packet, Prepared};
-
-/// The hash map of the per-packet tables: ahash, randomly keyed per process, so a hostile
-/// capture cannot aim for collisions, and several times faster than SipHash on small keys.
-pub type Map<K, V> = std::collections::HashMap<K, V, ahash::RandomState>;
+pub use dissect::{prepare, Dissector, Options, Prepared};
 pub use fields::{Field, FieldInfo, FieldType, FIELDS};
 pub use limits::{Evictions, Limits};
+pub use packet::{Anomaly, DnsLayer, FrameMeta, Layer, Packet, TcpLayer, UdpLayer};

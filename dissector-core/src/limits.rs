@@ -7,6 +7,10 @@
 //! tshark does; past them, evicted state is forgotten (a later segment of an evicted connection
 //! starts a new stream), which the counts make visible.
 
+/// How long a closed connection is kept for late segments by default: 2 MSL (RFC 9293 §3.4.2,
+/// MSL = 2 minutes), the TIME-WAIT wait; see [`Limits::closed_linger_ns`].
+pub const LINGER_NS: i128 = 240_000_000_000;
+
 /// The caps. [`Limits::default`] suits captures of millions of packets in a few tens of MiB.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Limits {
@@ -32,7 +36,7 @@ impl Default for Limits {
         Limits {
             max_connections: 16_384,
             idle_ns: 3_600_000_000_000,
-            closed_linger_ns: crate::conn::tracker::LINGER_NS,
+            closed_linger_ns: LINGER_NS,
             max_dns_tcp_buffers: 256,
             max_dns_transactions: 16_384,
             max_dns_addresses: 16_384,

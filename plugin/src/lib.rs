@@ -10,6 +10,8 @@
 pub mod anno;
 pub mod ffi;
 pub mod install;
+pub mod items;
+pub mod store;
 
 /// The Wireshark version this plugin was built against (`major.minor.micro`).
 pub const WIRESHARK_VERSION: &str = env!("SYNACK_WIRESHARK_VERSION");

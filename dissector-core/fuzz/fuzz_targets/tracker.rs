@@ -3,10 +3,11 @@
 //! eviction, expiry and DNS state are exercised too.
 #![no_main]
 
-use dissector_core::{Dissector, FrameMeta, Limits};
+use dissector_core::{Dissector, FrameMeta, Limits, Options};
 use libfuzzer_sys::fuzz_target;
 
-const LINKTYPES: [u32; 9] = [0, 1, 12, 101, 108, 113, 228, 229, 276];
+/// Every link type synack decodes.
+const LINKTYPES: &[u32] = dissector_core::link::SUPPORTED;
 
 fuzz_target!(|data: &[u8]| {
     let limits = Limits {
@@ -17,9 +18,7 @@ fuzz_target!(|data: &[u8]| {
         max_dns_transactions: 2,
         max_dns_addresses: 2,
     };
-    let mut d = Dissector::with_limits(limits);
-    d.set_summaries(true);
-    d.set_collect_late(true);
+    let mut d = Dissector::with_options(Options { summaries: true, collect_late: true, ..Options::with_limits(limits) });
     let mut scratch = Vec::new();
     let mut rest = data;
     let mut n = 0u32;
@@ -36,5 +35,5 @@ fuzz_target!(|data: &[u8]| {
         }
         let _ = d.take_summaries();
     }
-    let _ = d.finish();
+    d.finish_each(drop);
 });

@@ -9,11 +9,11 @@
 
 use std::collections::VecDeque;
 
-use crate::Map;
 use std::sync::Arc;
 
 use super::key::{ConnKey, Endpoint};
-use crate::dns::{rtype, Message, RecordData, Section, Transaction};
+use crate::dns::{rtype, Message, RecordData, Section};
+use crate::hash::Map;
 
 /// Longest CNAME chain followed from a question name to its addresses (resolvers stop far
 /// earlier; RFC 1034 §3.6.2 only asks that chains end).
@@ -40,6 +40,22 @@ struct Tx {
     rep_frame: Option<u32>,
     req_ns: i128,
     multiple: bool,
+}
+
+/// How a DNS message pairs with others of its transaction (RFC 1035 §7.3: a response matches
+/// the request with the same ID on the same transport conversation).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Transaction {
+    /// On a response: the frame of its request (`dns.response_to`).
+    pub response_to: Option<u32>,
+    /// On a response: the time since the request, nanoseconds (`dns.time`).
+    pub time_ns: Option<i128>,
+    /// On a request: the frame of its response, known only from an earlier pass over the
+    /// capture (`dns.response_in`, as in tshark -2).
+    pub response_in: Option<u32>,
+    /// On a response: the TCP streams whose first SYN went to an address it answered,
+    /// known only from an earlier pass (`synack.dns.used_by`).
+    pub used_by: Vec<u32>,
 }
 
 /// A DNS response that named an address, as a connection to that address refers to it.
@@ -74,8 +90,10 @@ impl LateFacts {
 }
 
 /// Per-capture DNS state, bounded: the oldest transactions and answers are forgotten first.
+/// It also carries what a first pass learnt about later frames (for a second pass) and
+/// collects it, when asked.
 #[derive(Debug, Default)]
-pub struct Lookups {
+pub(crate) struct Lookups {
     /// The newest transaction of each (conversation, ID).
     txs: Map<(DnsConv, u16), Tx>,
     tx_order: Fifo<(DnsConv, u16)>,
@@ -85,6 +103,11 @@ pub struct Lookups {
     max_txs: usize,
     max_addrs: usize,
     evicted: (u64, u64),
+    /// Facts from an earlier pass, shown on the frames they concern.
+    late_in: Option<LateFacts>,
+    /// Facts this pass learns about earlier frames, when collected (they grow with the
+    /// number of DNS transactions).
+    late_out: Option<LateFacts>,
 }
 
 /// The keys of a bounded table in the order they were written, each with the frame that wrote
@@ -136,26 +159,54 @@ impl<K: Copy + Eq + std::hash::Hash> Fifo<K> {
 
 impl Lookups {
     /// Empty, remembering at most `max_txs` transactions and `max_addrs` answered addresses.
-    pub fn with_limits(max_txs: usize, max_addrs: usize) -> Lookups {
+    pub(crate) fn with_limits(max_txs: usize, max_addrs: usize) -> Lookups {
         Lookups { max_txs, max_addrs, ..Lookups::default() }
     }
 
+    /// Show `late`, facts an earlier pass learnt, on the frames they concern; `collect`: learn
+    /// such facts in this pass ([`Lookups::late_facts`]).
+    pub(crate) fn set_late(&mut self, late: Option<LateFacts>, collect: bool) {
+        self.late_in = late;
+        self.late_out = collect.then(LateFacts::default);
+    }
+
+    /// The facts this pass learnt about earlier frames (`None` unless collected).
+    pub(crate) fn late_facts(&self) -> Option<&LateFacts> {
+        self.late_out.as_ref()
+    }
+
     /// (transactions, addresses) forgotten so far.
-    pub fn evictions(&self) -> (u64, u64) {
+    pub(crate) fn evictions(&self) -> (u64, u64) {
         self.evicted
+    }
+
+    /// Annotate one DNS message (message `msg` of frame `frame`) of conversation `conv`.
+    pub(crate) fn annotate(&mut self, conv: DnsConv, frame: u32, msg: u16, ts_ns: i128, m: &Message) -> Transaction {
+        let mut t = self.on_message(conv, frame, msg, ts_ns, m);
+        if let Some(late) = &self.late_in {
+            if !m.header.is_response() {
+                t.response_in = late.response_in.get(&(frame, msg)).copied().filter(|_| t.response_to.is_none());
+            }
+            if let Some(u) = late.used_by.get(&(frame, msg)) {
+                t.used_by = u.clone();
+            }
+        }
+        t
+    }
+
+    /// The DNS answer that gave `addr`, which stream `stream` connects to (remembered as a
+    /// late fact when they are collected).
+    pub(crate) fn link_for_connection(&mut self, addr: &Endpoint, stream: u32) -> Option<DnsLink> {
+        let l = self.addrs.get(&(addr.family, addr.addr))?;
+        if let Some(late) = &mut self.late_out {
+            late.add_use(l, stream);
+        }
+        Some(l.clone())
     }
 
     /// Match one message against its conversation's transactions and, for a response,
     /// remember the addresses it answered.
-    pub fn on_message(
-        &mut self,
-        conv: DnsConv,
-        frame: u32,
-        msg: u16,
-        ts_ns: i128,
-        m: &Message,
-        late: Option<&mut LateFacts>,
-    ) -> Transaction {
+    fn on_message(&mut self, conv: DnsConv, frame: u32, msg: u16, ts_ns: i128, m: &Message) -> Transaction {
         let id = m.header.id;
         if m.header.is_response() {
             self.remember_addresses(frame, msg, m);
@@ -199,7 +250,7 @@ impl Lookups {
             match t.rep_frame {
                 None => {
                     t.rep_frame = Some(frame);
-                    if let Some(late) = late {
+                    if let Some(late) = &mut self.late_out {
                         late.response_in.insert((t.req_frame, t.req_msg), frame);
                     }
                     out.response_to = Some(t.req_frame);
@@ -279,7 +330,8 @@ impl Lookups {
     }
 
     /// The most recent response that answered `addr`.
-    pub fn link_for(&self, addr: &Endpoint) -> Option<&DnsLink> {
+    #[cfg(test)]
+    fn link_for(&self, addr: &Endpoint) -> Option<&DnsLink> {
         self.addrs.get(&(addr.family, addr.addr))
     }
 }
@@ -319,7 +371,7 @@ mod tests {
         let m = crate::dns::parse_message(&bytes, false).expect("a message");
         assert_eq!(m.records.len(), len + 1);
         let mut l = Lookups::with_limits(16, 16);
-        l.on_message(DnsConv::Tcp(0), 2, 0, 0, &m, None);
+        l.on_message(DnsConv::Tcp(0), 2, 0, 0, &m);
         l.link_for(&Endpoint::new(&[10, 0, 0, 9], 0)).cloned()
     }
 
@@ -364,27 +416,27 @@ mod tests {
         let mut l = Lookups::with_limits(2, 16);
         let conv = DnsConv::Tcp(0);
         let s = 1_000_000_000;
-        l.on_message(conv, 1, 0, 0, &message(1, false, rtype::A), None);
-        l.on_message(conv, 2, 0, s, &message(2, false, rtype::A), None);
+        l.on_message(conv, 1, 0, 0, &message(1, false, rtype::A));
+        l.on_message(conv, 2, 0, s, &message(2, false, rtype::A));
         // ID 1 asked again later (not a retransmission): its transaction is renewed and queued
         // again, so its first queue slot no longer stands for it.
-        l.on_message(conv, 3, 0, 10 * s, &message(1, false, rtype::A), None);
+        l.on_message(conv, 3, 0, 10 * s, &message(1, false, rtype::A));
         assert_eq!(l.evictions(), (0, 0));
         // A third ID: the oldest transaction (ID 2, unanswered) is forgotten, not ID 1.
-        l.on_message(conv, 4, 0, 11 * s, &message(3, false, rtype::A), None);
+        l.on_message(conv, 4, 0, 11 * s, &message(3, false, rtype::A));
         assert_eq!(l.evictions(), (1, 0));
         assert_eq!(l.txs.len(), 2);
-        assert_eq!(l.on_message(conv, 5, 0, 12 * s, &message(2, true, rtype::A), None).response_to, None);
-        assert_eq!(l.on_message(conv, 6, 0, 12 * s, &message(1, true, rtype::A), None).response_to, Some(3));
-        assert_eq!(l.on_message(conv, 7, 0, 12 * s, &message(3, true, rtype::A), None).response_to, Some(4));
+        assert_eq!(l.on_message(conv, 5, 0, 12 * s, &message(2, true, rtype::A)).response_to, None);
+        assert_eq!(l.on_message(conv, 6, 0, 12 * s, &message(1, true, rtype::A)).response_to, Some(3));
+        assert_eq!(l.on_message(conv, 7, 0, 12 * s, &message(3, true, rtype::A)).response_to, Some(4));
 
         // An answered zone transfer stays in the table; forgetting it loses nothing to count.
         let mut l = Lookups::with_limits(1, 16);
-        l.on_message(conv, 1, 0, 0, &message(9, false, AXFR), None);
-        l.on_message(conv, 2, 0, 1, &message(9, true, AXFR), None);
-        l.on_message(conv, 3, 0, 2, &message(10, false, rtype::A), None);
+        l.on_message(conv, 1, 0, 0, &message(9, false, AXFR));
+        l.on_message(conv, 2, 0, 1, &message(9, true, AXFR));
+        l.on_message(conv, 3, 0, 2, &message(10, false, rtype::A));
         assert_eq!(l.evictions(), (0, 0));
-        l.on_message(conv, 4, 0, 3, &message(11, false, rtype::A), None);
+        l.on_message(conv, 4, 0, 3, &message(11, false, rtype::A));
         assert_eq!(l.evictions(), (1, 0));
     }
 
@@ -394,13 +446,13 @@ mod tests {
         let conv = DnsConv::Tcp(0);
         let (a1, a2, a3) = ([10, 0, 0, 1], [10, 0, 0, 2], [10, 0, 0, 3]);
         let frame_of = |l: &Lookups, a: [u8; 4]| l.link_for(&Endpoint::new(&a, 0)).map(|d| d.frame);
-        l.on_message(conv, 1, 0, 0, &answer(1, a1), None);
-        l.on_message(conv, 2, 0, 0, &answer(2, a2), None);
+        l.on_message(conv, 1, 0, 0, &answer(1, a1));
+        l.on_message(conv, 2, 0, 0, &answer(2, a2));
         // a1 answered again: the newer answer replaces the link and is queued again.
-        l.on_message(conv, 3, 0, 0, &answer(3, a1), None);
+        l.on_message(conv, 3, 0, 0, &answer(3, a1));
         assert_eq!(l.evictions(), (0, 0));
         // A third address: the oldest link (a2) goes; a1's first slot is passed over.
-        l.on_message(conv, 4, 0, 0, &answer(4, a3), None);
+        l.on_message(conv, 4, 0, 0, &answer(4, a3));
         assert_eq!(l.evictions(), (0, 1));
         assert_eq!((frame_of(&l, a1), frame_of(&l, a2), frame_of(&l, a3)), (Some(3), None, Some(4)));
     }
@@ -410,19 +462,19 @@ mod tests {
         let mut l = Lookups::with_limits(16, 16);
         let conv = DnsConv::Tcp(0);
         let s = 1_000_000_000;
-        assert_eq!(l.on_message(conv, 1, 0, 0, &message(7, false, rtype::A), None).response_to, None);
-        let r = l.on_message(conv, 2, 0, 5_000, &message(7, true, rtype::A), None);
+        assert_eq!(l.on_message(conv, 1, 0, 0, &message(7, false, rtype::A)).response_to, None);
+        let r = l.on_message(conv, 2, 0, 5_000, &message(7, true, rtype::A));
         assert_eq!((r.response_to, r.time_ns), (Some(1), Some(5_000)));
         assert!(l.txs.is_empty(), "an answered request leaves the table");
         // A repeated response answers nothing, as before the table let answered requests go.
-        assert_eq!(l.on_message(conv, 3, 0, 6_000, &message(7, true, rtype::A), None).response_to, None);
+        assert_eq!(l.on_message(conv, 3, 0, 6_000, &message(7, true, rtype::A)).response_to, None);
         // A new request with the ID is a new transaction.
-        l.on_message(conv, 4, 0, 10 * s, &message(7, false, rtype::A), None);
-        assert_eq!(l.on_message(conv, 5, 0, 10 * s + 1, &message(7, true, rtype::A), None).response_to, Some(4));
+        l.on_message(conv, 4, 0, 10 * s, &message(7, false, rtype::A));
+        assert_eq!(l.on_message(conv, 5, 0, 10 * s + 1, &message(7, true, rtype::A)).response_to, Some(4));
         // RFC 5936 §2.2: a zone transfer is answered in several messages, each a response to it.
-        l.on_message(conv, 6, 0, 20 * s, &message(8, false, AXFR), None);
+        l.on_message(conv, 6, 0, 20 * s, &message(8, false, AXFR));
         for f in [7, 8, 9] {
-            assert_eq!(l.on_message(conv, f, 0, 20 * s + 1, &message(8, true, AXFR), None).response_to, Some(6));
+            assert_eq!(l.on_message(conv, f, 0, 20 * s + 1, &message(8, true, AXFR)).response_to, Some(6));
         }
         assert_eq!(l.txs.len(), 1);
     }

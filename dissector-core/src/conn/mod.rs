@@ -1,18 +1,23 @@
-//! Per-connection state: the tshark-compatible conversation table (stream indices, relative
-//! sequence numbers, window scaling), the RFC 9293 connection tracker built on it, DNS
-//! transactions, and Zeek's connection summary codes.
+//! Per-connection state: one table owns each TCP connection ([`table`]): tshark's view of it
+//! ([`view`]: stream indices, relative sequence numbers, window scaling), the RFC 9293
+//! connection tracker ([`tracker`], with its [`rules`] and [`state`] machine), its partial
+//! DNS-over-TCP messages; beside it, DNS transactions ([`lookup`]) and Zeek's connection
+//! summary codes ([`zeek`]).
 
 pub mod key;
 pub mod lookup;
+pub(crate) mod rules;
 pub mod state;
-pub mod streams;
-pub mod tracker;
-pub mod zeek;
+pub mod summary;
+pub(crate) mod table;
+pub mod track;
+pub(crate) mod tracker;
+pub mod view;
+pub(crate) mod zeek;
 
 pub use key::{ConnKey, Endpoint};
-pub use lookup::{DnsConv, DnsLink, LateFacts};
+pub use lookup::{DnsConv, DnsLink, LateFacts, Transaction};
 pub use state::{transition, Role, Segment, State};
-pub use streams::{FlowView, TcpConversations};
-pub use tracker::{
-    Anomalies, Change, CloseKind, Closer, ConnSummary, Negotiated, Stage, SynOptions, TcpTrack, Tracker,
-};
+pub use summary::{CloseKind, Closer, ConnSummary};
+pub use track::{Anomalies, Change, Negotiated, Stage, SynOptions, TcpTrack};
+pub use view::{FlowView, WinScale};

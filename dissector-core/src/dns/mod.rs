@@ -96,14 +96,6 @@ pub struct Record {
     pub data: Result<RecordData, RdataError>,
 }
 
-impl Record {
-    /// EDNS view of an OPT record: (UDP payload size, extended RCODE, version, DO bit).
-    pub fn edns(&self) -> Option<(u16, u8, u8, bool)> {
-        (self.rtype == rtype::OPT)
-            .then_some({ (self.class, (self.ttl >> 24) as u8, (self.ttl >> 16) as u8, self.ttl & 0x8000 != 0) })
-    }
-}
-
 /// Where and why parsing of a message stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DnsProblem {
@@ -154,33 +146,11 @@ pub struct Message {
     pub multicast: bool,
     /// Set when parsing stopped early.
     pub problem: Option<DnsProblem>,
-    /// Length prefix when carried over TCP.
-    pub tcp_length: Option<u16>,
-    /// Request/response matching, filled in by the connection tracker (absent for a message
-    /// quoted in an ICMP error, as in tshark).
-    pub transaction: Option<Transaction>,
-}
-
-/// How a message pairs with others of its transaction (RFC 1035 §7.3: a response matches
-/// the request with the same ID on the same transport conversation).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Transaction {
-    /// On a response: the frame of its request (`dns.response_to`).
-    pub response_to: Option<u32>,
-    /// On a response: the time since the request, nanoseconds (`dns.time`).
-    pub time_ns: Option<i128>,
-    /// On a request: the frame of its response, known only from an earlier pass over the
-    /// capture (`dns.response_in`, as in tshark -2).
-    pub response_in: Option<u32>,
-    /// On a response: the TCP streams whose first SYN went to an address it answered,
-    /// known only from an earlier pass (`synack.dns.used_by`).
-    pub used_by: Vec<u32>,
 }
 
 impl Message {
     /// One line about the message for people: `query 0x5a17 A www.example.test`, or
-    /// `response 0x5a17 A www.example.test: CNAME web.example.test, A 127.0.0.2`, with the
-    /// transaction's request frame and delay when known.
+    /// `response 0x5a17 A www.example.test: CNAME web.example.test, A 127.0.0.2`.
     pub fn summary(&self) -> String {
         use core::fmt::Write;
         let h = &self.header;
@@ -218,11 +188,6 @@ impl Message {
             if answers > SHOWN {
                 let _ = write!(s, " and {} more", answers - SHOWN);
             }
-            if let Some(t) = &self.transaction {
-                if let (Some(f), Some(ns)) = (t.response_to, t.time_ns) {
-                    let _ = write!(s, " · request in frame {f}, {} s earlier", crate::format::seconds_ns(ns));
-                }
-            }
         }
         s
     }
@@ -240,15 +205,7 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
 /// Parse a DNS message. Returns `None` only when the 12-byte header is incomplete.
 pub fn parse_message(msg: &[u8], multicast: bool) -> Option<Message> {
     let header = parse_header(msg)?;
-    let mut m = Message {
-        header,
-        questions: Vec::new(),
-        records: Vec::new(),
-        multicast,
-        problem: None,
-        tcp_length: None,
-        transaction: None,
-    };
+    let mut m = Message { header, questions: Vec::new(), records: Vec::new(), multicast, problem: None };
     if let Err(p) = parse_sections(msg, &mut m) {
         m.problem = Some(p);
     }

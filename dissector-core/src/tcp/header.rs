@@ -151,7 +151,7 @@ mod tests {
 
     #[test]
     fn syn_header_and_flag_letters() {
-        // ports 59724 -> 18080, seq 0x8c03b08d, ack 0, offset 10 (40 bytes), SYN, win 65495
+        // ports 59724 -> 18080, seq 0x8c03ac8d, ack 0, offset 10 (40 bytes), SYN, win 65495
         let b = [0xe9, 0x4c, 0x46, 0xa0, 0x8c, 0x03, 0xac, 0x8d, 0, 0, 0, 0, 0xa0, 0x02, 0xff, 0xd7, 0xfe, 0x30, 0, 0];
         let (_, h) = parse_header(&b).unwrap();
         assert_eq!((h.src_port, h.dst_port), (59724, 18080));

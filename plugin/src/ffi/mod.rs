@@ -11,17 +11,18 @@
 
 pub mod load;
 
-use std::collections::HashSet;
 use std::ffi::{c_char, c_int, c_void, CString};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Mutex;
 
 use dissector_core::conn::Anomalies;
-use dissector_core::fields::{self, FieldInfo, FieldType, Value};
-use dissector_core::{Dissector, FrameMeta};
+use dissector_core::fields::{FieldInfo, FieldType};
+use dissector_core::FrameMeta;
 
 use crate::anno::{self, FrameAnno};
+use crate::items::{ItemValue, Items};
+use crate::store::Store;
 
 /// bindgen's view of the allowlisted Wireshark API (see build.rs).
 #[allow(non_upper_case_globals, non_camel_case_types, non_snake_case, dead_code, clippy::all)]
@@ -159,49 +160,9 @@ const EXPERTS: [(u8, &str, u32, u32, &str); 8] = [
     ),
 ];
 
-/// Per-capture state: the core dissector fed on the first pass, and what each frame showed.
-struct State {
-    dissector: Dissector,
-    scratch: Vec<u8>,
-    /// By frame number: 1 + the position of the frame's annotation in `annos`, or 0.
-    index: Vec<u32>,
-    /// What each annotated frame showed, in the order the first pass met them. Kept in one
-    /// array rather than a heap block per frame (behind a reference count) and another for
-    /// its TCP options: two allocations a frame fewer, and about 40 bytes (100k frames:
-    /// tshark's peak RSS 251.0 -> 246.8 MB).
-    annos: Vec<FrameAnno>,
-    /// Streams picked up mid-stream whose first segment has been seen.
-    inferred: HashSet<u32>,
-}
+static STATE: Mutex<Option<Store>> = Mutex::new(None);
 
-impl State {
-    fn new() -> State {
-        let mut dissector = Dissector::new();
-        // The GUI and tshark -2 re-dissect: later frames' facts about earlier ones are shown then.
-        dissector.set_collect_late(true);
-        State { dissector, scratch: Vec::new(), index: Vec::new(), annos: Vec::new(), inferred: HashSet::new() }
-    }
-
-    /// The annotation of frame `num`, if it has one.
-    fn anno(&self, num: u32) -> Option<&FrameAnno> {
-        let at = *self.index.get(num as usize)?;
-        self.annos.get(usize::try_from(at).ok()?.checked_sub(1)?)
-    }
-
-    /// Keep `a` as frame `num`'s annotation.
-    fn keep(&mut self, num: u32, a: FrameAnno) {
-        let (Ok(slot), Ok(at)) = (usize::try_from(num), u32::try_from(self.annos.len() + 1)) else { return };
-        if self.index.len() <= slot {
-            self.index.resize(slot + 1, 0);
-        }
-        self.index[slot] = at;
-        self.annos.push(a);
-    }
-}
-
-static STATE: Mutex<Option<State>> = Mutex::new(None);
-
-fn with_state<T>(f: impl FnOnce(&mut Option<State>) -> T) -> T {
+fn with_state<T>(f: impl FnOnce(&mut Option<Store>) -> T) -> T {
     // A panic while holding the lock poisons it; the state is still usable (or reset below).
     let mut g = STATE.lock().unwrap_or_else(|e| e.into_inner());
     f(&mut g)
@@ -349,7 +310,7 @@ extern "C" fn register_handoff() {
 
 /// A capture is opened (or re-dissected from scratch): start with empty state.
 extern "C" fn init_capture() {
-    let _ = catch_unwind(|| with_state(|s| *s = Some(State::new())));
+    let _ = catch_unwind(|| with_state(|s| *s = Some(Store::new())));
 }
 
 /// The capture is closed: free everything.
@@ -368,8 +329,10 @@ unsafe extern "C" fn dissect(
 
 fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *mut sys::proto_tree) -> c_int {
     let mut f = sys::synack_frame_t::default();
-    // SAFETY: the shim reads pinfo and the tvb inside TRY; `f` is a valid out-pointer.
-    if unsafe { sys::synack_frame(tvb, pinfo, &mut f) } == 0 {
+    let linktypes = dissector_core::link::SUPPORTED;
+    // SAFETY: the shim reads pinfo and the tvb inside TRY, and `linktypes.len()` values from
+    // the static list; `f` is a valid out-pointer.
+    if unsafe { sys::synack_frame(tvb, pinfo, linktypes.as_ptr(), linktypes.len() as c_int, &mut f) } == 0 {
         return 0;
     }
     let data: &[u8] = if f.data.is_null() {
@@ -382,8 +345,8 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
     // The annotation is shown from where it is kept, with the state locked: Wireshark
     // dissects on one thread, and the shims let no exception longjmp out of show.
     with_state(|s| {
-        let st = s.get_or_insert_with(State::new);
-        if f.visited == 0 && st.anno(f.num).is_none() {
+        let st = s.get_or_insert_with(Store::new);
+        if f.visited == 0 {
             let meta = FrameMeta {
                 number: f.num,
                 ts_ns: i128::from(f.secs) * 1_000_000_000 + i128::from(f.nsecs),
@@ -391,27 +354,10 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
                 len: f.pkt_len,
                 linktype: u32::try_from(f.linktype).unwrap_or(u32::MAX),
             };
-            let State { dissector, scratch, inferred, .. } = st;
-            let pkt = dissector.dissect(meta, data, scratch);
-            let first_inferred = pkt.track.as_ref().is_some_and(|t| t.inferred && inferred.insert(t.stream));
-            let a = anno::annotate(&pkt, first_inferred);
-            drop(pkt);
-            if let Some(a) = a {
-                st.keep(f.num, a);
-            }
-            // Connection summaries are for the CLI; the plugin lets them go.
-            st.dissector.take_summaries();
+            st.first_pass(meta, data);
         }
         let Some(anno) = st.anno(f.num) else { return };
-        let mut late = Vec::new();
-        if f.visited != 0 {
-            let facts = st.dissector.tracker().late_facts();
-            for m in 0..anno.dns_messages() {
-                if let Some(u) = facts.used_by.get(&(f.num, m)) {
-                    late.extend(u.iter().copied());
-                }
-            }
-        }
+        let late = if f.visited != 0 { st.used_by(f.num) } else { Vec::new() };
         if info_tags_on() {
             if let Some(stage) = anno.stage() {
                 let tag = CString::new(anno::info_tag(stage)).unwrap_or_default();
@@ -437,37 +383,12 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
 /// What `show` builds per frame, kept between frames so that showing allocates nothing.
 #[derive(Default)]
 struct Scratch {
+    built: Items,
     items: Vec<sys::synack_item_t>,
-    /// Title and string values, each NUL-terminated; items point in once it is complete.
-    text: Vec<u8>,
-    /// (item, offset into `text`) of each string item.
-    strings: Vec<(usize, usize)>,
-    formatted: String,
-    summary: String,
-    /// The transition and option layout of the frame being shown.
-    visit_text: String,
 }
 
 thread_local! {
     static SCRATCH: std::cell::RefCell<Scratch> = std::cell::RefCell::new(Scratch::default());
-}
-
-/// Append `s` to `text` NUL-terminated (a NUL inside is shown as `\0`); returns its offset.
-fn push_c(text: &mut Vec<u8>, s: &str) -> usize {
-    let at = text.len();
-    if !s.as_bytes().contains(&0) {
-        text.extend_from_slice(s.as_bytes());
-        text.push(0);
-        return at;
-    }
-    for part in s.split('\0').enumerate() {
-        if part.0 > 0 {
-            text.extend_from_slice(b"\\0");
-        }
-        text.extend_from_slice(part.1.as_bytes());
-    }
-    text.push(0);
-    at
 }
 
 fn show(
@@ -479,86 +400,41 @@ fn show(
 ) {
     SCRATCH.with(|sc| {
         let Ok(mut sc) = sc.try_borrow_mut() else { return };
-        let Scratch { items, text, strings, formatted, summary, visit_text } = &mut *sc;
+        let Scratch { built, items } = &mut *sc;
+        built.build(anno, late);
         items.clear();
-        text.clear();
-        strings.clear();
-        let fields = anno::plugin_fields();
-        let summary = anno.write_summary(summary).then_some(summary.as_str());
-        // A DNS answer's title names the connections that used it, once later frames told.
-        anno.write_title(summary, text);
-        for (i, s) in late.iter().enumerate() {
-            text.extend_from_slice(if i == 0 { " · used by stream ".as_bytes() } else { b", " });
-            text.extend_from_slice(s.to_string().as_bytes());
-        }
-        let title = text.len();
-        text.push(0);
-        text.iter_mut().take(title).filter(|b| **b == 0).for_each(|b| *b = b' ');
-        let item = |hf: c_int, kind: u32| sys::synack_item_t {
-            hf,
-            kind: kind as c_int,
-            u: 0,
-            secs: 0,
-            nsecs: 0,
-            s: std::ptr::null(),
-        };
-        anno.visit(summary, visit_text, |index, value| {
-            let (Some(info), Some(hf)) = (fields.get(index), HF.get(index)) else { return };
-            let hf = hf.load(Ordering::Relaxed);
-            let mut string = |s: &str, items: &mut Vec<sys::synack_item_t>| {
-                strings.push((items.len(), push_c(text, s)));
-                items.push(item(hf, sys::SYNACK_ITEM_STRING));
+        for &(index, value) in &built.items {
+            let Some(hf) = HF.get(index) else { continue };
+            let mut item = sys::synack_item_t {
+                hf: hf.load(Ordering::Relaxed),
+                kind: 0,
+                u: 0,
+                secs: 0,
+                nsecs: 0,
+                s: std::ptr::null(),
             };
-            match (info.ftype, value) {
-                (FieldType::Bool, Value::Bool(b)) => {
-                    items.push(sys::synack_item_t { u: u32::from(*b), ..item(hf, sys::SYNACK_ITEM_BOOL) })
+            match value {
+                ItemValue::Uint(n) => (item.kind, item.u) = (sys::SYNACK_ITEM_UINT as c_int, n),
+                ItemValue::Bool(b) => (item.kind, item.u) = (sys::SYNACK_ITEM_BOOL as c_int, u32::from(b)),
+                ItemValue::RelTime { secs, nsecs } => {
+                    (item.kind, item.secs, item.nsecs) = (sys::SYNACK_ITEM_RELTIME as c_int, secs, nsecs)
                 }
-                (FieldType::RelTime, Value::Time(ns)) => items.push(sys::synack_item_t {
-                    secs: i64::try_from(ns.div_euclid(1_000_000_000)).unwrap_or(0),
-                    nsecs: ns.rem_euclid(1_000_000_000) as c_int,
-                    ..item(hf, sys::SYNACK_ITEM_RELTIME)
-                }),
-                (FieldType::U8 | FieldType::U16 | FieldType::U32 | FieldType::FrameNum, Value::U(n)) => {
-                    items.push(sys::synack_item_t {
-                        u: u32::try_from(*n).unwrap_or(u32::MAX),
-                        ..item(hf, sys::SYNACK_ITEM_UINT)
-                    })
+                ItemValue::Str(at) => {
+                    let Some(s) = built.text.get(at..) else { continue };
+                    (item.kind, item.s) = (sys::SYNACK_ITEM_STRING as c_int, s.as_ptr().cast());
                 }
-                (FieldType::U8 | FieldType::U16 | FieldType::U32 | FieldType::FrameNum, Value::I(n)) => {
-                    items.push(sys::synack_item_t {
-                        u: u64::try_from(*n).map_or(0, |n| u32::try_from(n).unwrap_or(u32::MAX)),
-                        ..item(hf, sys::SYNACK_ITEM_UINT)
-                    })
-                }
-                (FieldType::Str, Value::Str(s)) => string(s, items),
-                (FieldType::Str, Value::String(s)) => string(s, items),
-                (FieldType::Str, other) => {
-                    formatted.clear();
-                    fields::write_value(formatted, info, other);
-                    string(formatted, items);
-                }
-                _ => {}
             }
-        });
-        if let Some(i) = fields.iter().position(|f| anno::is_late(f.field)) {
-            if let Some(hf) = HF.get(i) {
-                let hf = hf.load(Ordering::Relaxed);
-                items.extend(late.iter().map(|s| sys::synack_item_t { u: *s, ..item(hf, sys::SYNACK_ITEM_UINT) }));
-            }
-        }
-        // `text` is complete: point the string items into it.
-        for &(i, at) in strings.iter() {
-            items[i].s = text[at..].as_ptr().cast();
+            items.push(item);
         }
         // SAFETY: the shim adds every item inside one TRY; the title and strings are
-        // NUL-terminated in `text`, which outlives the call, and Wireshark copies them.
+        // NUL-terminated in `built.text`, which outlives the call, and Wireshark copies them.
         let top = unsafe {
             sys::synack_add_items(
                 tree,
                 PROTO.load(Ordering::Relaxed),
                 ETT[0].load(Ordering::Relaxed),
                 tvb,
-                text.as_ptr().cast(),
+                built.text.as_ptr().cast(),
                 items.as_ptr(),
                 items.len() as c_int,
             )

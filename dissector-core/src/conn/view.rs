@@ -1,6 +1,6 @@
-//! The conversation table behind tshark-compatible TCP values: `tcp.stream` numbering,
-//! relative sequence numbers and window scaling, computed the way tshark 4.0 computes them
-//! on its first pass so that synack's values can be compared with tshark's field for field.
+//! tshark's view of one TCP connection: relative sequence numbers, window scaling and the
+//! retransmission test, computed the way tshark 4.0 computes them on its first pass so that
+//! synack's values can be compared with tshark's field for field.
 //!
 //! RFC 9293 §3.4: sequence numbers are relative to each side's initial sequence number (ISN).
 //! When the SYN was not captured, the first sequence number seen minus one stands in for the
@@ -8,11 +8,6 @@
 //! RFC 7323 §2.3: the window field of a non-SYN segment is shifted by the scale its sender
 //! announced, but only if both sides announced one; SYN segments are never scaled.
 
-use std::collections::VecDeque;
-
-use hashbrown::hash_table::{Entry, HashTable};
-
-use super::key::{ConnKey, Endpoint};
 use crate::tcp::{Flags, SeqNumber, TcpHeader, TcpOption, TcpOptions};
 
 /// Window scaling known for one direction.
@@ -54,11 +49,11 @@ impl Default for Flow {
     }
 }
 
-#[derive(Debug, Clone)]
-struct Conv {
-    /// The table's key for this conversation.
-    key: ConnKey,
-    stream: u32,
+/// tshark's view of one connection: relative sequence numbers, window scaling, AccECN, the
+/// initial RTT and the retransmission test that decides whether a segment's data is new. The
+/// stream number and the table that holds it are [`super::table::Connections`]'s.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct TcpView {
     /// AccECN negotiation seen: setup SYN, setup SYN+ACK, an AccECN option.
     acc_syn: bool,
     acc_synack: bool,
@@ -68,24 +63,6 @@ struct Conv {
     first_rtt_ns: Option<i128>,
     /// flows[0]: lower endpoint -> higher endpoint; flows[1]: the reverse.
     flows: [Flow; 2],
-    /// Seen since the eviction clock last passed (second chance).
-    referenced: bool,
-    /// Capture time of the last segment.
-    last_ns: i128,
-    /// FIN seen from flows[0] (bit 0), from flows[1] (bit 1); RST seen ([`RST_SEEN`]).
-    ended: u8,
-}
-
-/// [`Conv::ended`]: a FIN from each side, or a RST.
-const BOTH_FINS: u8 = 0b011;
-const RST_SEEN: u8 = 0b100;
-
-impl Conv {
-    /// Whether the conversation looks finished by its own flags (the tracker, when it runs,
-    /// knows the states).
-    fn looks_finished(&self) -> bool {
-        self.ended & RST_SEEN != 0 || self.ended & BOTH_FINS == BOTH_FINS
-    }
 }
 
 /// What the conversation table says about one segment.
@@ -117,137 +94,29 @@ pub struct FlowView {
     pub initial_rtt_ns: Option<i128>,
 }
 
-/// A fresh conversation of `key` with the next stream index.
-fn new_conv(key: ConnKey, next_stream: &mut u32) -> Box<Conv> {
-    let c = Conv {
-        key,
-        stream: *next_stream,
-        acc_syn: false,
-        acc_synack: false,
-        acc_option: false,
-        mru_syn_ns: None,
-        first_rtt_ns: None,
-        flows: [Flow::default(); 2],
-        referenced: true,
-        last_ns: 0,
-        ended: 0,
-    };
-    *next_stream += 1;
-    Box::new(c)
-}
-
-/// tshark's conversation table for TCP.
-#[derive(Debug, Default)]
-pub struct TcpConversations {
-    /// The conversations, each boxed with its key (under churn a hash table keeps up to 4x its
-    /// entries' worth of buckets). The table holds only the boxes' addresses, 8 bytes a bucket
-    /// where a map of key and box took 48: more of it stays in the cache, and a lookup compares
-    /// the key in the box it then works on.
-    table: HashTable<Box<Conv>>,
-    /// ahash, randomly keyed per process (see [`crate::Map`]).
-    hasher: ahash::RandomState,
-    next_stream: u32,
-    /// Keys in creation order, for CLOCK eviction (may hold keys already forgotten).
-    order: VecDeque<ConnKey>,
-}
-
-impl TcpConversations {
-    /// An empty table.
-    pub fn new() -> Self {
-        Self::default()
+impl TcpView {
+    /// RFC 9293 §3.4.1: a SYN whose ISN differs from the one already known in its direction
+    /// starts a new incarnation of the connection on the same ports.
+    pub(crate) fn is_new_incarnation(&self, fwd: usize, h: &TcpHeader) -> bool {
+        let pure_syn = h.flags.0 & (Flags::SYN | Flags::ACK) == Flags::SYN;
+        pure_syn && self.flows[fwd].base_seq.is_some_and(|b| b != h.seq)
     }
 
-    /// Number of streams seen so far.
-    pub fn streams(&self) -> u32 {
-        self.next_stream
-    }
-
-    /// Conversations held in memory.
-    pub fn len(&self) -> usize {
-        self.table.len()
-    }
-
-    /// Whether no conversation is held.
-    pub fn is_empty(&self) -> bool {
-        self.table.is_empty()
-    }
-
-    /// Evict conversations until at most `cap` remain, least recently used first (CLOCK: one
-    /// seen since the last pass gets a second chance). Returns the evicted streams, each with
-    /// whether it looked finished: a RST, or a FIN from each side.
-    pub fn evict_to(&mut self, cap: usize) -> Vec<(u32, bool)> {
-        let mut out = Vec::new();
-        // Each key is looked at most twice per eviction round (once to clear its bit).
-        let mut budget = 2 * self.order.len() + 2;
-        while self.table.len() > cap && budget > 0 {
-            budget -= 1;
-            let Some(key) = self.order.pop_front() else { break };
-            let Ok(entry) = self.table.find_entry(self.hasher.hash_one(key), |c| c.key == key) else { continue };
-            if entry.get().referenced {
-                entry.into_mut().referenced = false;
-                self.order.push_back(key);
-            } else {
-                let c = entry.remove().0;
-                out.push((c.stream, c.looks_finished()));
-            }
-        }
-        self.compact();
-        out
-    }
-
-    /// Drop forgotten keys from the eviction queue once they dominate it.
-    fn compact(&mut self) {
-        if self.order.len() > 2 * self.table.len() + 64 {
-            let (table, hasher) = (&self.table, &self.hasher);
-            let mut seen = std::collections::HashSet::with_hasher(ahash::RandomState::new());
-            self.order.retain(|k| table.find(hasher.hash_one(k), |c| c.key == *k).is_some() && seen.insert(*k));
-        }
-    }
-
-    /// Account for one segment. `seglen` is the payload length when the whole segment is
-    /// known (not a fragment, not quoted in an ICMP error, header within the IP payload).
-    pub fn on_segment(
+    /// Account for one segment sent in direction `fwd` (0: lower to higher endpoint). `seglen`
+    /// is the payload length when the whole segment is known (not a fragment, not quoted in
+    /// an ICMP error, header within the IP payload). The returned view has no stream and no
+    /// reuse facts: the table fills them in.
+    pub(crate) fn on_segment(
         &mut self,
-        src: Endpoint,
-        dst: Endpoint,
+        fwd: usize,
         h: &TcpHeader,
         opts: &TcpOptions<'_>,
         seglen: Option<u32>,
         ts_ns: i128,
     ) -> FlowView {
-        let (key, lo_to_hi) = ConnKey::new(src, dst);
-        let (fwd, rev) = if lo_to_hi { (0, 1) } else { (1, 0) };
+        let rev = 1 - fwd;
+        let conv = self;
         let flags = h.flags;
-        let mut ports_reused = false;
-        let mut reused_from = None;
-        let pure_syn = flags.0 & (Flags::SYN | Flags::ACK) == Flags::SYN;
-        // One lookup per segment: the entry is created, replaced or used in place.
-        let TcpConversations { table, hasher, next_stream, order } = self;
-        let conv: &mut Conv = match table.entry(hasher.hash_one(key), |c| c.key == key, |c| hasher.hash_one(c.key)) {
-            Entry::Vacant(v) => {
-                order.push_back(key);
-                v.insert(new_conv(key, next_stream)).into_mut()
-            }
-            Entry::Occupied(o) => {
-                let c = o.into_mut();
-                // A SYN whose ISN differs from the one already known starts a new connection
-                // on the same ports (RFC 9293 §3.4.1: a new incarnation picks a new ISN).
-                if pure_syn && c.flows[fwd].base_seq.is_some_and(|b| b != h.seq) {
-                    reused_from = Some(c.stream);
-                    ports_reused = true;
-                    *c = new_conv(key, next_stream);
-                }
-                c
-            }
-        };
-        conv.referenced = true;
-        conv.last_ns = ts_ns;
-        if flags.fin() {
-            conv.ended |= 1 << fwd;
-        }
-        if flags.rst() {
-            conv.ended |= RST_SEEN;
-        }
         // RFC 9768 §3.1.1: an AccECN setup SYN sets AE, CWR and ECE; the SYN+ACK answers with
         // one of the patterns that are not (AE=0, CWR=0).
         if flags.0 & (Flags::SYN | Flags::ACK) == Flags::SYN {
@@ -326,15 +195,15 @@ impl TcpConversations {
             }
         }
         FlowView {
-            stream: conv.stream,
+            stream: 0,
             seq,
             ack,
             nxtseq,
             window,
             scalefactor,
             peer_base,
-            ports_reused,
-            reused_from,
+            ports_reused: false,
+            reused_from: None,
             ace,
             old_data,
             initial_rtt_ns: conv.first_rtt_ns,
@@ -347,7 +216,7 @@ impl TcpConversations {
 /// unless it is a keep-alive (one byte at nextseq - 1) or arrives out of order (soon after the
 /// highest segment, within the initial RTT or 3 ms). Data the peer has already acknowledged is
 /// a spurious retransmission. Updates the flow's highest sequence number and last ACK.
-fn analyze_sequence(conv: &mut Conv, fwd: usize, rev: usize, h: &TcpHeader, seglen: u32, ts_ns: i128) -> bool {
+fn analyze_sequence(conv: &mut TcpView, fwd: usize, rev: usize, h: &TcpHeader, seglen: u32, ts_ns: i128) -> bool {
     let flags = h.flags;
     let synfin = u32::from(flags.syn() || flags.fin());
     let seq = h.seq;

@@ -1,0 +1,173 @@
+//! The command line as clap reads it: the packet views' flags (tshark's), and the `conv`,
+//! `ladder`, `completions` and `man` subcommands. Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::Parser;
+use dissector_core::Limits;
+
+use crate::conv;
+use crate::explain::Lang;
+use crate::style::ColorChoice;
+
+const EXAMPLES: &str = "Examples:
+  synack ladder -r capture.pcap --explain            the handshake walkthrough of the first connection
+  synack ladder -r capture.pcap --stream 3 --explain --lang ko
+  synack conv -r capture.pcap                        one row per TCP connection (-T json|csv for programs)
+  synack -r capture.pcap                             one line per packet, as tshark, plus each endpoint's state
+  synack -r capture.pcap -Y 'synack.stage == 2'      only SYN+ACKs
+  synack -r capture.pcap -T fields -e frame.number -e tcp.flags.str -e synack.state.server
+  synack -r capture.pcap -T jsonl -e tcp.stream -e synack.transition
+  tcpdump -w - | synack -r - -T fields -e tcp.options.mss_val";
+
+/// synack makes TCP connections legible: which packet is step 1, 2 or 3 of the handshake, what
+/// state each endpoint is in after every packet, which options were negotiated, and which DNS
+/// lookup led to the connection. Packet views take tshark's flags, so synack can stand in for
+/// tshark; `conv` and `ladder` show whole connections.
+#[derive(Parser, Debug)]
+#[command(name = "synack", version, disable_version_flag = true, verbatim_doc_comment, after_help = EXAMPLES, args_conflicts_with_subcommands = true)]
+pub(crate) struct Cli {
+    /// Print the version (-v, as tshark's; -V is the detail view).
+    #[arg(short = 'v', long = "version", action = clap::ArgAction::Version)]
+    pub(crate) version: Option<bool>,
+
+    #[command(subcommand)]
+    pub(crate) command: Option<Command>,
+
+    #[command(flatten)]
+    pub(crate) packets: Args,
+}
+
+#[derive(clap::Subcommand, Debug)]
+pub(crate) enum Command {
+    /// One row per TCP connection: endpoints, packets and bytes each way, handshake and iRTT,
+    /// options, who closed and how, final states, Zeek's conn_state and history.
+    Conv(ConvArgs),
+    /// One connection as an arrow diagram: the handshake walkthrough, with the DNS lookup that
+    /// preceded it; --explain says what each step means.
+    Ladder(LadderArgs),
+    /// Print a shell completion script.
+    Completions {
+        /// bash, zsh, fish, elvish or powershell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. synack man > synack.1.
+    Man,
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct ConvArgs {
+    /// Read packets from FILE (pcap or pcapng); `-` reads standard input.
+    #[arg(short = 'r', value_name = "FILE")]
+    pub(crate) read: PathBuf,
+
+    /// table for people, json or csv for programs.
+    #[arg(short = 'T', value_name = "FORMAT", value_enum, default_value_t = conv::ConvFormat::Table)]
+    pub(crate) format: conv::ConvFormat,
+
+    #[command(flatten)]
+    pub(crate) common: Common,
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct LadderArgs {
+    /// Read packets from FILE (pcap or pcapng); `-` reads standard input.
+    #[arg(short = 'r', value_name = "FILE")]
+    pub(crate) read: PathBuf,
+
+    /// The connection to draw (tcp.stream); default: the first one whose SYN is in the capture.
+    #[arg(long = "stream", value_name = "N")]
+    pub(crate) stream: Option<u32>,
+
+    /// Explain each step: sequence numbers, options, states.
+    #[arg(long = "explain")]
+    pub(crate) explain: bool,
+
+    /// Language of --explain.
+    #[arg(long = "lang", value_enum, default_value_t = Lang::En)]
+    pub(crate) lang: Lang,
+
+    /// Width of the diagram (default: the terminal's; else COLUMNS; else 100).
+    #[arg(long = "width", value_name = "COLUMNS")]
+    pub(crate) width: Option<usize>,
+
+    #[command(flatten)]
+    pub(crate) common: Common,
+}
+
+/// Options every view takes.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct Common {
+    /// Colour: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long = "color", value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub(crate) color: ColorChoice,
+
+    /// Most TCP connections tracked at once; beyond it the least recently used are evicted
+    /// (and counted on stderr at the end).
+    #[arg(long = "max-connections", value_name = "N", default_value_t = Limits::default().max_connections)]
+    pub(crate) max_connections: usize,
+
+    /// Forget a TCP connection after this many seconds without a segment (capture time).
+    #[arg(long = "idle-timeout", value_name = "SECONDS", default_value_t = 3600)]
+    pub(crate) idle_timeout: u64,
+}
+
+impl Common {
+    pub(crate) fn limits(&self) -> Limits {
+        Limits {
+            max_connections: self.max_connections.max(1),
+            idle_ns: i128::from(self.idle_timeout.max(1)) * 1_000_000_000,
+            ..Limits::default()
+        }
+    }
+}
+
+/// Packet views (no subcommand).
+#[derive(clap::Args, Debug)]
+pub(crate) struct Args {
+    /// Read packets from FILE (pcap or pcapng); `-` reads standard input.
+    #[arg(short = 'r', value_name = "FILE")]
+    pub(crate) read: Option<PathBuf>,
+
+    /// Output format: text (default: tshark's one line per packet plus synack's annotation),
+    /// fields (the -e fields, tab-separated), json (an array) or jsonl (one object per line).
+    #[arg(short = 'T', value_name = "FORMAT")]
+    pub(crate) format: Option<String>,
+
+    /// Field to print (repeatable), e.g. -e tcp.seq -e synack.state.server.
+    #[arg(short = 'e', value_name = "FIELD")]
+    pub(crate) fields: Vec<String>,
+
+    /// Fields output option: header=y|n, separator=/t|/s|<char>, occurrence=f|l|a,
+    /// aggregator=,|/s|<char>, quote=d|s|n (repeatable, as tshark's -E).
+    #[arg(short = 'E', value_name = "OPTION=VALUE")]
+    pub(crate) field_options: Vec<String>,
+
+    /// Display filter, in tshark's syntax: -Y 'tcp.port == 80 and synack.stage'.
+    #[arg(short = 'Y', value_name = "FILTER")]
+    pub(crate) filter: Option<String>,
+
+    /// Detail view: every field synack knows, layer by layer, after each packet's line.
+    #[arg(short = 'V')]
+    pub(crate) verbose: bool,
+
+    /// Quiet: print no packets (warnings and limits still go to stderr).
+    #[arg(short = 'q')]
+    pub(crate) quiet: bool,
+
+    /// Stop after N packets.
+    #[arg(short = 'c', value_name = "N")]
+    pub(crate) count: Option<u32>,
+
+    /// Two passes, as tshark -2: the first learns what later frames tell about earlier ones
+    /// (dns.response_in, synack.dns.used_by), the second prints.
+    #[arg(short = '2')]
+    pub(crate) two_pass: bool,
+
+    /// List every field synack knows (name, type, description) and exit.
+    #[arg(long = "list-fields")]
+    pub(crate) list_fields: bool,
+
+    #[command(flatten)]
+    pub(crate) common: Common,
+}

@@ -1,0 +1,144 @@
+//! Raw arguments turned into a validated run configuration: output mode, fields and their
+//! `-E` options, the display filter, colour, limits.
+
+use std::path::PathBuf;
+
+use dissector_core::{Field, Limits};
+
+use crate::args::Args;
+use crate::filter;
+use crate::style::Style;
+use crate::views;
+
+/// Which occurrences of a field to print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occurrence {
+    /// All, joined by the aggregator.
+    All,
+    /// The first.
+    First,
+    /// The last.
+    Last,
+}
+
+/// Packet output modes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    Text,
+    Fields,
+    Json,
+    Jsonl,
+}
+
+/// A validated run configuration.
+#[derive(Debug)]
+pub struct Config {
+    pub(crate) input: PathBuf,
+    pub(crate) mode: Mode,
+    pub(crate) verbose: bool,
+    pub(crate) quiet: bool,
+    pub(crate) filter: Option<filter::Filter>,
+    pub(crate) style: Style,
+    pub(crate) fields: Vec<Field>,
+    pub(crate) header: bool,
+    pub(crate) separator: String,
+    pub(crate) aggregator: String,
+    pub(crate) occurrence: Occurrence,
+    pub(crate) quote: Option<char>,
+    pub(crate) count: Option<u32>,
+    pub(crate) two_pass: bool,
+    pub(crate) limits: Limits,
+}
+
+impl Config {
+    /// Whether what the run prints or filters on needs the connection tracker. Printing only
+    /// fields that do not (-T fields, json or jsonl with -e), synack skips it: the same output
+    /// for about a quarter less work. The text views show its annotations, and `-q` is
+    /// "dissect and track" (the benchmark's measure of the whole core).
+    pub(crate) fn needs_tracking(&self) -> bool {
+        self.mode == Mode::Text
+            || self.quiet
+            || self.fields.iter().any(|f| f.needs_tracking())
+            || self.filter.as_ref().is_some_and(|f| f.any_field(&|f: Field| f.needs_tracking()))
+    }
+}
+
+/// A usage or input error: printed, exit status 2.
+#[derive(Debug)]
+pub(crate) struct UsageError(pub(crate) String);
+
+fn sep_value(v: &str) -> String {
+    match v {
+        "/t" => "\t".into(),
+        "/s" => " ".into(),
+        other => other.into(),
+    }
+}
+
+pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError> {
+    let input = args
+        .read
+        .ok_or_else(|| UsageError("no input: give a capture with -r FILE (or -r - for standard input)".into()))?;
+    let mode = match args.format.as_deref() {
+        None | Some("text") => Mode::Text,
+        Some("fields") => Mode::Fields,
+        Some("json") => Mode::Json,
+        Some("jsonl") => Mode::Jsonl,
+        Some(other) => return Err(UsageError(format!("-T {other}: unknown format (text, fields, json or jsonl)"))),
+    };
+    let filter = match &args.filter {
+        Some(text) => Some(filter::parse(text).map_err(|e| UsageError(e.render(text)))?),
+        None => None,
+    };
+    let mut bad = Vec::new();
+    let mut fields = Vec::new();
+    for name in &args.fields {
+        match Field::from_abbrev(name) {
+            Some(f) => fields.push(f),
+            None => bad.push(name.as_str()),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(UsageError(format!("Some fields aren't valid:\n\t{}", bad.join("\n\t"))));
+    }
+    if fields.is_empty() && mode == Mode::Fields {
+        return Err(UsageError("-T fields needs at least one -e FIELD".into()));
+    }
+    if fields.is_empty() && matches!(mode, Mode::Json | Mode::Jsonl) {
+        fields = views::default_json_fields();
+    }
+    let mut c = Config {
+        input,
+        mode,
+        verbose: args.verbose,
+        quiet: args.quiet,
+        filter,
+        style: Style::new(args.common.color, out_is_tty),
+        fields,
+        header: false,
+        separator: "\t".into(),
+        aggregator: ",".into(),
+        occurrence: Occurrence::All,
+        quote: None,
+        count: args.count,
+        two_pass: args.two_pass,
+        limits: args.common.limits(),
+    };
+    for opt in &args.field_options {
+        let (k, v) = opt.split_once('=').ok_or_else(|| UsageError(format!("invalid -E option \"{opt}\"")))?;
+        match (k, v) {
+            ("header", "y") => c.header = true,
+            ("header", "n") => c.header = false,
+            ("separator", v) => c.separator = sep_value(v),
+            ("aggregator", v) => c.aggregator = sep_value(v),
+            ("occurrence", "a") => c.occurrence = Occurrence::All,
+            ("occurrence", "f") => c.occurrence = Occurrence::First,
+            ("occurrence", "l") => c.occurrence = Occurrence::Last,
+            ("quote", "d") => c.quote = Some('"'),
+            ("quote", "s") => c.quote = Some('\''),
+            ("quote", "n") => c.quote = None,
+            _ => return Err(UsageError(format!("invalid -E option \"{opt}\""))),
+        }
+    }
+    Ok(c)
+}

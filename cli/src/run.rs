@@ -1,0 +1,272 @@
+//! Running a configuration: reading the capture (twice for `-2`), dissecting each frame,
+//! printing the chosen view, and reporting what the limits dropped.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+
+use dissector_core::conn::LateFacts;
+use dissector_core::{Dissector, FrameMeta, Options, Packet};
+
+use crate::args::{ConvArgs, LadderArgs};
+use crate::config::{Config, Mode};
+use crate::style::Style;
+use crate::{capture, conv, filter, ladder, output, views};
+
+fn open(c: &Config) -> Result<Box<dyn Read + Send>, RunError> {
+    open_path(&c.input)
+}
+
+/// The capture to read: a file, or standard input for `-`.
+fn open_path(path: &std::path::Path) -> Result<Box<dyn Read + Send>, RunError> {
+    Ok(if path.as_os_str() == "-" {
+        Box::new(io::stdin())
+    } else {
+        Box::new(File::open(path).map_err(|e| RunError::Usage(format!("cannot open {}: {e}", path.display())))?)
+    })
+}
+
+/// The first of two passes: what later frames tell about earlier ones.
+fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunError> {
+    let mut dissector = Dissector::with_options(Options { collect_late: true, ..Options::with_limits(c.limits) });
+    read_frames(input, &c.input, None, &mut dissector, |_, pkt| Ok(c.count.is_none_or(|n| pkt.meta.number < n)))?;
+    Ok(dissector.late_facts().cloned().unwrap_or_default())
+}
+
+/// Read every frame of `input` through `d`, handing each packet to `each` (which says whether to
+/// go on), advancing `progress` if there is one. Returns the reader's closing warning, if any.
+fn read_frames(
+    input: Box<dyn Read + Send>,
+    path: &std::path::Path,
+    progress: Option<indicatif::ProgressBar>,
+    d: &mut Dissector,
+    mut each: impl FnMut(&mut Dissector, &Packet<'_>) -> io::Result<bool>,
+) -> Result<Option<String>, RunError> {
+    let mut scratch = Vec::new();
+    let prepare = |meta: &FrameMeta, data: &[u8]| dissector_core::prepare(meta.linktype, data);
+    // A DNS message was parsed on the reading thread, on the other core: the dissecting thread
+    // reads it first in Dissector::push_parsed_dns, then its questions and records.
+    let warm = |p: &dissector_core::Prepared, when: capture::Warm| {
+        let Some(m) = p.message() else { return };
+        match when {
+            capture::Warm::Far => capture::prefetch_value(m),
+            capture::Warm::Near => {
+                if let Some(q) = m.questions.first() {
+                    capture::prefetch_value(q);
+                }
+                if let Some(r) = m.records.first() {
+                    capture::prefetch_value(r);
+                }
+            }
+        }
+    };
+    let result = capture::for_each_frame_ahead(input, prepare, warm, |meta, data, prepared, spent| {
+        // Only a frame prepared ahead has something to give back.
+        let ahead = !prepared.is_empty();
+        let pkt = d.dissect_prepared(meta, data, &mut scratch, prepared);
+        let go_on = each(d, &pkt)?;
+        if ahead {
+            spent.extend(dissector_core::Prepared::reclaim(pkt));
+        }
+        if let Some(p) = &progress {
+            p.inc(u64::from(meta.caplen) + 16);
+        }
+        Ok(go_on)
+    });
+    if let Some(p) = progress {
+        p.finish_and_clear();
+    }
+    match result {
+        Err(capture::NotACapture(why)) => Err(RunError::Usage(format!("{}: {why}", path.display()))),
+        Ok(r) => Ok(r?.warning),
+    }
+}
+
+/// Inputs from this size on get a progress bar (when stderr is a terminal).
+const PROGRESS_FROM: u64 = 10_000_000;
+
+/// A progress bar on stderr for inputs over 10 MB when stderr is a terminal.
+fn progress_bar(input: &std::path::Path, err_is_tty: bool) -> Option<indicatif::ProgressBar> {
+    let size = std::fs::metadata(input).ok()?.len();
+    if !wants_progress(size, err_is_tty) {
+        return None;
+    }
+    let p = indicatif::ProgressBar::with_draw_target(Some(size), indicatif::ProgressDrawTarget::stderr());
+    p.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {bytes}/{total_bytes} {bytes_per_sec} eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    Some(p)
+}
+
+/// A bar only for big files (a pipe has no size) and only for a person watching.
+fn wants_progress(size: u64, err_is_tty: bool) -> bool {
+    err_is_tty && size >= PROGRESS_FROM
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn progress_only_for_big_inputs_on_a_terminal() {
+        assert!(wants_progress(PROGRESS_FROM, true));
+        assert!(!wants_progress(PROGRESS_FROM - 1, true));
+        assert!(!wants_progress(u64::MAX, false));
+    }
+}
+
+/// Run a configuration, writing to `out` and warnings to `err`.
+pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: bool) -> Result<(), RunError> {
+    let mut input = open(c)?;
+    let tracking = c.needs_tracking();
+    // What a first pass learns (dns.response_in, synack.dns.used_by) is the tracker's.
+    let mut late = None;
+    if c.two_pass && tracking {
+        // Standard input can be read once only: keep it for the second pass.
+        let mut stdin_copy = Vec::new();
+        let first = if c.input.as_os_str() == "-" {
+            input.read_to_end(&mut stdin_copy)?;
+            first_pass(c, Box::new(io::Cursor::new(stdin_copy.clone())))?
+        } else {
+            first_pass(c, input)?
+        };
+        input = if c.input.as_os_str() == "-" { Box::new(io::Cursor::new(stdin_copy)) } else { open(c)? };
+        late = Some(first);
+    }
+    let mut dissector = Dissector::with_options(Options { tracking, late, ..Options::with_limits(c.limits) });
+    let mut printer = output::FieldsPrinter::new(c);
+    if c.header && c.mode == Mode::Fields && !c.quiet {
+        printer.header(out)?;
+    }
+    let mut json_first = true;
+    let progress = progress_bar(&c.input, err_is_tty);
+    let warning = read_frames(input, &c.input, progress, &mut dissector, |_, pkt| {
+        let meta = pkt.meta;
+        if meta.caplen > meta.len {
+            let _ = writeln!(
+                err,
+                "synack: warning: frame {}: captured length {} is more than the packet's length {}",
+                meta.number, meta.caplen, meta.len
+            );
+        }
+        for a in &pkt.anomalies {
+            let _ = writeln!(err, "synack: warning: frame {}: {a}", meta.number);
+        }
+        let shown = c.filter.as_ref().is_none_or(|f| filter::matches(f, pkt));
+        if shown && !c.quiet {
+            match c.mode {
+                Mode::Fields => printer.packet(out, pkt)?,
+                Mode::Text => {
+                    views::summary_line(out, pkt, &c.style)?;
+                    if c.verbose {
+                        views::detail(out, pkt, &c.style)?;
+                    }
+                }
+                Mode::Json => {
+                    out.write_all(if json_first { b"[\n  " } else { b",\n  " })?;
+                    json_first = false;
+                    out.write_all(views::json_object(pkt, &c.fields).as_bytes())?;
+                }
+                Mode::Jsonl => {
+                    out.write_all(views::json_object(pkt, &c.fields).as_bytes())?;
+                    out.write_all(b"\n")?;
+                }
+            }
+        }
+        Ok(c.count.is_none_or(|n| meta.number < n))
+    })?;
+    if c.mode == Mode::Json && !c.quiet {
+        out.write_all(if json_first { b"[]\n" } else { b"\n]\n" })?;
+    }
+    out.flush()?;
+    if let Some(w) = warning {
+        let _ = writeln!(err, "synack: warning: {w}");
+    }
+    report_limits(&dissector, err);
+    Ok(())
+}
+
+/// Why a run failed.
+#[derive(Debug)]
+pub enum RunError {
+    /// Bad input or arguments.
+    Usage(String),
+    /// Output or input failed.
+    Io(io::Error),
+}
+
+impl From<io::Error> for RunError {
+    fn from(e: io::Error) -> Self {
+        RunError::Io(e)
+    }
+}
+
+pub(crate) fn run_conv(
+    a: &ConvArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    err_is_tty: bool,
+) -> Result<(), RunError> {
+    let progress = progress_bar(&a.read, err_is_tty);
+    let input = open_path(&a.read)?;
+    let mut d = Dissector::with_options(Options { summaries: true, ..Options::with_limits(a.common.limits()) });
+    let mut w = conv::ConvWriter::new(out, a.format, 0);
+    let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt| {
+        if pkt.meta.number == 1 {
+            w.set_first(pkt.meta.ts_ns);
+        }
+        for s in d.take_summaries() {
+            w.push(s)?;
+        }
+        Ok(true)
+    })?;
+    let mut failed = Ok(());
+    d.finish_each(|s| {
+        if failed.is_ok() {
+            failed = w.push(s);
+        }
+    });
+    failed?;
+    w.finish()?;
+    out.flush()?;
+    if let Some(w) = warning {
+        let _ = writeln!(err, "synack: warning: {w}");
+    }
+    report_limits(&d, err);
+    Ok(())
+}
+
+pub(crate) fn run_ladder(
+    a: &LadderArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    out_is_tty: bool,
+    err_is_tty: bool,
+) -> Result<(), RunError> {
+    let progress = progress_bar(&a.read, err_is_tty);
+    let input = open_path(&a.read)?;
+    let mut d = Dissector::with_options(Options::with_limits(a.common.limits()));
+    let mut col = ladder::Collector::new(a.stream);
+    let warning = read_frames(input, &a.read, progress, &mut d, |_, pkt| {
+        col.packet(pkt);
+        Ok(true)
+    })?;
+    // The terminal's width when writing to one (COLUMNS is rarely exported to programs).
+    let term = if out_is_tty { terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)) } else { None };
+    let width = a.width.or(term).or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())).unwrap_or(100);
+    let style = Style::new(a.common.color, out_is_tty);
+    col.draw(out, width, a.explain.then_some(a.lang), &style)?;
+    out.flush()?;
+    if let Some(w) = warning {
+        let _ = writeln!(err, "synack: warning: {w}");
+    }
+    report_limits(&d, err);
+    Ok(())
+}
+
+fn report_limits(d: &Dissector, err: &mut dyn Write) {
+    let ev = d.evictions();
+    if ev.any() {
+        let _ = writeln!(err, "synack: limits reached: {ev} (raise --max-connections or --idle-timeout to keep more)");
+    }
+}

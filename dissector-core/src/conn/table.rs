@@ -1,0 +1,366 @@
+//! The one owner of per-connection state. Each TCP connection is one entry, keyed by its two
+//! endpoints: tshark's view of it (stream number, relative sequence numbers, window scaling),
+//! the tracker's state, and its partial DNS-over-TCP messages. Entries are created, replaced
+//! (a new incarnation on the same ports) and evicted here and nowhere else:
+//!
+//! - at the connection cap, the least recently used entry goes whole (CLOCK, second chance);
+//! - a connection idle for [`Limits::idle_ns`], or closed on both ends for
+//!   [`Limits::closed_linger_ns`], loses its tracker state (summarised) but keeps its entry, so
+//!   a late segment keeps tshark's stream number and is tracked afresh as picked up mid-stream.
+
+use std::collections::VecDeque;
+
+use hashbrown::hash_table::{Entry, HashTable};
+
+use super::key::{ConnKey, Endpoint};
+use super::lookup::DnsLink;
+use super::summary::ConnSummary;
+use super::track::TcpTrack;
+use super::tracker::{TcpInput, Track};
+use super::view::{FlowView, TcpView};
+use crate::limits::Limits;
+
+/// A DNS-over-TCP message cut by a segment boundary, waiting for the rest of it.
+#[derive(Debug, Default)]
+pub(crate) struct Pending {
+    /// The sequence number its continuation starts at.
+    pub(crate) next_seq: u32,
+    /// What has arrived of it (length prefix included).
+    pub(crate) buf: Vec<u8>,
+}
+
+/// Everything synack keeps about one TCP connection.
+#[derive(Debug)]
+struct Connection {
+    key: ConnKey,
+    stream: u32,
+    view: TcpView,
+    /// The tracker's state; `None` when tracking is off, or after the connection expired.
+    track: Option<Box<Track>>,
+    /// Partial DNS messages, by direction (0: lower to higher endpoint).
+    dns_tcp: [Option<Pending>; 2],
+    /// Seen since the eviction clock last passed (second chance).
+    referenced: bool,
+    /// FIN seen from direction 0 (bit 0), from direction 1 (bit 1); RST seen ([`RST_SEEN`]).
+    ended: u8,
+}
+
+/// [`Connection::ended`]: a FIN from each side, or a RST.
+const BOTH_FINS: u8 = 0b011;
+const RST_SEEN: u8 = 0b100;
+
+impl Connection {
+    fn new(key: ConnKey, next_stream: &mut u32) -> Box<Connection> {
+        let c = Connection {
+            key,
+            stream: *next_stream,
+            view: TcpView::default(),
+            track: None,
+            dns_tcp: [None, None],
+            referenced: true,
+            ended: 0,
+        };
+        *next_stream += 1;
+        Box::new(c)
+    }
+
+    /// Nothing is lost by forgetting it but its stream number: its tracker says both ends are
+    /// closed, or, untracked, its own flags show a RST or a FIN from each side.
+    fn is_finished(&self, tracked: bool) -> bool {
+        if tracked {
+            self.track.as_ref().is_none_or(|t| t.is_finished())
+        } else {
+            self.ended & RST_SEEN != 0 || self.ended & BOTH_FINS == BOTH_FINS
+        }
+    }
+}
+
+/// What the limits made the table drop.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Dropped {
+    /// Open connections evicted at the cap.
+    pub(crate) cap: u64,
+    /// Connections whose tracker state expired after being idle.
+    pub(crate) idle: u64,
+    /// DNS-over-TCP messages not reassembled because the buffer cap was reached.
+    pub(crate) dns_buffers: u64,
+}
+
+/// Every TCP connection of a capture.
+#[derive(Debug, Default)]
+pub(crate) struct Connections {
+    /// The entries, each boxed with its key (under churn a hash table keeps up to 4x its
+    /// entries' worth of buckets). The table holds only the boxes' addresses, 8 bytes a bucket:
+    /// more of it stays in the cache, and a lookup compares the key in the box it then works on.
+    table: HashTable<Box<Connection>>,
+    /// ahash, randomly keyed per process (see [`crate::hash::Map`]).
+    hasher: ahash::RandomState,
+    next_stream: u32,
+    /// Keys in creation order, for CLOCK eviction (may hold keys already forgotten).
+    order: VecDeque<ConnKey>,
+    /// Connections closed on both ends, by the time they closed, waiting to be retired.
+    closed: VecDeque<(i128, ConnKey, u32)>,
+    /// Whether retired connections are summarised (for `synack conv`); off, they are dropped.
+    summarise: bool,
+    summaries: Vec<ConnSummary>,
+    limits: Limits,
+    /// Capture time of the last idle sweep.
+    swept_ns: Option<i128>,
+    /// Entries holding tracker state.
+    tracked: usize,
+    /// Partial DNS messages held.
+    dns_buffers: usize,
+    dropped: Dropped,
+}
+
+impl Connections {
+    /// An empty table bounded by `limits`; `summarise`: keep a summary of each retired
+    /// connection (drained with [`Connections::take_summaries`]).
+    pub(crate) fn new(limits: Limits, summarise: bool) -> Connections {
+        Connections { limits, summarise, ..Connections::default() }
+    }
+
+    fn find(&mut self, key: ConnKey) -> Option<&mut Connection> {
+        self.table.find_mut(self.hasher.hash_one(key), |c| c.key == key).map(|c| &mut **c)
+    }
+
+    /// Connections held in memory.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    /// Connections whose tracker state is held.
+    pub(crate) fn tracked(&self) -> usize {
+        self.tracked
+    }
+
+    /// What the limits made the table drop so far.
+    pub(crate) fn dropped(&self) -> Dropped {
+        self.dropped
+    }
+
+    /// Account for one TCP segment: tshark's view always; with `track`, the tracker's
+    /// annotation too (`dns_link` names the DNS answer behind a client's SYN, given the
+    /// server's address and the stream).
+    pub(crate) fn on_segment(
+        &mut self,
+        inp: &TcpInput<'_>,
+        track: bool,
+        dns_link: impl FnOnce(&Endpoint, u32) -> Option<DnsLink>,
+    ) -> (FlowView, Option<TcpTrack>) {
+        if track {
+            self.expire(inp.ts_ns);
+        }
+        let (key, lo_to_hi) = ConnKey::new(inp.src, inp.dst);
+        let fwd = if lo_to_hi { 0 } else { 1 };
+        let h = inp.header;
+        // One lookup per segment: the entry is created, replaced or used in place.
+        let Connections {
+            table, hasher, next_stream, order, closed, summaries, summarise, tracked, dns_buffers, ..
+        } = self;
+        let mut reused_from = None;
+        let conn: &mut Connection =
+            match table.entry(hasher.hash_one(key), |c| c.key == key, |c| hasher.hash_one(c.key)) {
+                Entry::Vacant(v) => {
+                    order.push_back(key);
+                    v.insert(Connection::new(key, next_stream)).into_mut()
+                }
+                Entry::Occupied(o) => {
+                    let c = o.into_mut();
+                    if c.view.is_new_incarnation(fwd, h) {
+                        reused_from = Some(c.stream);
+                        let old = std::mem::replace(c, Connection::new(key, next_stream));
+                        *dns_buffers -= old.dns_tcp.iter().flatten().count();
+                        if let Some(t) = old.track {
+                            *tracked -= 1;
+                            if *summarise {
+                                summaries.push(t.summary(old.stream));
+                            }
+                        }
+                    }
+                    c
+                }
+            };
+        conn.referenced = true;
+        if h.flags.fin() {
+            conn.ended |= 1 << fwd;
+        }
+        if h.flags.rst() {
+            conn.ended |= RST_SEEN;
+        }
+        let mut view = conn.view.on_segment(fwd, h, inp.options, inp.seglen, inp.ts_ns);
+        view.stream = conn.stream;
+        view.ports_reused = reused_from.is_some();
+        view.reused_from = reused_from;
+        if !track {
+            return (view, None);
+        }
+        let t = conn.track.get_or_insert_with(|| {
+            *tracked += 1;
+            Box::new(Track::new(inp, *summarise))
+        });
+        let stream = conn.stream;
+        let annotation = t.on_segment(inp, &view, |addr| dns_link(addr, stream));
+        if t.is_finished() && !t.queued {
+            t.queued = true;
+            closed.push_back((inp.ts_ns, key, stream));
+        }
+        (view, Some(annotation))
+    }
+
+    /// Retire the tracker state of connections closed for the linger time, and of connections
+    /// idle for the idle time (looked for once per 1/16 of it).
+    fn expire(&mut self, now: i128) {
+        while let Some(&(t, key, stream)) = self.closed.front() {
+            if now - t < self.limits.closed_linger_ns {
+                break;
+            }
+            self.closed.pop_front();
+            let linger = self.limits.closed_linger_ns;
+            let Some(c) = self.find(key).filter(|c| c.stream == stream) else { continue };
+            let Some(track) = &mut c.track else { continue };
+            if !track.is_finished() {
+                track.queued = false;
+            } else if now - track.last_ns() >= linger {
+                self.retire(key);
+            } else {
+                let last = track.last_ns();
+                self.closed.push_back((last, key, stream));
+            }
+        }
+        let every = (self.limits.idle_ns / 16).max(1);
+        if self.swept_ns.is_some_and(|t| now - t < every) {
+            return;
+        }
+        self.swept_ns = Some(now);
+        let idle_ns = self.limits.idle_ns;
+        let mut idle: Vec<(u32, ConnKey)> = self
+            .table
+            .iter()
+            .filter(|c| c.track.as_ref().is_some_and(|t| now - t.last_ns() >= idle_ns))
+            .map(|c| (c.stream, c.key))
+            .collect();
+        idle.sort_unstable_by_key(|(s, _)| *s);
+        for (_, key) in idle {
+            self.retire(key);
+            self.dropped.idle += 1;
+        }
+    }
+
+    /// Summarise and drop the tracker state of the connection of `key`.
+    fn retire(&mut self, key: ConnKey) {
+        let summarise = self.summarise;
+        let Some(c) = self.find(key) else { return };
+        let stream = c.stream;
+        if let Some(t) = c.track.take() {
+            self.tracked -= 1;
+            if summarise {
+                self.summaries.push(t.summary(stream));
+            }
+        }
+    }
+
+    /// Evict connections until at most the cap remain, least recently used first (CLOCK: one
+    /// seen since the last pass gets a second chance). Returns how many of those were open
+    /// (`tracking`: judged by the tracker's states, else by the connection's own flags).
+    pub(crate) fn enforce_cap(&mut self, tracking: bool) -> u32 {
+        let cap = self.limits.max_connections;
+        let mut open = 0;
+        // Each key is looked at most twice per eviction round (once to clear its bit).
+        let mut budget = 2 * self.order.len() + 2;
+        while self.table.len() > cap && budget > 0 {
+            budget -= 1;
+            let Some(key) = self.order.pop_front() else { break };
+            let Ok(entry) = self.table.find_entry(self.hasher.hash_one(key), |c| c.key == key) else { continue };
+            if entry.get().referenced {
+                entry.into_mut().referenced = false;
+                self.order.push_back(key);
+                continue;
+            }
+            let c = entry.remove().0;
+            if !c.is_finished(tracking) {
+                self.dropped.cap += 1;
+                open += 1;
+            }
+            self.dns_buffers -= c.dns_tcp.iter().flatten().count();
+            if let Some(t) = c.track {
+                self.tracked -= 1;
+                if self.summarise {
+                    self.summaries.push(t.summary(c.stream));
+                }
+            }
+        }
+        self.compact();
+        open
+    }
+
+    /// Drop forgotten keys from the eviction queue once they dominate it.
+    fn compact(&mut self) {
+        if self.order.len() > 2 * self.table.len() + 64 {
+            let (table, hasher) = (&self.table, &self.hasher);
+            let mut seen = std::collections::HashSet::with_hasher(ahash::RandomState::new());
+            self.order.retain(|k| table.find(hasher.hash_one(k), |c| c.key == *k).is_some() && seen.insert(*k));
+        }
+    }
+
+    /// Take the partial DNS message of the connection of `src` → `dst` in that direction.
+    pub(crate) fn take_dns(&mut self, src: Endpoint, dst: Endpoint) -> Option<Pending> {
+        let (key, lo_to_hi) = ConnKey::new(src, dst);
+        let p = self.find(key)?.dns_tcp[usize::from(!lo_to_hi)].take();
+        self.dns_buffers -= usize::from(p.is_some());
+        p
+    }
+
+    /// Keep a partial DNS message for the connection of `src` → `dst`, unless the buffer cap
+    /// is reached (then it is counted as dropped). Returns whether it was kept.
+    pub(crate) fn keep_dns(&mut self, src: Endpoint, dst: Endpoint, p: Pending) -> bool {
+        if self.dns_buffers >= self.limits.max_dns_tcp_buffers {
+            self.dropped.dns_buffers += 1;
+            return false;
+        }
+        let (key, lo_to_hi) = ConnKey::new(src, dst);
+        let Some(c) = self.find(key) else { return false };
+        let slot = &mut c.dns_tcp[usize::from(!lo_to_hi)];
+        let had = slot.replace(p).is_some();
+        if !had {
+            self.dns_buffers += 1;
+        }
+        true
+    }
+
+    /// Partial DNS messages held.
+    #[cfg(test)]
+    pub(crate) fn dns_buffers(&self) -> usize {
+        self.dns_buffers
+    }
+
+    /// Summaries of the connections retired so far (each is given once).
+    pub(crate) fn take_summaries(&mut self) -> Vec<ConnSummary> {
+        std::mem::take(&mut self.summaries)
+    }
+
+    /// End of capture: hand `each` the summaries not yet taken, then summarise every connection
+    /// still tracked, in stream order, each freed before the next is summarised (memory stays
+    /// flat with thousands of connections still open).
+    pub(crate) fn finish_each(&mut self, mut each: impl FnMut(ConnSummary)) {
+        for s in self.take_summaries() {
+            each(s);
+        }
+        let mut rest: Vec<(u32, ConnKey)> =
+            self.table.iter().filter(|c| c.track.is_some()).map(|c| (c.stream, c.key)).collect();
+        rest.sort_unstable_by_key(|(s, _)| *s);
+        let summarise = self.summarise;
+        for (_, key) in rest {
+            let Some(c) = self.find(key) else { continue };
+            let stream = c.stream;
+            if let Some(t) = c.track.take() {
+                self.tracked -= 1;
+                if summarise {
+                    each(t.summary(stream));
+                }
+            }
+        }
+        self.closed.clear();
+    }
+}

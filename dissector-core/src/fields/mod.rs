@@ -1,0 +1,310 @@
+//! THE field table: every field synack can print or register, with its name, type, display
+//! base, where its values come from and a description. The CLI prints from it and the
+//! Wireshark plugin registers the `synack.*` part of it, so a field's name and meaning live in
+//! exactly one place. [`values`] finds a field's values in a dissected packet; [`text`] writes
+//! them as tshark does.
+//!
+//! Fields named like tshark's (`tcp.seq`, `dns.qry.name`, ...) carry tshark 4.0's values and
+//! formatting, so `synack -T fields` can stand in for `tshark -T fields`.
+
+mod text;
+mod values;
+
+pub use text::write_value;
+pub use values::{
+    each_option_value, each_track_value, option_values, track_values, values, values_indexed, LayerIndex, Value,
+};
+
+/// Wireshark field types synack uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// FT_UINT8.
+    U8,
+    /// FT_UINT16.
+    U16,
+    /// FT_UINT32.
+    U32,
+    /// FT_INT32.
+    I32,
+    /// FT_BOOLEAN.
+    Bool,
+    /// FT_STRING.
+    Str,
+    /// FT_IPv4.
+    Ipv4,
+    /// FT_IPv6.
+    Ipv6,
+    /// FT_ETHER.
+    Ether,
+    /// FT_BYTES.
+    Bytes,
+    /// FT_PROTOCOL (an option or protocol item; printed as the hex of its bytes).
+    Protocol,
+    /// FT_RELATIVE_TIME.
+    RelTime,
+    /// FT_ABSOLUTE_TIME (printed as epoch seconds).
+    AbsTime,
+    /// FT_FRAMENUM.
+    FrameNum,
+}
+
+/// Display base of integer fields.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Base {
+    /// BASE_NONE.
+    None,
+    /// BASE_DEC.
+    Dec,
+    /// BASE_HEX.
+    Hex,
+}
+
+/// Where a field's values come from: the packet's capture facts, one kind of layer, or the
+/// connection tracker. It decides which layers are asked for a field's values and whether the
+/// field needs the tracker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group {
+    /// A packet-list column (`_ws.col.*`).
+    Column,
+    /// The frame's capture facts (`frame.*`).
+    Frame,
+    /// Ethernet and 802.1Q tags.
+    Eth,
+    /// IPv4 and IPv6.
+    Ip,
+    /// TCP.
+    Tcp,
+    /// UDP.
+    Udp,
+    /// DNS, as parsed.
+    Dns,
+    /// DNS request/response matching (`dns.time`, `dns.response_*`): needs the tracker.
+    DnsTx,
+    /// The connection tracker's annotation of a TCP segment (`synack.*`).
+    Track,
+    /// DNS messages as the tracker links them to connections (`synack.dns.summary`,
+    /// `synack.dns.used_by`).
+    DnsLink,
+    /// synack's own decode of the TCP options (`synack.opt.*`): no tracker needed.
+    Opt,
+}
+
+/// One row of the field table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FieldInfo {
+    /// Identifier.
+    pub field: Field,
+    /// Filter name, e.g. `tcp.seq`.
+    pub abbrev: &'static str,
+    /// Human name.
+    pub name: &'static str,
+    /// Type.
+    pub ftype: FieldType,
+    /// Display base.
+    pub base: Base,
+    /// Where its values come from.
+    pub group: Group,
+    /// One-line description.
+    pub desc: &'static str,
+}
+
+macro_rules! field_table {
+    ($( $id:ident = $abbrev:literal, $name:literal, $ty:ident, $base:ident, $group:ident, $desc:literal; )*) => {
+        /// Every field synack knows.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[allow(missing_docs)]
+        pub enum Field { $($id),* }
+
+        /// The field table, in display order.
+        pub static FIELDS: &[FieldInfo] = &[
+            $( FieldInfo { field: Field::$id, abbrev: $abbrev, name: $name,
+                           ftype: FieldType::$ty, base: Base::$base, group: Group::$group, desc: $desc }, )*
+        ];
+    };
+}
+
+field_table! {
+    ColNo = "_ws.col.No.", "No.", U32, Dec, Column, "Packet-list column: frame number";
+    ColTime = "_ws.col.Time", "Time", RelTime, None, Column, "Packet-list column: seconds since the first frame";
+    ColSource = "_ws.col.Source", "Source", Str, None, Column, "Packet-list column: source address";
+    ColDestination = "_ws.col.Destination", "Destination", Str, None, Column, "Packet-list column: destination address";
+    ColProtocol = "_ws.col.Protocol", "Protocol", Str, None, Column, "Packet-list column: innermost protocol";
+    ColLength = "_ws.col.Length", "Length", U32, Dec, Column, "Packet-list column: bytes on the wire";
+    ColInfo = "_ws.col.Info", "Info", Str, None, Column, "Packet-list column: tshark's summary of the packet (TCP and DNS as tshark writes them)";
+    FrameNumber = "frame.number", "Frame Number", FrameNum, None, Frame, "1-based position of the frame in the capture";
+    FrameTimeRelative = "frame.time_relative", "Time since first frame", RelTime, None, Frame, "Seconds since the first frame";
+    FrameTimeEpoch = "frame.time_epoch", "Epoch Time", AbsTime, None, Frame, "Capture time in seconds since 1970-01-01 UTC";
+    FrameLen = "frame.len", "Frame length on the wire", U32, Dec, Frame, "Bytes on the wire";
+    FrameCapLen = "frame.cap_len", "Frame length stored into the capture file", U32, Dec, Frame, "Bytes captured";
+    EthSrc = "eth.src", "Source", Ether, None, Eth, "Ethernet source address";
+    EthDst = "eth.dst", "Destination", Ether, None, Eth, "Ethernet destination address";
+    EthType = "eth.type", "Type", U16, Hex, Eth, "EtherType after the Ethernet header";
+    VlanId = "vlan.id", "ID", U16, Dec, Eth, "802.1Q VLAN identifier";
+    IpVersion = "ip.version", "Version", U8, Dec, Ip, "IP version (4)";
+    IpHdrLen = "ip.hdr_len", "Header Length", U8, Dec, Ip, "IPv4 header length in bytes";
+    IpLen = "ip.len", "Total Length", U16, Dec, Ip, "IPv4 total length";
+    IpId = "ip.id", "Identification", U16, Hex, Ip, "IPv4 identification";
+    IpTtl = "ip.ttl", "Time to Live", U8, Dec, Ip, "IPv4 time to live";
+    IpProto = "ip.proto", "Protocol", U8, Dec, Ip, "IPv4 payload protocol number";
+    IpSrc = "ip.src", "Source Address", Ipv4, None, Ip, "IPv4 source address";
+    IpDst = "ip.dst", "Destination Address", Ipv4, None, Ip, "IPv4 destination address";
+    Ipv6Plen = "ipv6.plen", "Payload Length", U16, Dec, Ip, "IPv6 payload length";
+    Ipv6Nxt = "ipv6.nxt", "Next Header", U8, Dec, Ip, "IPv6 next header of the fixed header";
+    Ipv6Hlim = "ipv6.hlim", "Hop Limit", U8, Dec, Ip, "IPv6 hop limit";
+    Ipv6Src = "ipv6.src", "Source Address", Ipv6, None, Ip, "IPv6 source address";
+    Ipv6Dst = "ipv6.dst", "Destination Address", Ipv6, None, Ip, "IPv6 destination address";
+    TcpSrcport = "tcp.srcport", "Source Port", U16, Dec, Tcp, "TCP source port";
+    TcpDstport = "tcp.dstport", "Destination Port", U16, Dec, Tcp, "TCP destination port";
+    TcpPort = "tcp.port", "Source or Destination Port", U16, Dec, Tcp, "Either TCP port";
+    TcpStream = "tcp.stream", "Stream index", U32, Dec, Tcp, "Connection index, numbered as tshark does";
+    TcpLen = "tcp.len", "TCP Segment Len", U32, Dec, Tcp, "Payload bytes in the segment";
+    TcpSeq = "tcp.seq", "Sequence Number", U32, Dec, Tcp, "Sequence number relative to the sender's ISN";
+    TcpSeqRaw = "tcp.seq_raw", "Sequence Number (raw)", U32, Dec, Tcp, "Sequence number as sent";
+    TcpNxtseq = "tcp.nxtseq", "Next Sequence Number", U32, Dec, Tcp, "Relative sequence number after this segment";
+    TcpAck = "tcp.ack", "Acknowledgment Number", U32, Dec, Tcp, "Acknowledgment number relative to the peer's ISN";
+    TcpAckRaw = "tcp.ack_raw", "Acknowledgment number (raw)", U32, Dec, Tcp, "Acknowledgment number as sent";
+    TcpHdrLen = "tcp.hdr_len", "Header Length", U8, Dec, Tcp, "TCP header length in bytes";
+    TcpFlags = "tcp.flags", "Flags", U16, Hex, Tcp, "The 12 flag bits";
+    TcpFlagsRes = "tcp.flags.res", "Reserved", Bool, None, Tcp, "Reserved bits set";
+    TcpFlagsAe = "tcp.flags.ae", "Accurate ECN", Bool, None, Tcp, "AE flag";
+    TcpFlagsCwr = "tcp.flags.cwr", "Congestion Window Reduced", Bool, None, Tcp, "CWR flag";
+    TcpFlagsEce = "tcp.flags.ece", "ECN-Echo", Bool, None, Tcp, "ECE flag";
+    TcpFlagsUrg = "tcp.flags.urg", "Urgent", Bool, None, Tcp, "URG flag";
+    TcpFlagsAck = "tcp.flags.ack", "Acknowledgment", Bool, None, Tcp, "ACK flag";
+    TcpFlagsPush = "tcp.flags.push", "Push", Bool, None, Tcp, "PSH flag";
+    TcpFlagsReset = "tcp.flags.reset", "Reset", Bool, None, Tcp, "RST flag";
+    TcpFlagsSyn = "tcp.flags.syn", "Syn", Bool, None, Tcp, "SYN flag";
+    TcpFlagsFin = "tcp.flags.fin", "Fin", Bool, None, Tcp, "FIN flag";
+    TcpFlagsStr = "tcp.flags.str", "TCP Flags", Str, None, Tcp, "Flags as letters, RRRACEUAPRSF";
+    TcpWindowSizeValue = "tcp.window_size_value", "Window", U16, Dec, Tcp, "Window field as sent";
+    TcpWindowSize = "tcp.window_size", "Calculated window size", U32, Dec, Tcp, "Window after scaling";
+    TcpWindowSizeScalefactor = "tcp.window_size_scalefactor", "Window size scaling factor", I32, Dec, Tcp, "-1 unknown, -2 not used, else the multiplier";
+    TcpUrgentPointer = "tcp.urgent_pointer", "Urgent Pointer", U16, Dec, Tcp, "Urgent pointer field";
+    TcpOptionKind = "tcp.option_kind", "Kind", U8, Dec, Tcp, "Kind of each TCP option";
+    TcpOptionLen = "tcp.option_len", "Length", U8, Dec, Tcp, "Length of each TCP option that has one";
+    TcpOptionsMssVal = "tcp.options.mss_val", "MSS Value", U16, Dec, Tcp, "Maximum segment size announced";
+    TcpOptionsWscaleShift = "tcp.options.wscale.shift", "Shift count", U8, Dec, Tcp, "Window scale shift as sent";
+    TcpOptionsWscaleMultiplier = "tcp.options.wscale.multiplier", "Multiplier", U16, Dec, Tcp, "2 to the shift (shift capped at 14)";
+    TcpOptionsSackPerm = "tcp.options.sack_perm", "TCP SACK Permitted Option", Protocol, None, Tcp, "SACK permitted option bytes";
+    TcpOptionsSackLe = "tcp.options.sack_le", "TCP SACK Left Edge", U32, Dec, Tcp, "SACK block left edge, relative";
+    TcpOptionsSackRe = "tcp.options.sack_re", "TCP SACK Right Edge", U32, Dec, Tcp, "SACK block right edge, relative";
+    TcpOptionsTsval = "tcp.options.timestamp.tsval", "Timestamp value", U32, Dec, Tcp, "TSval";
+    TcpOptionsTsecr = "tcp.options.timestamp.tsecr", "Timestamp echo reply", U32, Dec, Tcp, "TSecr";
+    UdpSrcport = "udp.srcport", "Source Port", U16, Dec, Udp, "UDP source port";
+    UdpDstport = "udp.dstport", "Destination Port", U16, Dec, Udp, "UDP destination port";
+    UdpPort = "udp.port", "Source or Destination Port", U16, Dec, Udp, "Either UDP port";
+    UdpLength = "udp.length", "Length", U16, Dec, Udp, "UDP length field";
+    DnsLength = "dns.length", "Length", U16, Dec, Dns, "Length prefix of DNS over TCP";
+    DnsId = "dns.id", "Transaction ID", U16, Hex, Dns, "DNS transaction ID";
+    DnsFlags = "dns.flags", "Flags", U16, Hex, Dns, "DNS flags word";
+    DnsFlagsResponse = "dns.flags.response", "Response", Bool, None, Dns, "QR: message is a response";
+    DnsFlagsOpcode = "dns.flags.opcode", "Opcode", U16, Dec, Dns, "DNS opcode";
+    DnsFlagsTruncated = "dns.flags.truncated", "Truncated", Bool, None, Dns, "TC: message truncated";
+    DnsFlagsRecdesired = "dns.flags.recdesired", "Recursion desired", Bool, None, Dns, "RD";
+    DnsFlagsRcode = "dns.flags.rcode", "Reply code", U16, Dec, Dns, "RCODE (responses only)";
+    DnsCountQueries = "dns.count.queries", "Questions", U16, Dec, Dns, "QDCOUNT";
+    DnsCountAnswers = "dns.count.answers", "Answer RRs", U16, Dec, Dns, "ANCOUNT";
+    DnsCountAuthRr = "dns.count.auth_rr", "Authority RRs", U16, Dec, Dns, "NSCOUNT";
+    DnsCountAddRr = "dns.count.add_rr", "Additional RRs", U16, Dec, Dns, "ARCOUNT";
+    DnsQryName = "dns.qry.name", "Name", Str, None, Dns, "Question name";
+    DnsQryType = "dns.qry.type", "Type", U16, Dec, Dns, "Question type";
+    DnsQryClass = "dns.qry.class", "Class", U16, Hex, Dns, "Question class";
+    DnsRespName = "dns.resp.name", "Name", Str, None, Dns, "Record owner name";
+    DnsRespType = "dns.resp.type", "Type", U16, Dec, Dns, "Record type";
+    DnsRespClass = "dns.resp.class", "Class", U16, Hex, Dns, "Record class";
+    DnsRespTtl = "dns.resp.ttl", "Time to live", U32, Dec, Dns, "Record TTL";
+    DnsRespLen = "dns.resp.len", "Data length", U16, Dec, Dns, "RDLENGTH";
+    DnsA = "dns.a", "Address", Ipv4, None, Dns, "A record address";
+    DnsAaaa = "dns.aaaa", "AAAA Address", Ipv6, None, Dns, "AAAA record address";
+    DnsCname = "dns.cname", "CNAME", Str, None, Dns, "CNAME target";
+    DnsNs = "dns.ns", "Name Server", Str, None, Dns, "NS target";
+    DnsPtrDomainName = "dns.ptr.domain_name", "Domain Name", Str, None, Dns, "PTR target";
+    DnsMxPreference = "dns.mx.preference", "Preference", U16, Dec, Dns, "MX preference";
+    DnsMxMailExchange = "dns.mx.mail_exchange", "Mail Exchange", Str, None, Dns, "MX host";
+    DnsTxt = "dns.txt", "TXT", Str, None, Dns, "TXT character strings";
+    DnsSoaMname = "dns.soa.mname", "Primary name server", Str, None, Dns, "SOA MNAME";
+    DnsSoaRname = "dns.soa.rname", "Responsible authority's mailbox", Str, None, Dns, "SOA RNAME";
+    DnsSrvPort = "dns.srv.port", "Port", U16, Dec, Dns, "SRV port";
+    DnsSrvTarget = "dns.srv.target", "Target", Str, None, Dns, "SRV target";
+    DnsRrUdpPayloadSize = "dns.rr.udp_payload_size", "UDP payload size", U16, Dec, Dns, "EDNS requestor's UDP payload size";
+    DnsResponseIn = "dns.response_in", "Response In", FrameNum, None, DnsTx, "On a request: the frame of its response (needs two passes, -2)";
+    DnsResponseTo = "dns.response_to", "Request In", FrameNum, None, DnsTx, "On a response: the frame of its request";
+    DnsTime = "dns.time", "Time", RelTime, None, DnsTx, "On a response: seconds since its request";
+    SynackSummary = "synack.summary", "Summary", Str, None, Track, "One line: handshake step and both endpoints' states";
+    SynackStream = "synack.stream", "Stream index", U32, Dec, Track, "Connection index, numbered as tcp.stream";
+    SynackFromClient = "synack.from_client", "From client", Bool, None, Track, "Sent by the client (the endpoint that sent the first SYN)";
+    SynackInferred = "synack.inferred", "Client inferred", Bool, None, Track, "No SYN seen: the client was guessed from the ports (ephemeral side)";
+    SynackStage = "synack.stage", "Handshake stage", U8, Dec, Track, "Three-way handshake step: 1 SYN, 2 SYN+ACK, 3 ACK";
+    SynackStateClient = "synack.state.client", "Client state", Str, None, Track, "Client's RFC 9293 state after this segment";
+    SynackStateServer = "synack.state.server", "Server state", Str, None, Track, "Server's RFC 9293 state after this segment";
+    SynackTransition = "synack.transition", "Transition", Str, None, Track, "State changes this segment caused";
+    SynackHsAckOk = "synack.hs.ack_ok", "Handshake ACK correct", Bool, None, Track, "On stages 2 and 3: the ACK number is the peer's ISN + 1";
+    SynackIrtt = "synack.irtt", "Initial RTT", RelTime, None, Track, "SYN to handshake-completing ACK";
+    SynackMssClient = "synack.mss.client", "Client MSS", U16, Dec, Track, "On stage 3: the MSS the client announced";
+    SynackMssServer = "synack.mss.server", "Server MSS", U16, Dec, Track, "On stage 3: the MSS the server announced";
+    SynackWsClient = "synack.ws.client", "Client window scale", U8, Dec, Track, "On stage 3: the client's shift count, when both sides sent WS";
+    SynackWsServer = "synack.ws.server", "Server window scale", U8, Dec, Track, "On stage 3: the server's shift count, when both sides sent WS";
+    SynackSack = "synack.sack", "SACK negotiated", Bool, None, Track, "On stage 3: both sides offered SACK_PERM";
+    SynackTs = "synack.ts", "Timestamps negotiated", Bool, None, Track, "On stage 3: both sides offered timestamps";
+    SynackDnsName = "synack.dns.name", "Looked up as", Str, None, Track, "On stage 1: the name whose DNS answer gave the server's address";
+    SynackDnsFrame = "synack.dns.frame", "DNS response in", FrameNum, None, Track, "On stage 1: the frame of that DNS response";
+    SynackDnsUsedBy = "synack.dns.used_by", "Used by stream", U32, Dec, DnsLink, "On a DNS response: streams that connected to an address it gave (needs -2)";
+    SynackAnomaly = "synack.anomaly", "Anomaly", Str, None, Track, "Handshake and state anomalies of this segment";
+    SynackDnsSummary = "synack.dns.summary", "DNS transaction", Str, None, DnsLink, "One line per DNS message: query or response, answers, delay";
+    SynackOptMss = "synack.opt.mss", "MSS", U16, Dec, Opt, "Maximum segment size this segment announces (RFC 6691)";
+    SynackOptWs = "synack.opt.ws", "Window scale", U8, Dec, Opt, "Window-scale shift this segment announces, as sent (RFC 7323 2.2)";
+    SynackOptSackPerm = "synack.opt.sack_perm", "SACK permitted", Bool, None, Opt, "The segment offers selective acknowledgments (RFC 2018)";
+    SynackOptTsval = "synack.opt.tsval", "TSval", U32, Dec, Opt, "Timestamp value (RFC 7323 3)";
+    SynackOptTsecr = "synack.opt.tsecr", "TSecr", U32, Dec, Opt, "Timestamp echo reply (RFC 7323 3)";
+    SynackOptLayout = "synack.opt.layout", "Option layout", Str, None, Opt, "TCP options in wire order, p0f style (mss,sok,ts,nop,ws)";
+}
+
+impl Field {
+    /// The table row of this field.
+    pub fn info(self) -> &'static FieldInfo {
+        // The table is generated in enum order, so the discriminant is the index.
+        &FIELDS[self as usize]
+    }
+
+    /// Value names of an integer field, as Wireshark's value_string.
+    pub fn value_names(self) -> &'static [(u32, &'static str)] {
+        match self {
+            Field::SynackStage => &crate::conn::Stage::NAMES,
+            _ => &[],
+        }
+    }
+
+    /// Whether the field's values come from the connection tracker: the TCP states and
+    /// handshake of `synack.*`, and the DNS transactions behind `dns.response_in`,
+    /// `dns.response_to`, `dns.time` and `synack.dns.*`. Every other field has the same values
+    /// from a dissector with tracking off ([`crate::Dissector::set_tracking`]).
+    pub fn needs_tracking(self) -> bool {
+        matches!(self.info().group, Group::Track | Group::DnsTx | Group::DnsLink)
+    }
+
+    /// Look a field up by its filter name.
+    pub fn from_abbrev(name: &str) -> Option<Field> {
+        FIELDS.iter().find(|f| f.abbrev == name).map(|f| f.field)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_is_in_enum_order_and_names_are_unique() {
+        for (i, f) in FIELDS.iter().enumerate() {
+            assert_eq!(f.field as usize, i, "{}", f.abbrev);
+            assert_eq!(Field::from_abbrev(f.abbrev), Some(f.field));
+        }
+    }
+
+    /// The fields that need the tracker are the tracker's and the DNS matching's, nothing else.
+    #[test]
+    fn fields_that_need_the_tracker() {
+        let needing: Vec<&str> = FIELDS.iter().filter(|f| f.field.needs_tracking()).map(|f| f.abbrev).collect();
+        assert!(needing.contains(&"dns.time") && needing.contains(&"synack.state.server"), "{needing:?}");
+        assert!(!needing.iter().any(|f| f.starts_with("synack.opt.") || f.starts_with("tcp.")), "{needing:?}");
+    }
+}

@@ -1,0 +1,180 @@
+//! What a dissected frame is: its capture facts, its layers in protocol-tree order, and the
+//! problems found in it.
+
+use crate::conn::{FlowView, TcpTrack, Transaction};
+use crate::dns::{DnsProblem, Message};
+use crate::ip::{Icmp, IpProblem, Ipv4, Ipv6};
+use crate::link::{Ethernet, Sll, Vlan};
+use crate::tcp::{OptionProblem, TcpHeader, TcpOptions};
+use crate::udp::UdpHeader;
+
+/// Capture-level facts about one frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FrameMeta {
+    /// 1-based frame number.
+    pub number: u32,
+    /// Capture time, nanoseconds since the Unix epoch.
+    pub ts_ns: i128,
+    /// Bytes captured.
+    pub caplen: u32,
+    /// Bytes on the wire.
+    pub len: u32,
+    /// Link type (LINKTYPE_ value) of the frame's interface.
+    pub linktype: u32,
+}
+
+/// TCP as seen in one frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TcpLayer<'a> {
+    /// Source port.
+    pub src_port: u16,
+    /// Destination port.
+    pub dst_port: u16,
+    /// The fixed header, when 20 bytes were captured.
+    pub header: Option<TcpHeader>,
+    /// Options.
+    pub options: TcpOptions<'a>,
+    /// Length of the options area the header declares.
+    pub options_len: usize,
+    /// Segment payload length, when known.
+    pub seglen: Option<u32>,
+    /// What the conversation table computed, when the header was whole.
+    pub view: Option<FlowView>,
+    /// Captured payload.
+    pub payload: &'a [u8],
+    /// This header is quoted inside an ICMP error.
+    pub in_icmp: bool,
+}
+
+/// UDP as seen in one frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UdpLayer {
+    /// Header.
+    pub header: UdpHeader,
+    /// This header is quoted inside an ICMP error.
+    pub in_icmp: bool,
+}
+
+/// One protocol layer of a frame, in protocol-tree order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Layer<'a> {
+    /// Ethernet II.
+    Ethernet(Ethernet),
+    /// An 802.1Q/802.1ad tag.
+    Vlan(Vlan),
+    /// Linux cooked capture.
+    Sll(Sll),
+    /// BSD loopback family.
+    Null(u32),
+    /// IPv4.
+    Ipv4(Ipv4),
+    /// IPv6.
+    Ipv6(Ipv6),
+    /// ICMP or ICMPv6.
+    Icmp(Icmp),
+    /// TCP.
+    Tcp(TcpLayer<'a>),
+    /// UDP.
+    Udp(UdpLayer),
+    /// A DNS message.
+    Dns(Box<DnsLayer>),
+}
+
+/// A DNS message as seen in one frame: the parsed message, how it travelled, and how it pairs
+/// with the other messages of its transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DnsLayer {
+    /// The message.
+    pub message: Message,
+    /// Length prefix when carried over TCP (`dns.length`).
+    pub tcp_length: Option<u16>,
+    /// Request/response matching (absent for a message quoted in an ICMP error, as in tshark,
+    /// and when tracking is off).
+    pub transaction: Option<Transaction>,
+}
+
+impl DnsLayer {
+    /// [`Message::summary`], with the transaction's request frame and delay when known:
+    /// `response 0x5a17 A www.example.test: A 127.0.0.2 · request in frame 1, 0.000140000 s
+    /// earlier`.
+    pub fn summary(&self) -> String {
+        let mut s = self.message.summary();
+        if let Some(Transaction { response_to: Some(f), time_ns: Some(ns), .. }) = &self.transaction {
+            if self.message.header.is_response() {
+                s.push_str(&format!(" · request in frame {f}, {} s earlier", crate::format::seconds_ns(*ns)));
+            }
+        }
+        s
+    }
+}
+
+/// Something wrong with a frame that did not stop the rest of it from being read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Anomaly {
+    /// The link header is cut short.
+    LinkTruncated,
+    /// Link type not supported.
+    UnknownLinkType(u32),
+    /// IP header problem.
+    Ip(IpProblem),
+    /// Fewer than 20 bytes of TCP header.
+    TcpShortHeader,
+    /// TCP data offset below 5 words.
+    TcpBadHeaderLength(u8),
+    /// TCP header longer than the IP payload.
+    TcpHeaderPastSegment,
+    /// Options could not all be read.
+    TcpOptions(OptionProblem),
+    /// UDP header short or bad length.
+    UdpBad,
+    /// DNS message problem.
+    Dns(DnsProblem),
+    /// DNS message shorter than its header.
+    DnsShort,
+}
+
+impl core::fmt::Display for Anomaly {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Anomaly::LinkTruncated => write!(f, "link-layer header cut short"),
+            Anomaly::UnknownLinkType(t) => write!(f, "unsupported link type {t}"),
+            Anomaly::Ip(p) => write!(f, "IP: {p:?}"),
+            Anomaly::TcpShortHeader => write!(f, "TCP header cut short"),
+            Anomaly::TcpBadHeaderLength(l) => write!(f, "bogus TCP header length ({l}, must be at least 20)"),
+            Anomaly::TcpHeaderPastSegment => write!(f, "TCP header longer than the segment"),
+            Anomaly::TcpOptions(p) => write!(f, "TCP options: {p:?}"),
+            Anomaly::UdpBad => write!(f, "bad UDP header"),
+            Anomaly::Dns(p) => write!(f, "{p}"),
+            Anomaly::DnsShort => write!(f, "DNS message shorter than its header"),
+        }
+    }
+}
+
+/// One dissected frame.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Packet<'a> {
+    /// Capture facts.
+    pub meta: FrameMeta,
+    /// Time since the first frame, in nanoseconds.
+    pub rel_ns: i128,
+    /// Layers in tree order.
+    pub layers: Vec<Layer<'a>>,
+    /// Problems found.
+    pub anomalies: Vec<Anomaly>,
+    /// Connections evicted while dissecting this frame because a cap of [`Limits`] was reached.
+    pub evicted: u32,
+    /// The connection tracker's annotation of the frame's TCP segment (the outermost one, not
+    /// one quoted in an ICMP error).
+    pub track: Option<TcpTrack>,
+}
+
+impl Packet<'_> {
+    /// The outermost TCP layer that is not quoted in an ICMP error.
+    pub fn tcp(&self) -> Option<&TcpLayer<'_>> {
+        self.layers.iter().find_map(|l| match l {
+            Layer::Tcp(t) if !t.in_icmp => Some(t),
+            _ => None,
+        })
+    }
+}

@@ -1,0 +1,86 @@
+//! The per-capture store behind the plugin: the core dissector, fed each frame once on the
+//! first pass, and what each frame showed then, kept by frame number. Wireshark re-dissects
+//! frames many times and in any order (the GUI, `tshark -2`); what they show must not move
+//! when it does, so it is read back from here.
+
+use std::collections::HashSet;
+
+use dissector_core::{Dissector, FrameMeta, Options};
+
+use crate::anno::{self, FrameAnno};
+
+/// Per-capture state: the core dissector and what each frame showed.
+pub struct Store {
+    dissector: Dissector,
+    scratch: Vec<u8>,
+    /// By frame number: 1 + the position of the frame's annotation in `annos`, or 0.
+    index: Vec<u32>,
+    /// What each annotated frame showed, in the order the first pass met them. Kept in one
+    /// array rather than a heap block per frame (behind a reference count) and another for
+    /// its TCP options: two allocations a frame fewer, and about 40 bytes a frame.
+    annos: Vec<FrameAnno>,
+    /// Streams picked up mid-stream whose first segment has been seen.
+    inferred: HashSet<u32>,
+}
+
+impl Default for Store {
+    fn default() -> Self {
+        Store::new()
+    }
+}
+
+impl Store {
+    /// An empty store for a new capture.
+    pub fn new() -> Store {
+        // The GUI and tshark -2 re-dissect: later frames' facts about earlier ones are shown then.
+        let dissector = Dissector::with_options(Options { collect_late: true, ..Options::default() });
+        Store { dissector, scratch: Vec::new(), index: Vec::new(), annos: Vec::new(), inferred: HashSet::new() }
+    }
+
+    /// Dissect frame `meta.number` (its `data`) on the first pass, unless already done, and
+    /// keep what it shows.
+    pub fn first_pass(&mut self, meta: FrameMeta, data: &[u8]) {
+        if self.anno(meta.number).is_some() {
+            return;
+        }
+        let Store { dissector, scratch, inferred, .. } = self;
+        let pkt = dissector.dissect(meta, data, scratch);
+        let first_inferred = pkt.track.as_ref().is_some_and(|t| t.inferred && inferred.insert(t.stream));
+        let a = anno::annotate(&pkt, first_inferred);
+        drop(pkt);
+        if let Some(a) = a {
+            self.keep(meta.number, a);
+        }
+        // Connection summaries are for the CLI; the plugin lets them go.
+        self.dissector.take_summaries();
+    }
+
+    /// The annotation of frame `num`, if it has one.
+    pub fn anno(&self, num: u32) -> Option<&FrameAnno> {
+        let at = *self.index.get(num as usize)?;
+        self.annos.get(usize::try_from(at).ok()?.checked_sub(1)?)
+    }
+
+    /// The streams that connected to an address a DNS answer in frame `num` gave, known once
+    /// later frames were seen (`synack.dns.used_by`).
+    pub fn used_by(&self, num: u32) -> Vec<u32> {
+        let mut late = Vec::new();
+        let (Some(a), Some(facts)) = (self.anno(num), self.dissector.late_facts()) else { return late };
+        for m in 0..a.dns_messages() {
+            if let Some(u) = facts.used_by.get(&(num, m)) {
+                late.extend(u.iter().copied());
+            }
+        }
+        late
+    }
+
+    /// Keep `a` as frame `num`'s annotation.
+    fn keep(&mut self, num: u32, a: FrameAnno) {
+        let (Ok(slot), Ok(at)) = (usize::try_from(num), u32::try_from(self.annos.len() + 1)) else { return };
+        if self.index.len() <= slot {
+            self.index.resize(slot + 1, 0);
+        }
+        self.index[slot] = at;
+        self.annos.push(a);
+    }
+}
