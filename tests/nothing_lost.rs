@@ -136,12 +136,7 @@ fn read_all(bytes: &[u8], ahead: bool, stop: Option<u32>) -> Read {
         Ok(stop.is_none_or(|s| m.number < s))
     };
     let end = if ahead {
-        synack::capture::for_each_frame_ahead(
-            std::io::Cursor::new(bytes.to_vec()),
-            |_, _| (),
-            |_, _| (),
-            |m, d, (), _| each(m, d),
-        )
+        synack::capture::for_each_frame_ahead(std::io::Cursor::new(bytes.to_vec()), |_, _| (), |m, d, (), _| each(m, d))
     } else {
         synack::capture::for_each_frame(std::io::Cursor::new(bytes), each)
     };

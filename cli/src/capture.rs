@@ -302,60 +302,6 @@ const BATCH_FRAMES: usize = 2048;
 /// Batches that may wait for the dissecting thread.
 const AHEAD: usize = 2;
 
-/// How many frames ahead of the one being dissected the next frame's headers are prefetched.
-/// The reading thread wrote them on the other core; fetched on first use, every frame began with
-/// a wait for them (`link::parse_link`, the first reader, was 3-6% of the dissecting thread).
-/// `synack -q` on the 1M mix, 21 alternating runs: 0.453 -> 0.437 s (1 ahead: 0.464 -> 0.453).
-const PREFETCH_AHEAD: usize = 3;
-
-/// Ask the CPU to start loading the first 128 bytes of `frame` (link, IP and TCP headers) into
-/// the cache, without waiting for them.
-#[inline]
-fn prefetch(frame: &[u8]) {
-    prefetch_lines(frame.as_ptr(), 2);
-}
-
-/// Ask the CPU to start loading `value` (its first three cache lines at most) into the cache,
-/// without waiting for it: for what the reading thread built, which the dissecting thread
-/// would otherwise fetch from the other core when it first reads it.
-#[inline]
-pub fn prefetch_value<T>(value: &T) {
-    prefetch_lines((value as *const T).cast(), std::mem::size_of::<T>().div_ceil(64).min(3));
-}
-
-#[inline]
-fn prefetch_lines(p: *const u8, lines: usize) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        for i in 0..lines {
-            // SAFETY: a prefetch is only a hint: it never faults, whatever the address, and
-            // changes nothing the program can observe. SSE, which provides it, is part of every
-            // x86_64 CPU.
-            #[allow(unsafe_code)]
-            unsafe {
-                _mm_prefetch::<_MM_HINT_T0>(p.wrapping_add(64 * i).cast::<i8>());
-            }
-        }
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = (p, lines);
-}
-
-/// When [`for_each_frame_ahead`] asks for a frame's prepared work to be brought into the cache.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Warm {
-    /// Three frames ahead: what the prepared value points to directly.
-    Far,
-    /// One frame ahead: what that points to in turn (read from memory asked for at `Far`).
-    Near,
-}
-
-/// How many frames ahead [`Warm::Far`] and [`Warm::Near`] are asked for. `-T fields` on the 1M
-/// mix, alternating runs: 3 and 1 took 0.982 of the time of 4 and 2 (15 runs); 8 and 4, 0.997.
-const WARM_FAR: usize = 3;
-const WARM_NEAR: usize = 1;
-
 /// [`for_each_frame`] with the reading on a second thread. Copying the file out of the page
 /// cache and framing its records was a third of `synack -q`'s time on the 1M benchmark mix
 /// (perf); here a reading thread does it, and `prepare` on each frame (work that needs no
@@ -363,18 +309,13 @@ const WARM_NEAR: usize = 1;
 /// batch. Frames arrive in order and the result is the same; when `f` stops early or fails, the
 /// thread stops at its next batch.
 ///
-/// `warm` is called on each frame's prepared value a few frames before `f` gets it (see
-/// [`Warm`]), to prefetch what `prepare` built there.
-///
 /// What `f` pushes into its last argument is dropped on the reading thread. Memory `prepare`
 /// allocated should go back that way: freed on the other thread, the allocator's per-thread
 /// caches stay empty on one side and full on the other, and both threads contend for its locks
-/// (with DNS messages parsed ahead and freed by the dissecting thread, `synack -q` on the 1M mix
-/// took 0.94 s instead of 0.57 s).
+/// (docs/performance.md has the numbers).
 pub fn for_each_frame_ahead<R, P>(
     input: R,
     prepare: impl Fn(&FrameMeta, &[u8]) -> P + Send + 'static,
-    warm: impl Fn(&P, Warm),
     mut f: impl FnMut(FrameMeta, &[u8], P, &mut Vec<P>) -> std::io::Result<bool>,
 ) -> Result<std::io::Result<ReadSummary>, NotACapture>
 where
@@ -416,26 +357,9 @@ where
             Ok(Sent::Frames(mut batch)) => {
                 let mut start = 0;
                 let Batch { data, frames, spent } = &mut batch;
-                for fr in frames.iter().take(WARM_FAR) {
-                    warm(&fr.2, Warm::Far);
-                }
-                for fr in frames.iter().take(WARM_NEAR) {
-                    warm(&fr.2, Warm::Near);
-                }
-                for i in 0..frames.len() {
-                    // Frame i + PREFETCH_AHEAD starts where the one before it ends.
-                    if let Some(ahead) = frames.get(i + PREFETCH_AHEAD - 1).and_then(|fr| data.get(fr.1..)) {
-                        prefetch(ahead);
-                    }
-                    if let Some(fr) = frames.get(i + WARM_FAR) {
-                        warm(&fr.2, Warm::Far);
-                    }
-                    if let Some(fr) = frames.get(i + WARM_NEAR) {
-                        warm(&fr.2, Warm::Near);
-                    }
-                    // Taken by index, not drained, so that the frames ahead can be looked at.
-                    let (meta, end) = (frames[i].0, frames[i].1);
-                    let prepared = std::mem::take(&mut frames[i].2);
+                for fr in frames.iter_mut() {
+                    let (meta, end) = (fr.0, fr.1);
+                    let prepared = std::mem::take(&mut fr.2);
                     match f(meta, &data[start..end], prepared, spent) {
                         Ok(true) => start = end,
                         Ok(false) => return Ok(Ok(ReadSummary { frames: meta.number, warning: None })),

@@ -1,10 +1,10 @@
 //! `synack`: headless, tshark-compatible dissection of TCP handshakes and DNS.
 //!
 //! The library holds the whole command line so tests can drive it in-process: [`main_with`]
-//! parses arguments ([`args`]), turns them into a validated [`Config`] ([`config`]), runs it
-//! with output written to `&mut dyn Write` ([`run`]), and returns the exit status (0 success,
-//! 2 usage or input error).
-#![deny(unsafe_code)]
+//! parses arguments (`args`), turns them into a validated [`Config`] (`config`), runs it with
+//! output written to `&mut dyn Write` ([`run()`]), and returns the exit status (0 success, 2
+//! usage or input error).
+#![forbid(unsafe_code)]
 
 mod args;
 pub mod capture;

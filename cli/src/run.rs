@@ -43,23 +43,7 @@ fn read_frames(
 ) -> Result<Option<String>, RunError> {
     let mut scratch = Vec::new();
     let prepare = |meta: &FrameMeta, data: &[u8]| dissector_core::prepare(meta.linktype, data);
-    // A DNS message was parsed on the reading thread, on the other core: the dissecting thread
-    // reads it first in Dissector::push_parsed_dns, then its questions and records.
-    let warm = |p: &dissector_core::Prepared, when: capture::Warm| {
-        let Some(m) = p.message() else { return };
-        match when {
-            capture::Warm::Far => capture::prefetch_value(m),
-            capture::Warm::Near => {
-                if let Some(q) = m.questions.first() {
-                    capture::prefetch_value(q);
-                }
-                if let Some(r) = m.records.first() {
-                    capture::prefetch_value(r);
-                }
-            }
-        }
-    };
-    let result = capture::for_each_frame_ahead(input, prepare, warm, |meta, data, prepared, spent| {
+    let result = capture::for_each_frame_ahead(input, prepare, |meta, data, prepared, spent| {
         // Only a frame prepared ahead has something to give back.
         let ahead = !prepared.is_empty();
         let pkt = d.dissect_prepared(meta, data, &mut scratch, prepared);
