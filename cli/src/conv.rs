@@ -67,28 +67,24 @@ pub fn handshake(s: &ConnSummary) -> &'static str {
     }
 }
 
-/// The columns of a row, in order.
-const COLUMNS: [&str; 19] = [
-    "stream",
-    "client",
-    "server",
-    "start_s",
-    "duration_s",
-    "packets_c2s",
-    "packets_s2c",
-    "bytes_c2s",
-    "bytes_s2c",
-    "handshake",
-    "irtt_ms",
-    "client_options",
-    "server_options",
-    "closed_by",
-    "client_state",
-    "server_state",
-    "conn_state",
-    "history",
-    "dns_name",
+/// The columns of a row, in order: the name in CSV and JSON, and the heading in the table
+/// (`None`: not in the table, whose options lines and DNS name follow each row instead).
+#[rustfmt::skip]
+const COLUMNS: [(&str, Option<&str>); 19] = [
+    ("stream", Some("#")), ("client", Some("client")), ("server", Some("server")),
+    ("start_s", Some("start")), ("duration_s", Some("duration")),
+    ("packets_c2s", Some("pkts→")), ("packets_s2c", Some("pkts←")),
+    ("bytes_c2s", Some("bytes→")), ("bytes_s2c", Some("bytes←")),
+    ("handshake", Some("handshake")), ("irtt_ms", Some("iRTT ms")),
+    ("client_options", None), ("server_options", None), ("closed_by", Some("closed by")),
+    ("client_state", Some("client")), ("server_state", Some("server")),
+    ("conn_state", Some("zeek")), ("history", Some("history")), ("dns_name", None),
 ];
+
+/// The table's columns: (position in [`COLUMNS`], heading).
+fn table_columns() -> impl Iterator<Item = (usize, &'static str)> {
+    COLUMNS.iter().enumerate().filter_map(|(i, (_, head))| head.map(|h| (i, h)))
+}
 
 /// Columns JSON writes as numbers.
 const NUMERIC: [&str; 5] = ["stream", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c"];
@@ -137,49 +133,6 @@ fn fill_row(cells: &mut [String; 19], s: &ConnSummary, first_ns: i128) {
 /// end (like Zeek's conn.log), so memory stays bounded however long the capture.
 pub const BUFFER_ROWS: usize = 4096;
 
-const TABLE_COLS: [&str; 16] = [
-    "stream",
-    "client",
-    "server",
-    "start_s",
-    "duration_s",
-    "packets_c2s",
-    "packets_s2c",
-    "bytes_c2s",
-    "bytes_s2c",
-    "handshake",
-    "irtt_ms",
-    "closed_by",
-    "client_state",
-    "server_state",
-    "conn_state",
-    "history",
-];
-const TABLE_HEADS: [&str; 16] = [
-    "#",
-    "client",
-    "server",
-    "start",
-    "duration",
-    "pkts→",
-    "pkts←",
-    "bytes→",
-    "bytes←",
-    "handshake",
-    "iRTT ms",
-    "closed by",
-    "client",
-    "server",
-    "zeek",
-    "history",
-];
-
-/// Where each of [`TABLE_COLS`] is in [`COLUMNS`], found once.
-fn table_columns() -> &'static [Option<usize>; 16] {
-    static AT: std::sync::OnceLock<[Option<usize>; 16]> = std::sync::OnceLock::new();
-    AT.get_or_init(|| TABLE_COLS.map(|c| COLUMNS.iter().position(|k| *k == c)))
-}
-
 /// Writes connection rows as they come: buffered and sorted by stream while few, streamed after.
 pub struct ConvWriter<'o> {
     out: &'o mut dyn Write,
@@ -226,18 +179,18 @@ impl<'o> ConvWriter<'o> {
         Ok(())
     }
 
-    /// The table's cells of `s`, in [`TABLE_COLS`] order, into `self.cells`.
+    /// The table's cells of `s`, in [`table_columns`] order, into `self.cells`.
     fn table_cells(&mut self, s: &ConnSummary) -> impl Iterator<Item = &str> {
         fill_row(&mut self.cells, s, self.first_ns);
         let cells = &self.cells;
-        table_columns().iter().map(move |i| i.map_or("", |i| cells[i].as_str()))
+        table_columns().map(move |(i, _)| cells[i].as_str())
     }
 
     /// Print the held rows in stream order, with the header; then switch to streaming.
     fn flush_buffer(&mut self, last: bool) -> io::Result<()> {
         let mut held = std::mem::take(&mut self.buf);
         held.sort_by_key(|c| (c.stream, c.frames.0));
-        let mut widths: Vec<usize> = TABLE_HEADS.iter().map(|h| h.chars().count()).collect();
+        let mut widths: Vec<usize> = table_columns().map(|(_, h)| h.chars().count()).collect();
         // Column widths are the table's alone.
         if self.format == ConvFormat::Table {
             for s in &held {
@@ -253,11 +206,14 @@ impl<'o> ConvWriter<'o> {
             }
         }
         match self.format {
-            ConvFormat::Csv => writeln!(self.out, "{}", COLUMNS.join(","))?,
+            ConvFormat::Csv => {
+                let names: Vec<&str> = COLUMNS.iter().map(|(k, _)| *k).collect();
+                writeln!(self.out, "{}", names.join(","))?
+            }
             ConvFormat::Json => self.out.write_all(b"[\n")?,
             ConvFormat::Table => {
                 self.line.clear();
-                pad(&mut self.line, TABLE_HEADS.iter().copied(), &widths);
+                pad(&mut self.line, table_columns().map(|(_, h)| h), &widths);
                 writeln!(self.out, "{}", self.line)?;
             }
         }
@@ -285,7 +241,7 @@ impl<'o> ConvWriter<'o> {
                 let line = &mut self.line;
                 line.clear();
                 line.push_str(if self.rows == 0 { "  {" } else { ",\n  {" });
-                for (j, (k, v)) in COLUMNS.iter().zip(&self.cells).enumerate() {
+                for (j, ((k, _), v)) in COLUMNS.iter().zip(&self.cells).enumerate() {
                     if j > 0 {
                         line.push_str(", ");
                     }
