@@ -4,11 +4,7 @@
 use std::io::Write;
 use std::process::{Command, Stdio};
 
-use crate::support::{root, synack, synack_binary};
-
-fn cap(name: &str) -> String {
-    root().join("tests/captures").join(name).to_string_lossy().into_owned()
-}
+use crate::support::{cap, synack, synack_binary};
 
 #[test]
 fn unknown_field_is_a_usage_error() {

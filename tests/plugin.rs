@@ -159,18 +159,9 @@ fn wireshark_gui_shows_the_subtree_with_the_clis_values() {
     let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
     assert!(size > 20_000, "screenshot too small ({size} bytes): {}", png.display());
     let gui = std::fs::read_to_string(&tsv).expect("the Lua tap's output");
-    let (code, cli, err) = synack(&[
-        "-r",
-        cap.to_str().expect("utf-8"),
-        "-T",
-        "fields",
-        "-e",
-        "frame.number",
-        "-e",
-        "synack.stage",
-        "-e",
-        "synack.summary",
-    ]);
+    let fields = "-T fields -e frame.number -e synack.stage -e synack.summary";
+    let args: Vec<&str> = ["-r", cap.to_str().expect("utf-8")].into_iter().chain(fields.split(' ')).collect();
+    let (code, cli, err) = synack(&args);
     assert_eq!(code, 0, "{err}");
     let cli: Vec<&str> = cli.lines().collect();
     let rows: Vec<&str> = gui.lines().collect();

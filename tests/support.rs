@@ -8,6 +8,11 @@ pub fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// The path of the capture `name` in tests/captures, as text for an argument list.
+pub fn cap(name: &str) -> String {
+    root().join("tests/captures").join(name).to_string_lossy().into_owned()
+}
+
 /// Every capture the tests use, sorted by name.
 pub fn captures() -> Vec<PathBuf> {
     let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("tests/captures"))

@@ -3,11 +3,7 @@
 //! packet counts were added up from tshark's listing), and the CLI's conventions: help with no
 //! input, completions, the man page, colour only when asked.
 
-use crate::support::{root, synack};
-
-fn cap(name: &str) -> String {
-    root().join("tests/captures").join(name).to_string_lossy().into_owned()
-}
+use crate::support::{cap, root, synack};
 
 fn expect(args: &[&str], snapshot: &str) {
     let (code, out, err) = synack(args);
