@@ -1,5 +1,5 @@
 //! Colour for people, plain text for pipes: ANSI styles only when asked (`--color always`) or
-//! when writing to a terminal and NO_COLOR (https://no-color.org) is not set.
+//! when writing to a terminal and NO_COLOR (<https://no-color.org>) is not set.
 
 /// `--color` choices.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]

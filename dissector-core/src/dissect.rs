@@ -113,8 +113,8 @@ struct Ctx<'a, 'p> {
 /// Work on a frame that needs no per-capture state, so that a caller can do it ahead, on
 /// another thread (the CLI's reading thread does), and hand it to
 /// [`Dissector::dissect_prepared`]. It holds the parsed DNS message of a whole (unfragmented)
-/// UDP datagram that carries DNS: DNS was 14% of the frames of the benchmark mix and 12% of
-/// the dissecting thread's time. The packet is the same with or without it.
+/// UDP datagram that carries DNS, a large share of the dissecting thread's time otherwise. The
+/// packet is the same with or without it.
 #[derive(Debug, Default)]
 pub struct Prepared {
     /// Where the DNS message starts in the frame, its length, and the parse (`None`: too
@@ -153,13 +153,13 @@ impl Prepared {
 pub fn prepare(linktype: u32, data: &[u8]) -> Prepared {
     let next = link::walk_link(linktype, data, |_| {});
     let payload = match next {
-        Some((Next::Ipv4, b)) => ip::parse_ipv4(b).ok().and_then(|(_, p)| p.ok()),
-        Some((Next::Ipv6, b)) => ip::parse_ipv6(b).ok().and_then(|(_, p)| p.ok()),
+        Ok((Next::Ipv4, b)) => ip::parse_ipv4(b).ok().and_then(|(_, p)| p.ok()),
+        Ok((Next::Ipv6, b)) => ip::parse_ipv6(b).ok().and_then(|(_, p)| p.ok()),
         _ => None,
     };
     // A fragment waits for reassembly, which needs the per-capture state.
     let Some(p) = payload.filter(|p| p.proto == ip::PROTO_UDP && p.frag.is_none()) else { return Prepared::default() };
-    let Some(h) = udp::parse_header(p.data) else { return Prepared::default() };
+    let Ok(h) = udp::parse_header(p.data) else { return Prepared::default() };
     let Some((msg, multicast)) = dns_in_udp(&h, p.data, false) else { return Prepared::default() };
     let at = (msg.as_ptr() as usize).wrapping_sub(data.as_ptr() as usize);
     Prepared { dns: Some((at, msg.len(), dns_layer(msg, multicast))) }
@@ -186,7 +186,7 @@ fn dns_in_udp<'a>(h: &UdpHeader, data: &'a [u8], in_icmp: bool) -> Option<(&'a [
 
 /// A DNS layer for `msg`, before any transaction is known (`None`: shorter than a header).
 fn dns_layer(msg: &[u8], multicast: bool) -> Option<Box<DnsLayer>> {
-    let message = dns::parse_message(msg, multicast)?;
+    let message = dns::parse_message(msg, multicast).ok()?;
     Some(Box::new(DnsLayer { message, tcp_length: None, transaction: None }))
 }
 
@@ -260,10 +260,8 @@ impl Dissector {
         prepared: Prepared,
     ) -> Packet<'a> {
         let first = *self.first_ts.get_or_insert(meta.ts_ns);
-        // Most frames have 3 or 4 layers, a VLAN or an ICMP quote one or two more. Five 192-byte
-        // layers (960 B) stay in glibc's small bins; six went down the large-bin path, which
-        // first consolidates the fast bins: in Wireshark, which frees many small blocks per
-        // frame, that was measurable (plugin overhead 1.222x -> 1.208x, 11 alternating runs).
+        // Most frames have 3 or 4 layers, a VLAN or an ICMP quote one or two more; five layers
+        // stay in glibc's small bins, which matters inside Wireshark (docs/performance.md).
         let mut layers = Vec::with_capacity(5);
         let mut anomalies = Vec::new();
         let mut track = None;
@@ -286,16 +284,10 @@ impl Dissector {
             })
         });
         match next {
-            Some((Next::Ipv4, b)) => self.ip(&mut ctx, 4, b, false),
-            Some((Next::Ipv6, b)) => self.ip(&mut ctx, 6, b, false),
-            Some((Next::Other(_), _)) => {}
-            None => {
-                ctx.anomalies.push(if link::is_supported(meta.linktype) {
-                    Anomaly::LinkTruncated
-                } else {
-                    Anomaly::UnknownLinkType(meta.linktype)
-                });
-            }
+            Ok((Next::Ipv4, b)) => self.ip(&mut ctx, 4, b, false),
+            Ok((Next::Ipv6, b)) => self.ip(&mut ctx, 6, b, false),
+            Ok((Next::Other(_), _)) => {}
+            Err(p) => ctx.anomalies.push(Anomaly::Link(p)),
         }
         let evicted = self.conns.enforce_cap(self.tracking);
         Packet { meta, rel_ns: meta.ts_ns - first, layers, anomalies, evicted, track }
@@ -343,7 +335,7 @@ impl Dissector {
             ip::PROTO_UDP => self.udp(ctx, src.bytes(), dst.bytes(), payload, in_icmp),
             ip::PROTO_ICMP | ip::PROTO_ICMPV6 if !in_icmp => {
                 let v = if payload.proto == ip::PROTO_ICMP { 4 } else { 6 };
-                if let Some((icmp, quoted)) = ip::parse_icmp(v, payload.data) {
+                if let Ok((icmp, quoted)) = ip::parse_icmp(v, payload.data) {
                     ctx.layers.push(Layer::Icmp(icmp));
                     if let Some(q) = quoted {
                         match q.first().map(|b| b >> 4) {
@@ -376,7 +368,7 @@ impl Dissector {
             payload: &[],
             in_icmp,
         };
-        let Ok((_, h)) = tcp::parse_header(b) else {
+        let Ok(h) = tcp::parse_header(b) else {
             if !in_icmp {
                 ctx.anomalies.push(Anomaly::TcpShortHeader);
             }
@@ -414,13 +406,9 @@ impl Dissector {
             options: &layer.options,
             seglen,
         };
-        let track = !in_icmp && hl >= 20 && self.tracking;
+        let track = (!in_icmp && hl >= 20 && self.tracking).then_some(&mut *ctx.track);
         let lookups = &mut self.lookups;
-        let (view, annotation) =
-            self.conns.on_segment(&inp, track, |server, stream| lookups.link_for_connection(server, stream));
-        if annotation.is_some() {
-            *ctx.track = annotation;
-        }
+        let view = self.conns.on_segment(&inp, track, |server, stream| lookups.link_for_connection(server, stream));
         layer.view = Some(view);
         layer.seglen = seglen;
         if hl < 20 {
@@ -492,7 +480,7 @@ impl Dissector {
     }
 
     fn udp<'a>(&mut self, ctx: &mut Ctx<'a, '_>, src: &[u8], dst: &[u8], p: IpPayload<'a>, in_icmp: bool) {
-        let Some(h) = udp::parse_header(p.data) else {
+        let Ok(h) = udp::parse_header(p.data) else {
             ctx.anomalies.push(Anomaly::UdpBad);
             return;
         };

@@ -3,7 +3,7 @@
 //!
 //! Only what synack needs is decoded: addresses, protocol, TTL, lengths, fragmentation. IPv4
 //! options are skipped by the header length; IPv6 extension headers are walked to the upper
-//! layer. A fragment is reported with its [`FragInfo`]; [`crate::defrag`] puts the datagram
+//! layer. A fragment is reported with its [`FragInfo`]; the dissector puts the datagram
 //! back together and its upper layers are read in the frame that completes it, as tshark does.
 
 use nom::bytes::complete::take;
@@ -104,6 +104,7 @@ impl IpHeader {
 
 /// Why an IP packet's payload is not handed on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum IpProblem {
     /// IHL below 5 (RFC 791 §3.1 requires at least 5).
     BadHeaderLength,
@@ -112,6 +113,18 @@ pub enum IpProblem {
     /// The frame ends inside the header.
     Truncated,
 }
+
+impl core::fmt::Display for IpProblem {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(match self {
+            IpProblem::BadHeaderLength => "IPv4 header length below 20 bytes",
+            IpProblem::BadTotalLength => "IP total length shorter than the header",
+            IpProblem::Truncated => "IP header cut short",
+        })
+    }
+}
+
+impl std::error::Error for IpProblem {}
 
 /// The payload after an IP header: captured bytes, the length the header promises
 /// (which may exceed what was captured), and the upper-layer protocol.
@@ -300,13 +313,12 @@ impl Icmp {
 }
 
 /// Parse an ICMP/ICMPv6 header; returns the quoted packet for error messages.
-pub fn parse_icmp(version: u8, data: &[u8]) -> Option<(Icmp, Option<&[u8]>)> {
-    let (&t, rest) = data.split_first()?;
-    let (&code, _) = rest.split_first()?;
+pub fn parse_icmp(version: u8, data: &[u8]) -> Result<(Icmp, Option<&[u8]>), IpProblem> {
+    let [t, code, ..] = *data else { return Err(IpProblem::Truncated) };
     let icmp = Icmp { version, icmp_type: t, code };
     // Both ICMP and ICMPv6 errors have 4 bytes of type-specific data after the checksum.
     let quoted = if icmp.quotes_packet() { data.get(8..) } else { None };
-    Some((icmp, quoted))
+    Ok((icmp, quoted))
 }
 
 #[cfg(test)]

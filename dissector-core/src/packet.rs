@@ -4,7 +4,7 @@
 use crate::conn::{FlowView, TcpTrack, Transaction};
 use crate::dns::{DnsProblem, Message};
 use crate::ip::{Icmp, IpProblem, Ipv4, Ipv6};
-use crate::link::{Ethernet, Sll, Vlan};
+use crate::link::{Ethernet, LinkProblem, Sll, Vlan};
 use crate::tcp::{OptionProblem, TcpHeader, TcpOptions};
 use crate::udp::UdpHeader;
 
@@ -112,10 +112,8 @@ impl DnsLayer {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Anomaly {
-    /// The link header is cut short.
-    LinkTruncated,
-    /// Link type not supported.
-    UnknownLinkType(u32),
+    /// The link layer could not be read to its end.
+    Link(LinkProblem),
     /// IP header problem.
     Ip(IpProblem),
     /// Fewer than 20 bytes of TCP header.
@@ -137,19 +135,20 @@ pub enum Anomaly {
 impl core::fmt::Display for Anomaly {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
-            Anomaly::LinkTruncated => write!(f, "link-layer header cut short"),
-            Anomaly::UnknownLinkType(t) => write!(f, "unsupported link type {t}"),
-            Anomaly::Ip(p) => write!(f, "IP: {p:?}"),
+            Anomaly::Link(p) => write!(f, "{p}"),
+            Anomaly::Ip(p) => write!(f, "{p}"),
             Anomaly::TcpShortHeader => write!(f, "TCP header cut short"),
             Anomaly::TcpBadHeaderLength(l) => write!(f, "bogus TCP header length ({l}, must be at least 20)"),
             Anomaly::TcpHeaderPastSegment => write!(f, "TCP header longer than the segment"),
-            Anomaly::TcpOptions(p) => write!(f, "TCP options: {p:?}"),
+            Anomaly::TcpOptions(p) => write!(f, "TCP options: {p}"),
             Anomaly::UdpBad => write!(f, "bad UDP header"),
             Anomaly::Dns(p) => write!(f, "{p}"),
             Anomaly::DnsShort => write!(f, "DNS message shorter than its header"),
         }
     }
 }
+
+impl std::error::Error for Anomaly {}
 
 /// One dissected frame.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -162,7 +161,7 @@ pub struct Packet<'a> {
     pub layers: Vec<Layer<'a>>,
     /// Problems found.
     pub anomalies: Vec<Anomaly>,
-    /// Connections evicted while dissecting this frame because a cap of [`Limits`] was reached.
+    /// Connections evicted while dissecting this frame because a cap of [`crate::Limits`] was reached.
     pub evicted: u32,
     /// The connection tracker's annotation of the frame's TCP segment (the outermost one, not
     /// one quoted in an ICMP error).

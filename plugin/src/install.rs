@@ -34,7 +34,7 @@ pub fn installed_wireshark() -> Option<String> {
         .map(|w| w.trim_end_matches('.').to_string())
 }
 
-/// The plugin .so next to the running installer (cargo puts both in target/<profile>/).
+/// The plugin .so next to the running installer (cargo puts both in `target/<profile>/`).
 pub fn built_plugin() -> Result<PathBuf, String> {
     let exe = std::env::current_exe().map_err(|e| format!("cannot find the installer's path: {e}"))?;
     let so = exe.with_file_name("libsynack_plugin.so");

@@ -6,7 +6,7 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let Some((&sel, msg)) = data.split_first() else { return };
-    if let Some(m) = dissector_core::dns::parse_message(msg, sel & 1 == 1) {
+    if let Ok(m) = dissector_core::dns::parse_message(msg, sel & 1 == 1) {
         let _ = m.summary();
     }
 });

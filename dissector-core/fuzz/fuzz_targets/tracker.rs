@@ -18,7 +18,8 @@ fuzz_target!(|data: &[u8]| {
         max_dns_transactions: 2,
         max_dns_addresses: 2,
     };
-    let mut d = Dissector::with_options(Options { summaries: true, collect_late: true, ..Options::with_limits(limits) });
+    let mut d =
+        Dissector::with_options(Options { summaries: true, collect_late: true, ..Options::with_limits(limits) });
     let mut scratch = Vec::new();
     let mut rest = data;
     let mut n = 0u32;

@@ -26,7 +26,7 @@ const AXFR: u16 = 252;
 
 /// The transport conversation a DNS message travels on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum DnsConv {
+pub(crate) enum DnsConv {
     /// UDP: the two endpoints, either direction.
     Udp(ConnKey),
     /// TCP: the stream index.
@@ -81,7 +81,7 @@ pub struct LateFacts {
 
 impl LateFacts {
     /// Record that `stream` connected to an address `link` answered.
-    pub fn add_use(&mut self, link: &DnsLink, stream: u32) {
+    pub(crate) fn add_use(&mut self, link: &DnsLink, stream: u32) {
         let v = self.used_by.entry((link.frame, link.msg)).or_default();
         if !v.contains(&stream) {
             v.push(stream);

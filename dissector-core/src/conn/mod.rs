@@ -1,8 +1,9 @@
-//! Per-connection state: one table owns each TCP connection ([`table`]): tshark's view of it
+//! Per-connection state: one table owns each TCP connection (`table`): tshark's view of it
 //! ([`view`]: stream indices, relative sequence numbers, window scaling), the RFC 9293
-//! connection tracker ([`tracker`], with its [`rules`] and [`state`] machine), its partial
+//! connection tracker (`tracker`, with its `rules` and the [`state`] machine), its partial
 //! DNS-over-TCP messages; beside it, DNS transactions ([`lookup`]) and Zeek's connection
-//! summary codes ([`zeek`]).
+//! summary codes (`zeek`). What they produce is public: each segment's [`TcpTrack`], each
+//! connection's [`ConnSummary`].
 
 pub mod key;
 pub mod lookup;
@@ -16,8 +17,8 @@ pub mod view;
 pub(crate) mod zeek;
 
 pub use key::{ConnKey, Endpoint};
-pub use lookup::{DnsConv, DnsLink, LateFacts, Transaction};
+pub use lookup::{DnsLink, LateFacts, Transaction};
 pub use state::{transition, Role, Segment, State};
 pub use summary::{CloseKind, Closer, ConnSummary};
 pub use track::{Anomalies, Change, Negotiated, Stage, SynOptions, TcpTrack};
-pub use view::{FlowView, WinScale};
+pub use view::FlowView;

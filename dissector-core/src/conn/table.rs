@@ -141,15 +141,15 @@ impl Connections {
     }
 
     /// Account for one TCP segment: tshark's view always; with `track`, the tracker's
-    /// annotation too (`dns_link` names the DNS answer behind a client's SYN, given the
-    /// server's address and the stream).
+    /// annotation too, written there in place (`dns_link` names the DNS answer behind a
+    /// client's SYN, given the server's address and the stream).
     pub(crate) fn on_segment(
         &mut self,
         inp: &TcpInput<'_>,
-        track: bool,
+        track: Option<&mut Option<TcpTrack>>,
         dns_link: impl FnOnce(&Endpoint, u32) -> Option<DnsLink>,
-    ) -> (FlowView, Option<TcpTrack>) {
-        if track {
+    ) -> FlowView {
+        if track.is_some() {
             self.expire(inp.ts_ns);
         }
         let (key, lo_to_hi) = ConnKey::new(inp.src, inp.dst);
@@ -193,20 +193,18 @@ impl Connections {
         view.stream = conn.stream;
         view.ports_reused = reused_from.is_some();
         view.reused_from = reused_from;
-        if !track {
-            return (view, None);
-        }
+        let Some(slot) = track else { return view };
         let t = conn.track.get_or_insert_with(|| {
             *tracked += 1;
             Box::new(Track::new(inp, *summarise))
         });
         let stream = conn.stream;
-        let annotation = t.on_segment(inp, &view, |addr| dns_link(addr, stream));
+        *slot = Some(t.on_segment(inp, &view, |addr| dns_link(addr, stream)));
         if t.is_finished() && !t.queued {
             t.queued = true;
             closed.push_back((inp.ts_ns, key, stream));
         }
-        (view, Some(annotation))
+        view
     }
 
     /// Retire the tracker state of connections closed for the linger time, and of connections

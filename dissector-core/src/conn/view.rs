@@ -12,7 +12,7 @@ use crate::tcp::{Flags, SeqNumber, TcpHeader, TcpOption, TcpOptions};
 
 /// Window scaling known for one direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum WinScale {
+pub(crate) enum WinScale {
     /// No SYN seen yet: scaling unknown.
     Unknown,
     /// The handshake showed that scaling is off.
@@ -23,7 +23,7 @@ pub enum WinScale {
 
 impl WinScale {
     /// tshark's `tcp.window_size_scalefactor`: -1 unknown, -2 not used, else the multiplier.
-    pub fn factor(self) -> i32 {
+    pub(crate) fn factor(self) -> i32 {
         match self {
             WinScale::Unknown => -1,
             WinScale::NotUsed => -2,

@@ -50,9 +50,10 @@ impl Header {
 }
 
 /// Parse the fixed header.
-pub fn parse_header(b: &[u8]) -> Option<Header> {
-    let w = |i: usize| b.get(i..i + 2).map(|s| u16::from_be_bytes([s[0], s[1]]));
-    Some(Header { id: w(0)?, flags: w(2)?, qdcount: w(4)?, ancount: w(6)?, nscount: w(8)?, arcount: w(10)? })
+pub fn parse_header(b: &[u8]) -> Result<Header, DnsProblem> {
+    let Some(h) = b.get(..HEADER_LEN) else { return Err(DnsProblem::ShortHeader) };
+    let w = |i: usize| u16::from_be_bytes([h[i], h[i + 1]]);
+    Ok(Header { id: w(0), flags: w(2), qdcount: w(4), ancount: w(6), nscount: w(8), arcount: w(10) })
 }
 
 /// One question.
@@ -98,6 +99,7 @@ pub struct Record {
 
 /// Where and why parsing of a message stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DnsProblem {
     /// Fewer than 12 bytes.
     ShortHeader,
@@ -122,13 +124,15 @@ pub enum DnsProblem {
     },
 }
 
+impl std::error::Error for DnsProblem {}
+
 impl core::fmt::Display for DnsProblem {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             DnsProblem::ShortHeader => write!(f, "DNS message shorter than its 12-byte header"),
             DnsProblem::Name { at, error } => write!(f, "DNS name at offset {at}: {error}"),
             DnsProblem::Truncated { at } => write!(f, "DNS message truncated at offset {at}"),
-            DnsProblem::BadRdata { at, error } => write!(f, "DNS RDATA at offset {at}: {error:?}"),
+            DnsProblem::BadRdata { at, error } => write!(f, "DNS RDATA at offset {at}: {error}"),
         }
     }
 }
@@ -202,14 +206,15 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
     b.get(at..at + 2).map(|s| u16::from_be_bytes([s[0], s[1]]))
 }
 
-/// Parse a DNS message. Returns `None` only when the 12-byte header is incomplete.
-pub fn parse_message(msg: &[u8], multicast: bool) -> Option<Message> {
+/// Parse a DNS message. Fails only when the 12-byte header is incomplete; a problem further
+/// on is recorded in [`Message::problem`] with everything read before it.
+pub fn parse_message(msg: &[u8], multicast: bool) -> Result<Message, DnsProblem> {
     let header = parse_header(msg)?;
     let mut m = Message { header, questions: Vec::new(), records: Vec::new(), multicast, problem: None };
     if let Err(p) = parse_sections(msg, &mut m) {
         m.problem = Some(p);
     }
-    Some(m)
+    Ok(m)
 }
 
 /// Read the question and record sections into `m`, stopping at the first problem.
@@ -264,8 +269,8 @@ fn parse_sections(msg: &[u8], m: &mut Message) -> Result<(), DnsProblem> {
 /// True if the payload looks like DNS by Wireshark's "DNS over UDP" heuristic: more than a
 /// header, standard-query opcode, one question and no answers for queries, small counts for
 /// responses.
-pub fn looks_like_dns(b: &[u8]) -> bool {
-    let Some(h) = parse_header(b) else { return false };
+pub(crate) fn looks_like_dns(b: &[u8]) -> bool {
+    let Ok(h) = parse_header(b) else { return false };
     if b.len() <= HEADER_LEN || h.opcode() != 0 {
         return false;
     }

@@ -39,6 +39,7 @@ pub struct NameFlags {
 
 /// Why a name could not be read at all.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum NameError {
     /// The message ends inside the name.
     Truncated,

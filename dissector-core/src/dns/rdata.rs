@@ -179,12 +179,24 @@ pub enum RecordData {
 
 /// Why RDATA could not be decoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum RdataError {
     /// RDATA shorter than its type needs.
     Short,
     /// A name inside the RDATA is bad.
     Name(NameError),
 }
+
+impl core::fmt::Display for RdataError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            RdataError::Short => f.write_str("RDATA shorter than its type needs"),
+            RdataError::Name(e) => write!(f, "name in RDATA: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for RdataError {}
 
 impl From<NameError> for RdataError {
     fn from(e: NameError) -> Self {

@@ -1,8 +1,8 @@
 //! THE field table: every field synack can print or register, with its name, type, display
 //! base, where its values come from and a description. The CLI prints from it and the
 //! Wireshark plugin registers the `synack.*` part of it, so a field's name and meaning live in
-//! exactly one place. [`values`] finds a field's values in a dissected packet; [`text`] writes
-//! them as tshark does.
+//! exactly one place. [`values()`] finds a field's values in a dissected packet; [`write_value`]
+//! writes them as tshark does.
 //!
 //! Fields named like tshark's (`tcp.seq`, `dns.qry.name`, ...) carry tshark 4.0's values and
 //! formatting, so `synack -T fields` can stand in for `tshark -T fields`.
@@ -11,9 +11,7 @@ mod text;
 mod values;
 
 pub use text::write_value;
-pub use values::{
-    each_option_value, each_track_value, option_values, track_values, values, values_indexed, LayerIndex, Value,
-};
+pub use values::{each_option_value, each_track_value, values, values_indexed, LayerIndex, Value};
 
 /// Wireshark field types synack uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -277,7 +275,7 @@ impl Field {
     /// Whether the field's values come from the connection tracker: the TCP states and
     /// handshake of `synack.*`, and the DNS transactions behind `dns.response_in`,
     /// `dns.response_to`, `dns.time` and `synack.dns.*`. Every other field has the same values
-    /// from a dissector with tracking off ([`crate::Dissector::set_tracking`]).
+    /// from a dissector with tracking off ([`crate::Options::tracking`]).
     pub fn needs_tracking(self) -> bool {
         matches!(self.info().group, Group::Track | Group::DnsTx | Group::DnsLink)
     }

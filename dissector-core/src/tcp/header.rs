@@ -15,6 +15,8 @@
 use nom::number::complete::{be_u16, be_u32};
 use nom::IResult;
 
+use crate::Truncated;
+
 /// The 12 flag bits (3 reserved, AE, CWR, ECE, URG, ACK, PSH, RST, SYN, FIN).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
 pub struct Flags(pub u16);
@@ -119,8 +121,18 @@ pub struct TcpHeader {
     pub urgent: u16,
 }
 
+/// Length of the fixed header.
+pub const HEADER_LEN: usize = 20;
+
 /// Parse the fixed TCP header. Options are not included; see [`super::parse_options`].
-pub fn parse_header(i: &[u8]) -> IResult<&[u8], TcpHeader> {
+pub fn parse_header(b: &[u8]) -> Result<TcpHeader, Truncated> {
+    match parse_fixed(b) {
+        Ok((_, h)) => Ok(h),
+        Err(_) => Err(Truncated { needed: HEADER_LEN.saturating_sub(b.len()) }),
+    }
+}
+
+fn parse_fixed(i: &[u8]) -> IResult<&[u8], TcpHeader> {
     let (i, src_port) = be_u16(i)?;
     let (i, dst_port) = be_u16(i)?;
     let (i, seq) = be_u32(i)?;
@@ -153,7 +165,8 @@ mod tests {
     fn syn_header_and_flag_letters() {
         // ports 59724 -> 18080, seq 0x8c03ac8d, ack 0, offset 10 (40 bytes), SYN, win 65495
         let b = [0xe9, 0x4c, 0x46, 0xa0, 0x8c, 0x03, 0xac, 0x8d, 0, 0, 0, 0, 0xa0, 0x02, 0xff, 0xd7, 0xfe, 0x30, 0, 0];
-        let (_, h) = parse_header(&b).unwrap();
+        let h = parse_header(&b).unwrap();
+        assert_eq!(parse_header(&b[..15]), Err(Truncated { needed: 5 }));
         assert_eq!((h.src_port, h.dst_port), (59724, 18080));
         assert_eq!(h.seq, 2349051021);
         assert_eq!(h.hdr_len, 40);

@@ -147,6 +147,7 @@ pub struct OptionEntry<'a> {
 
 /// Why option parsing stopped early.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum OptionProblem {
     /// A kind byte with no room for its length byte.
     LengthPastEnd {
@@ -172,6 +173,22 @@ pub enum OptionProblem {
     /// The capture ends inside the options area.
     Truncated,
 }
+
+impl core::fmt::Display for OptionProblem {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            OptionProblem::LengthPastEnd { kind } => write!(f, "option kind {kind} has no room for its length"),
+            OptionProblem::LengthTooShort { kind, len } => write!(f, "option kind {kind} has length {len}, below 2"),
+            OptionProblem::RunsPastEnd { kind, len } => {
+                write!(f, "option kind {kind} of length {len} runs past the end of the options")
+            }
+            OptionProblem::DataAfterEol => f.write_str("non-zero bytes after the end-of-options list"),
+            OptionProblem::Truncated => f.write_str("options cut short by the capture"),
+        }
+    }
+}
+
+impl std::error::Error for OptionProblem {}
 
 /// The parsed options area of one segment.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
