@@ -24,6 +24,13 @@ if ! command -v cargo >/dev/null; then
   echo "setup: cargo not found; install a Rust toolchain (https://rustup.rs) and run again" >&2
   exit 1
 fi
+# rustfmt and clippy for the checks .ci/run makes before the tests.
+for c in rustfmt clippy; do
+  if ! cargo "${c/rustfmt/fmt}" --version >/dev/null 2>&1; then
+    echo "setup: adding the $c component" >&2
+    rustup component add "$c"
+  fi
+done
 # cargo-fuzz for the fuzzing tests (dissector-core/fuzz); the stable toolchain runs it with
 # RUSTC_BOOTSTRAP=1.
 if ! cargo fuzz --version >/dev/null 2>&1; then
