@@ -83,7 +83,7 @@ pub(crate) struct LadderArgs {
     #[arg(long = "explain")]
     pub(crate) explain: bool,
 
-    /// Language of --explain.
+    /// Language of the diagram and of --explain.
     #[arg(long = "lang", value_enum, default_value_t = Lang::En)]
     pub(crate) lang: Lang,
 

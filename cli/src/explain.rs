@@ -1,8 +1,13 @@
-//! The teaching text of `synack ladder --explain`, in English and Korean.
+//! The teaching text of `synack ladder`, in English and Korean: what each segment is and why
+//! its numbers are what they are (RFC 9293 for the handshake, sequence numbers and states,
+//! RFC 7323 for window scaling and timestamps, RFC 2018 for SACK, RFC 6691 for the MSS,
+//! RFC 6298 for retransmission timing, RFC 7413 for Fast Open).
 
-use dissector_core::conn::State;
+use dissector_core::conn::{Anomalies, Change, Stage, State, TcpTrack};
 
-/// Languages of the explanations.
+use crate::ko::{with, Josa};
+
+/// Languages of the ladder.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Lang {
     /// English.
@@ -18,229 +23,814 @@ pub fn state(lang: Lang, s: State) -> &'static str {
         Lang::En => match s {
             Closed => "no connection",
             Listen => "waiting for a connection request",
-            SynSent => "sent its SYN, waiting for the peer's SYN",
-            SynReceived => "got a SYN and answered it, waiting for the ACK of its own SYN",
+            SynSent => "it sent its SYN and waits for the peer's SYN",
+            SynReceived => "it has received a SYN, answers with its own and waits for the ACK of it",
             Established => "open: data can flow both ways",
-            FinWait1 => "sent its FIN, waiting for it to be acknowledged",
-            FinWait2 => "its FIN was acknowledged, waiting for the peer's FIN",
-            CloseWait => "the peer closed its side; this side may still send, then close",
-            Closing => "both sent FIN at the same time; waiting for the ACK of its own",
-            LastAck => "sent its FIN after the peer's, waiting for the last ACK",
-            TimeWait => "both sides closed; it waits 2 MSL so that late segments die out",
+            FinWait1 => "it sent its FIN and waits for it to be acknowledged",
+            FinWait2 => "its FIN was acknowledged; it waits for the peer's FIN and can still receive",
+            CloseWait => "the peer closed its sending side; this side may still send, then close",
+            Closing => "each side sent a FIN before receiving the other's; it waits for the ACK of its own",
+            LastAck => "it closed after the peer and waits for the ACK of its FIN",
+            TimeWait => "both sides closed; it waits 2 MSL (RFC 9293 §3.4.2) so that late segments die out",
         },
         Lang::Ko => match s {
             Closed => "연결 없음",
             Listen => "연결 요청을 기다리는 중",
-            SynSent => "SYN을 보냈고, 상대의 SYN을 기다리는 중",
-            SynReceived => "SYN을 받아 응답했고, 자신의 SYN에 대한 ACK를 기다리는 중",
+            SynSent => "SYN을 보냈고 상대의 SYN을 기다리는 중",
+            SynReceived => "SYN을 받았고, 자신의 SYN으로 답하며 그에 대한 ACK을 기다리는 중",
             Established => "연결됨: 양방향으로 데이터가 오갈 수 있음",
-            FinWait1 => "FIN을 보냈고, 그 FIN에 대한 ACK를 기다리는 중",
-            FinWait2 => "자신의 FIN이 확인되었고, 상대의 FIN을 기다리는 중",
-            CloseWait => "상대가 자기 쪽을 닫음; 이쪽은 아직 보낼 수 있고, 다 보내면 닫음",
-            Closing => "양쪽이 동시에 FIN을 보냄; 자신의 FIN에 대한 ACK를 기다리는 중",
-            LastAck => "상대의 FIN 뒤에 자신의 FIN을 보냈고, 마지막 ACK를 기다리는 중",
-            TimeWait => "양쪽 모두 닫힘; 늦게 도착하는 세그먼트가 사라지도록 2 MSL 동안 기다림",
+            FinWait1 => "FIN을 보냈고 그에 대한 확인을 기다리는 중",
+            FinWait2 => "자신의 FIN이 확인됨; 상대의 FIN을 기다리며 아직 받을 수 있음",
+            CloseWait => "상대가 보내는 쪽을 닫음; 이쪽은 아직 보낼 수 있고, 다 보내면 닫음",
+            Closing => "양쪽이 상대의 FIN을 받기 전에 각자 FIN을 보냄; 자신의 FIN에 대한 ACK을 기다리는 중",
+            LastAck => "상대보다 나중에 닫았고, 자신의 FIN에 대한 ACK을 기다리는 중",
+            TimeWait => "양쪽 모두 닫힘; 늦게 오는 세그먼트가 사라지도록 2 MSL 동안 기다림(RFC 9293 §3.4.2)",
         },
     }
 }
 
-/// Facts about one step that the texts use.
+/// Fast Open on a SYN (RFC 7413).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tfo {
+    /// An empty option: the client asks for a cookie.
+    CookieRequest,
+    /// A cookie: the client may send data on the SYN.
+    Cookie,
+}
+
+/// Why a segment that arrives late had not arrived at its capture position: the receiver's
+/// segment (its frame) that shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Evidence {
+    /// Its ACK did not cover the SYN or FIN.
+    NotAcked(u32),
+    /// It sent its own SYN (it had not received the peer's).
+    OwnSyn(u32),
+    /// It sent a SYN+ACK (it was still waiting for the ACK of its SYN).
+    OwnSynAck(u32),
+}
+
+/// A segment that arrives late, just before the one explained.
+#[derive(Debug, Clone, Copy)]
+pub struct Late<'a> {
+    /// Its frame.
+    pub frame: u32,
+    /// The client sent it.
+    pub from_client: bool,
+    /// What it carried: `SYN`, `FIN`...
+    pub ctl: &'a str,
+    /// Why it had not arrived earlier.
+    pub why: Option<Evidence>,
+}
+
+/// Facts about one segment that the texts use.
 #[derive(Debug, Clone, Default)]
 pub struct StepFacts {
-    /// Who sent it: "client" or "server".
-    pub who: &'static str,
-    /// Handshake stage 1-3.
-    pub stage: Option<u8>,
-    /// Raw sequence and acknowledgment numbers.
-    pub seq_raw: u32,
-    /// Raw ACK number, when the ACK flag is set.
-    pub ack_raw: Option<u32>,
-    /// The peer's ISN, when known.
-    pub peer_isn: Option<u32>,
-    /// Payload length.
-    pub len: u32,
-    /// SYN, FIN, RST flags.
+    /// Frame number and capture time since the first frame.
+    pub frame: u32,
+    /// ns since the capture's first frame.
+    pub rel_ns: i128,
+    /// Flags.
     pub syn: bool,
+    /// ACK flag.
+    pub ack: bool,
     /// FIN flag.
     pub fin: bool,
     /// RST flag.
     pub rst: bool,
-    /// The handshake ACK is the peer's ISN + 1.
-    pub ack_ok: Option<bool>,
+    /// PSH flag.
+    pub psh: bool,
+    /// Sequence and acknowledgment numbers, raw and relative (as tshark shows them).
+    pub seq_raw: u32,
+    /// Raw ACK number.
+    pub ack_raw: u32,
+    /// Relative sequence number.
+    pub seq_rel: u32,
+    /// Relative ACK number.
+    pub ack_rel: u32,
+    /// Payload length.
+    pub len: u32,
+    /// The window field as sent, the calculated window, and the scale factor (tshark's).
+    pub win_raw: u16,
+    /// Calculated window.
+    pub win: u32,
+    /// Scale factor shown for non-SYN segments: -1 unknown, -2 not used, else the multiplier.
+    pub scale: Option<i32>,
+    /// IPv6 (the MSS leaves 60 bytes of headers, not 40).
+    pub ipv6: bool,
     /// Source and destination ports.
     pub ports: (u16, u16),
-    /// Options: MSS, WS shift, SACK_PERM, (TSval, TSecr).
+    /// Options: MSS, WS shift, SACK_PERM, (TSval, TSecr), SACK blocks (relative), Fast Open.
     pub mss: Option<u16>,
-    /// Window-scale shift as sent.
+    /// WS shift as sent.
     pub ws: Option<u8>,
     /// SACK permitted.
     pub sack_perm: bool,
     /// Timestamps.
     pub ts: Option<(u32, u32)>,
-    /// (endpoint, before, after) for each endpoint that changed.
-    pub changes: Vec<(&'static str, State, State)>,
+    /// SACK blocks, relative.
+    pub sack: Vec<(u32, u32)>,
+    /// Fast Open.
+    pub tfo: Option<Tfo>,
+    /// Its data was sent before (tshark's retransmission test).
+    pub old_data: bool,
 }
 
-/// The explanation of one step, as lines of text (not wrapped).
-pub fn step(lang: Lang, f: &StepFacts) -> Vec<String> {
-    let mut v = Vec::new();
+/// What the texts remember from one segment to the next.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// Each side's ISN (raw): client, server.
+    isn: [Option<u32>; 2],
+    /// SYN data length of the client (Fast Open).
+    syn_data: u32,
+    /// Capture time of each side's last SYN copy, and how many it sent.
+    syn_at: [Option<i128>; 2],
+    /// Each side has sent a FIN.
+    fin_sent: [bool; 2],
+    /// Each side's announced WS shift.
+    ws: [Option<u8>; 2],
+    /// The scaled window has been explained for each side.
+    scaled_told: [bool; 2],
+    /// PSH has been explained.
+    psh_told: bool,
+    /// One past the highest relative sequence number each side sent.
+    next_rel: [Option<u32>; 2],
+    /// Each side's FIN has been acknowledged by the other.
+    fin_acked: [bool; 2],
+    /// The server sent a SYN+ACK.
+    server_synack: bool,
+    /// The client's first SYN.
+    first_syn_ns: Option<i128>,
+}
+
+/// Who, in words.
+fn who(lang: Lang, client: bool, itself: bool) -> &'static str {
+    match (lang, itself, client) {
+        (Lang::En, true, _) => "socket",
+        (Lang::En, false, true) => "client",
+        (Lang::En, false, false) => "server",
+        (Lang::Ko, true, _) => "소켓",
+        (Lang::Ko, false, true) => "클라이언트",
+        (Lang::Ko, false, false) => "서버",
+    }
+}
+
+/// Milliseconds with three decimals.
+pub fn ms(ns: i128) -> String {
+    format!("{:.3}", ns as f64 / 1e6)
+}
+
+/// The kind of a destination port: well-known (below 1024), registered (to 49151), or none.
+fn port_kind(lang: Lang, port: u16) -> &'static str {
+    match (lang, port) {
+        (Lang::En, 0..=1023) => " (a well-known port, below 1024)",
+        (Lang::En, 1024..=49151) => " (a registered port)",
+        (Lang::Ko, 0..=1023) => "(1024보다 작은 잘 알려진 포트)",
+        (Lang::Ko, 1024..=49151) => "(등록된 포트)",
+        _ => "",
+    }
+}
+
+/// The explanation of one segment, as lines of text (not wrapped). `t` is its annotation in
+/// the informed view; `arrived`: a segment that had not arrived earlier and arrives just
+/// before this one (its frame, whether the client sent it, and what it carried).
+pub fn step(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &mut Walk, arrived: Option<Late<'_>>) -> Vec<String> {
     let ko = lang == Lang::Ko;
-    match f.stage {
-        Some(1) => {
+    let me = usize::from(!t.from_client);
+    let peer = 1 - me;
+    let whom = who(lang, t.from_client, t.itself);
+    let other = who(lang, !t.from_client, t.itself);
+    let mut v = Vec::new();
+    // A segment that had not arrived earlier reaches its receiver now.
+    if let Some(late) = arrived {
+        v.push(late_line(lang, &late, t.itself));
+    }
+    match t.stage {
+        Some(Stage::Syn) => syn_lines(lang, f, t, w, &mut v),
+        Some(Stage::SynAck) => {
             v.push(if ko {
                 format!(
-                    "1/3단계: 클라이언트가 연결을 요청합니다. 초기 순서 번호(ISN) x = {} 를 고릅니다 (캡처에서는 상대값 0으로 보입니다).",
+                    "2/3단계: 서버가 연결을 받아들입니다. SYN+ACK으로 클라이언트의 SYN을 확인하고, 자신의 초기 순서 번호 y = {}{} 함께 보냅니다(상대값 0).",
+                    f.seq_raw,
+                    josa_tail(&f.seq_raw.to_string(), Josa::Object)
+                )
+            } else {
+                format!(
+                    "Step 2/3: the server accepts: its SYN+ACK acknowledges the client's SYN and carries its own initial sequence number y = {} (relative 0).",
                     f.seq_raw
                 )
-            } else {
-                format!(
-                    "Step 1/3: the client asks to open a connection. It picks its initial sequence number x = {} (shown as relative 0).",
-                    f.seq_raw
-                )
             });
-            let (sport, dport) = f.ports;
-            v.push(if ko {
-                format!(
-                    "출발지 포트 {sport}는 임시(ephemeral) 포트입니다: 클라이언트의 운영체제가 이 연결을 위해 고른 번호이고, 서버는 알려진 포트 {dport}에서 기다립니다."
-                )
-            } else {
-                format!(
-                    "Its source port {sport} is ephemeral: the client's operating system picked it for this connection; the server listens on port {dport}."
-                )
-            });
+            if t.anomalies.has(Anomalies::SYNACK_RETRANSMISSION) {
+                v.push(if ko {
+                    "다시 보낸 SYN+ACK입니다: 이에 대한 ACK이 돌아오지 않았습니다.".into()
+                } else {
+                    "This is the server's SYN+ACK sent again: no ACK of it had come back.".into()
+                });
+            }
+            v.extend(synack_ack_lines(lang, f, t, w));
         }
-        Some(2) => {
-            v.push(if ko {
-                format!("2/3단계: 서버가 받아들입니다. 서버의 초기 순서 번호는 y = {} 입니다.", f.seq_raw)
-            } else {
-                format!("Step 2/3: the server accepts. Its own initial sequence number is y = {}.", f.seq_raw)
-            });
-            v.extend(ack_lines(lang, f, "x"));
-        }
-        Some(3) => {
-            v.push(if ko {
-                "3/3단계: 클라이언트가 서버의 SYN을 확인합니다.".to_string()
-            } else {
-                "Step 3/3: the client acknowledges the server's SYN.".to_string()
-            });
-            v.extend(ack_lines(lang, f, "y"));
-            v.push(if ko {
-                "이제 연결이 열렸습니다: 양쪽 모두 ESTABLISHED.".to_string()
-            } else {
-                "The connection is open: both ends are ESTABLISHED.".to_string()
-            });
-        }
-        _ => {
+        Some(Stage::Ack) => v.push(if ko {
+            format!(
+                "3/3단계: 클라이언트가 서버의 SYN을 확인합니다: ACK = y+1 = {}(상대값 1). 3단계 핸드셰이크가 끝났습니다.",
+                f.ack_raw
+            )
+        } else {
+            format!(
+                "Step 3/3: the client acknowledges the server's SYN: ACK = y+1 = {} (relative 1). The three-way handshake is complete.",
+                f.ack_raw
+            )
+        }),
+        Some(Stage::SimultaneousSyn) => v.push(if ko {
+            format!(
+                "서버가 응답하는 대신 자신의 SYN을 보냅니다: 양쪽이 동시에 연결을 여는 동시 열기입니다(RFC 9293 §3.5, 그림 7). 서버는 듣고 있지 않았고(CLOSED), 초기 순서 번호는 y = {}입니다.",
+                f.seq_raw
+            )
+        } else {
+            format!(
+                "The server sends its own SYN instead of answering: both ends open at the same time, a simultaneous open (RFC 9293 §3.5, Figure 7). It was CLOSED, not listening; its initial sequence number is y = {}.",
+                f.seq_raw
+            )
+        }),
+        Some(Stage::SimultaneousSynAck) => v.push(match (ko, t.itself) {
+            (false, true) => format!(
+                "The socket answers its own SYN with a SYN+ACK (ACK = x+1 = {}): having received a SYN while in SYN_SENT, it is in a simultaneous open with itself (RFC 9293 §3.10.7.3).",
+                f.ack_raw
+            ),
+            (true, true) => format!(
+                "소켓이 자신의 SYN에 SYN+ACK으로 답합니다(ACK = x+1 = {}): SYN_SENT 상태에서 SYN을 받았으므로 자기 자신과 동시 열기를 하는 셈입니다(RFC 9293 §3.10.7.3).",
+                f.ack_raw
+            ),
+            (false, false) => format!(
+                "The {whom} answers the {other}'s SYN with a SYN+ACK: in a simultaneous open each end acknowledges the other's SYN (ACK = {} = the {other}'s ISN + 1) and is ESTABLISHED once the other's SYN+ACK reaches it.",
+                f.ack_raw
+            ),
+            (true, false) => format!(
+                "{} {}의 SYN에 SYN+ACK으로 답합니다: 동시 열기에서는 양쪽이 서로의 SYN을 확인하고(ACK = {} = {}의 ISN + 1), 상대의 SYN+ACK을 받으면 ESTABLISHED가 됩니다.",
+                with(whom, Josa::Subject),
+                other,
+                f.ack_raw,
+                other
+            ),
+        }),
+        None => {
             if f.rst {
-                v.push(if ko {
-                    format!(
-                        "{}가 RST로 연결을 끊습니다(abort): 정상 종료 절차 없이 바로 CLOSED가 됩니다.",
-                        who_ko(f.who)
-                    )
-                } else {
-                    format!("The {} aborts the connection with RST: no closing handshake, straight to CLOSED.", f.who)
-                });
+                rst_lines(lang, f, t, w, &mut v);
+            } else if f.syn && t.itself {
+                syn_lines(lang, f, t, w, &mut v);
             } else if f.fin {
-                v.push(if ko {
-                    format!(
-                        "{}가 FIN을 보냅니다: 더 보낼 데이터가 없다는 뜻입니다(받기는 계속할 수 있음).",
-                        who_ko(f.who)
-                    )
-                } else {
-                    format!("The {} sends FIN: it has no more data to send (it can still receive).", f.who)
-                });
+                fin_lines(lang, f, t, w, &mut v);
             } else if f.len > 0 {
-                v.push(if ko {
-                    format!("{}가 데이터 {} 바이트를 보냅니다.", who_ko(f.who), f.len)
-                } else {
-                    format!("The {} sends {} bytes of data.", f.who, f.len)
-                });
-            } else if f.ack_raw.is_some() {
-                v.push(if ko {
-                    format!(
-                        "{}의 ACK {}: 그 앞의 바이트를 모두 받았다는 뜻입니다.",
-                        who_ko(f.who),
-                        f.ack_raw.unwrap_or(0)
-                    )
-                } else {
-                    format!("An ACK from the {}: {} means every byte before it arrived.", f.who, f.ack_raw.unwrap_or(0))
-                });
+                data_lines(lang, f, t, w, &mut v);
+            } else if f.ack {
+                ack_lines(lang, f, t, w, &mut v);
             }
         }
     }
     if f.syn {
         v.extend(option_lines(lang, f));
+    } else {
+        v.extend(window_line(lang, f, t, w));
     }
-    for (who, from, to) in &f.changes {
+    for c in t.changes.iter().flatten() {
+        v.push(change_line(lang, c, t.itself));
+    }
+    remember(f, t, w, me, peer);
+    v
+}
+
+/// A late segment reaches its receiver, and the receiver's segment that showed it had not.
+fn late_line(lang: Lang, late: &Late<'_>, itself: bool) -> String {
+    let (s, r) = (who(lang, late.from_client, itself), who(lang, !late.from_client, itself));
+    let (frame, ctl) = (late.frame, late.ctl);
+    if lang == Lang::Ko {
+        let head = format!("{s}의 {ctl}(프레임 {frame}){} 이제야 {r}에 도착합니다", josa_tail(ctl, Josa::Subject));
+        match late.why {
+            Some(Evidence::NotAcked(m)) => format!(
+                "{head}: {r}의 프레임 {m}{} 이를 확인하지 않았으므로 그때는 아직 도착하지 않았던 것입니다.",
+                josa_tail(&m.to_string(), Josa::Subject)
+            ),
+            Some(Evidence::OwnSyn(m)) => format!(
+                "{head}: {}{} 프레임 {m}에서 자신의 SYN을 보냈으므로 그때는 {s}의 SYN을 아직 받지 못했던 것입니다.",
+                r,
+                josa_tail(r, Josa::Subject)
+            ),
+            Some(Evidence::OwnSynAck(m)) => format!(
+                "{head}: {}{} 프레임 {m}에서 SYN+ACK을 보냈으므로 그때는 아직 자신의 SYN에 대한 ACK을 기다리고 있었던 것입니다.",
+                r,
+                josa_tail(r, Josa::Subject)
+            ),
+            None => format!("{head}."),
+        }
+    } else {
+        let head = format!("The {s}'s {ctl} of frame {frame} reaches the {r} only now");
+        match late.why {
+            Some(Evidence::NotAcked(m)) => {
+                format!("{head}: the {r}'s frame {m} did not acknowledge it, so it had not arrived then.")
+            }
+            Some(Evidence::OwnSyn(m)) => {
+                format!("{head}: the {r} sent its own SYN in frame {m}, so it had not received the {s}'s yet.")
+            }
+            Some(Evidence::OwnSynAck(m)) => format!(
+                "{head}: the {r} sent a SYN+ACK in frame {m}, so it was still waiting for the ACK of its SYN then."
+            ),
+            None => format!("{head}."),
+        }
+    }
+}
+
+/// The particle alone that follows `word`.
+fn josa_tail(word: &str, j: Josa) -> String {
+    with(word, j)[word.len()..].to_string()
+}
+
+fn syn_lines(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<String>) {
+    let ko = lang == Lang::Ko;
+    let isn = f.seq_raw.to_string();
+    let me = usize::from(!t.from_client);
+    if t.anomalies.has(Anomalies::SYN_RETRANSMISSION) {
+        let dt = w.syn_at[me].map(|at| format!("{:.3}", (f.rel_ns - at) as f64 / 1e9)).unwrap_or_default();
         v.push(if ko {
-            format!("{} {} → {}: {}.", who_ko(who), from, to, state(lang, *to))
+            format!(
+                "이전 SYN을 보낸 지 {dt}초 뒤에 다시 보낸 SYN입니다: SYN+ACK이 돌아오지 않았습니다. 재전송 타임아웃은 1초에서 시작해(RFC 6298) 다시 보낼 때마다 두 배가 됩니다(1초, 2초, 4초 …)."
+            )
         } else {
-            format!("{who} {from} → {to}: {}.", state(lang, *to))
+            format!(
+                "This is the client's SYN sent again, {dt} s after the previous copy: no SYN+ACK had come back. The retransmission timeout starts at 1 s (RFC 6298) and doubles with each try (1 s, 2 s, 4 s, ...)."
+            )
+        });
+        return;
+    }
+    if t.itself {
+        v.push(if ko {
+            format!(
+                "소켓이 자기 자신의 주소와 포트로 SYN을 보냅니다: 소켓 하나가 연결의 양쪽 끝인 자기 연결입니다. 초기 순서 번호는 x = {isn}입니다(상대값 0)."
+            )
+        } else {
+            format!(
+                "The socket sends a SYN to its own address and port: a self-connect, one socket at both ends of the connection. Its initial sequence number is x = {isn} (relative 0)."
+            )
+        });
+        return;
+    }
+    v.push(if ko {
+        format!(
+            "1/3단계: 클라이언트가 연결을 요청합니다. SYN에는 클라이언트의 초기 순서 번호 x = {}{} 실립니다(상대값 0으로 표시). SYN은 순서 번호 하나를 차지하므로 클라이언트의 첫 데이터 바이트는 x+1입니다.",
+            isn,
+            josa_tail(&isn, Josa::Subject)
+        )
+    } else {
+        format!(
+            "Step 1/3: the client asks to open a connection. Its SYN carries its initial sequence number x = {isn} (shown as relative 0). A SYN occupies one sequence number, so the client's first data byte will be x+1."
+        )
+    });
+    let (sport, dport) = f.ports;
+    v.push(if ko {
+        format!(
+            "출발지 포트 {}{} 클라이언트의 운영체제가 이 연결을 위해 고른 임시 포트이고, 목적지 포트는 {dport}{}입니다.",
+            sport,
+            josa_tail(&sport.to_string(), Josa::Topic),
+            port_kind(lang, dport)
+        )
+    } else {
+        format!(
+            "Its source port {sport} is an ephemeral port the client's system picked for this connection; it connects to port {dport}{}.",
+            port_kind(lang, dport)
+        )
+    });
+    match (f.tfo, f.len) {
+        (_, n) if n > 0 => v.push(if ko {
+            format!(
+                "Fast Open 쿠키와 함께 데이터 {n}바이트도 싣고 있습니다(RFC 7413): 서버는 핸드셰이크가 끝나기 전에 이 데이터를 받을 수 있습니다."
+            )
+        } else {
+            format!(
+                "It also carries {n} bytes of data with a Fast Open cookie (RFC 7413), for the server to take before the handshake completes."
+            )
+        }),
+        (Some(Tfo::CookieRequest), _) => v.push(if ko {
+            "다음 연결에서 쓸 Fast Open 쿠키를 요청합니다(RFC 7413).".into()
+        } else {
+            "It asks for a Fast Open cookie (RFC 7413), to send data on the SYN of later connections.".into()
+        }),
+        _ => {}
+    }
+}
+
+/// The SYN+ACK's ACK: x+1, with Fast Open data or not.
+fn synack_ack_lines(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk) -> Vec<String> {
+    let ko = lang == Lang::Ko;
+    let Some(x) = w.isn[0] else { return Vec::new() };
+    let (ack, want) = (f.ack_raw, x.wrapping_add(1));
+    let n = w.syn_data;
+    let line = if t.ack_ok == Some(false) {
+        if ko {
+            format!(
+                "ACK{} {ack}입니다. x+1 = {want}{} 아니므로 클라이언트의 SYN을 핸드셰이크가 요구하는 대로 확인하지 않습니다.",
+                josa_tail("ACK", Josa::Subject),
+                josa_tail(&want.to_string(), Josa::Subject)
+            )
+        } else {
+            format!("The ACK is {ack}, not x+1 = {want}: it does not acknowledge the client's SYN as the handshake requires.")
+        }
+    } else if n > 0 && ack == want.wrapping_add(n) {
+        if ko {
+            format!("ACK = x+1+{n} = {ack}: SYN에 실려 온 {n}바이트까지 확인합니다. Fast Open을 받아들였습니다.")
+        } else {
+            format!(
+                "ACK = x+1+{n} = {ack}: it also acknowledges the {n} bytes that rode on the SYN: Fast Open accepted."
+            )
+        }
+    } else if n > 0 {
+        if ko {
+            format!(
+                "ACK = x+1 = {ack}: SYN은 확인하지만 그 위의 {n}바이트는 확인하지 않습니다. Fast Open이 거부되었으므로 클라이언트는 핸드셰이크 뒤에 그 데이터를 다시 보냅니다."
+            )
+        } else {
+            format!(
+                "ACK = x+1 = {ack}: it acknowledges the SYN but not the {n} bytes on it: Fast Open refused; the client sends them again after the handshake."
+            )
+        }
+    } else if ko {
+        format!(
+            "ACK = x+1 = {ack}(상대값 1): SYN이 순서 번호 x를 차지했으므로 서버가 다음에 기다리는 바이트는 x+1입니다."
+        )
+    } else {
+        format!("ACK = x+1 = {ack} (relative 1): the SYN occupied sequence number x, so the next byte the server expects is x+1.")
+    };
+    vec![line]
+}
+
+fn rst_lines(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<String>) {
+    let ko = lang == Lang::Ko;
+    let whom = who(lang, t.from_client, t.itself);
+    let other = who(lang, !t.from_client, t.itself);
+    // A RST from the server that acknowledges the client's SYN, before any SYN+ACK.
+    let refused =
+        !t.from_client && !w.server_synack && w.isn[0].is_some_and(|x| f.ack && f.ack_raw == x.wrapping_add(1));
+    if refused {
+        let took = w.first_syn_ns.map(|s| ms(f.rel_ns - s)).unwrap_or_default();
+        v.push(if ko {
+            format!(
+                "서버 호스트가 SYN에 RST로 답합니다: 포트 {}에서 기다리는 프로그램이 없습니다(연결 거부, RFC 9293 §3.10.7.1). SYN_SENT 상태의 클라이언트는 RST의 ACK = x+1이 자신의 SYN을 확인하므로 이를 받아들이고(§3.10.7.3) 연결을 포기합니다. 응답까지 {took}ms 걸렸습니다.",
+                f.ports.0
+            )
+        } else {
+            format!(
+                "The server's host answers the SYN with RST: nothing listens on port {} (connection refused, RFC 9293 §3.10.7.1). The client, in SYN_SENT, accepts the RST because its ACK = x+1 covers the SYN (§3.10.7.3), and gives up. The answer took {took} ms.",
+                f.ports.0
+            )
+        });
+        return;
+    }
+    v.push(if ko {
+        format!("{} RST로 연결을 끊습니다: 닫는 절차 없이 바로 중단하는 것입니다.", with(whom, Josa::Subject))
+    } else {
+        format!("The {whom} resets the connection with RST: an abort, without the closing handshake.")
+    });
+    let to = t.changes[usize::from(t.from_client)].map(|c| c.to);
+    v.push(match (ko, to) {
+        (false, Some(State::Listen)) => "The server had only received the SYN (a passive open, in SYN_RECEIVED): it returns to LISTEN (RFC 9293 §3.10.7.4).".into(),
+        (true, Some(State::Listen)) => "서버는 SYN만 받은 상태(SYN_RECEIVED의 수동 열기)였으므로 LISTEN으로 돌아갑니다(RFC 9293 §3.10.7.4).".into(),
+        (false, Some(State::Closed)) => format!(
+            "The {other} accepts it (its sequence number is in the {other}'s window, RFC 9293 §3.10.7.4) and closes at once."
+        ),
+        (true, Some(State::Closed)) => format!(
+            "{} 이를 받아들이고(순서 번호가 {}의 윈도 안에 있음, RFC 9293 §3.10.7.4) 바로 닫습니다.",
+            with(other, Josa::Topic),
+            other
+        ),
+        (false, _) if t.anomalies.has(Anomalies::NOT_ACCEPTABLE) => {
+            format!("Its sequence number is outside the {other}'s window: the {other} ignores it (RFC 9293 §3.10.7.4).")
+        }
+        (true, _) if t.anomalies.has(Anomalies::NOT_ACCEPTABLE) => format!(
+            "순서 번호가 {}의 윈도 밖에 있으므로 {} 이를 무시합니다(RFC 9293 §3.10.7.4).",
+            other,
+            with(other, Josa::Topic)
+        ),
+        _ => return,
+    });
+}
+
+fn fin_lines(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<String>) {
+    let ko = lang == Lang::Ko;
+    let me = usize::from(!t.from_client);
+    let whom = who(lang, t.from_client, t.itself);
+    let other = who(lang, !t.from_client, t.itself);
+    let fin_seq = f.seq_rel.wrapping_add(f.len);
+    v.push(if ko {
+        format!(
+            "{} FIN을 보냅니다: 더 보낼 데이터가 없다는 뜻입니다. FIN은 순서 번호 하나를 차지하므로(Seq={fin_seq}) 이에 대한 ACK{} {}입니다.",
+            with(whom, Josa::Subject),
+            josa_tail("ACK", Josa::Topic),
+            fin_seq + 1
+        )
+    } else {
+        format!(
+            "The {whom} sends FIN: it has no more data to send. A FIN occupies one sequence number (Seq={fin_seq}), so the ACK of it will be {}.",
+            fin_seq + 1
+        )
+    });
+    if f.len > 0 {
+        v.push(if ko {
+            format!("FIN과 함께 마지막 데이터 {}바이트도 싣고 있습니다.", f.len)
+        } else {
+            format!("It carries its last {} bytes of data with it.", f.len)
         });
     }
-    v
-}
-
-fn who_ko(who: &str) -> &'static str {
-    if who == "client" {
-        "클라이언트"
-    } else {
-        "서버"
-    }
-}
-
-/// "ACK = x+1: 2632373118 = 2632373117 + 1".
-fn ack_lines(lang: Lang, f: &StepFacts, var: &str) -> Vec<String> {
-    let (Some(ack), Some(isn)) = (f.ack_raw, f.peer_isn) else { return Vec::new() };
-    let ko = lang == Lang::Ko;
-    let want = isn.wrapping_add(1);
-    let mut v = vec![if ko {
-        format!("ACK = {var}+1: {ack} = {isn} + 1 — \"{var}번 SYN을 받았으니, 다음에는 {var}+1번 바이트를 기다린다\"는 뜻입니다.")
-    } else {
-        format!("ACK = {var}+1: {ack} = {isn} + 1, meaning \"I got your SYN {var} and expect byte {var}+1 next\".")
-    }];
-    if f.ack_ok == Some(false) {
-        v[0] = if ko {
-            format!("ACK가 {ack}입니다. {var}+1 = {want}이 아니므로 이 ACK는 상대의 SYN에 대한 올바른 응답이 아닙니다.")
+    let peer = 1 - me;
+    let acks_peer_fin = w.fin_sent[peer] && !t.itself && w.next_rel[peer].is_some_and(|n| f.ack && f.ack_rel >= n);
+    if w.fin_sent[peer] && !acks_peer_fin && !t.itself {
+        let peer_fin = w.next_rel[peer].map(|n| n.wrapping_sub(1)).unwrap_or(0);
+        v.push(if ko {
+            format!(
+                "두 FIN이 엇갈렸습니다: 이 FIN의 ACK = {}{} {}의 FIN(Seq={peer_fin})을 확인하지 않으므로, 양쪽이 상대의 FIN을 받기 전에 각자 닫은 동시 닫기입니다(RFC 9293 §3.6, 그림 13).",
+                f.ack_rel,
+                josa_tail(&f.ack_rel.to_string(), Josa::Topic),
+                other
+            )
         } else {
-            format!("The ACK is {ack}, not {var}+1 = {want}: it does not acknowledge the peer's SYN as the handshake requires.")
-        };
+            format!(
+                "The FINs crossed: this FIN's ACK = {} does not cover the {other}'s FIN (Seq={peer_fin}), so each side closed before hearing the other's: a simultaneous close (RFC 9293 §3.6, Figure 13).",
+                f.ack_rel
+            )
+        });
     }
-    v
+    if acks_peer_fin {
+        v.push(if ko {
+            format!(
+                "ACK = {}{} {}의 FIN도 확인합니다: 이 세그먼트 하나로 {}의 닫기에 답하면서 자기 쪽도 닫습니다.",
+                f.ack_rel,
+                josa_tail(&f.ack_rel.to_string(), Josa::Topic),
+                other,
+                other
+            )
+        } else {
+            format!(
+                "Its ACK = {} also acknowledges the {other}'s FIN: this one segment answers the {other}'s close and closes the {whom}'s side.",
+                f.ack_rel
+            )
+        });
+    } else if !w.fin_sent[peer] && !t.itself {
+        v.push(if ko {
+            format!(
+                "{} 아직 받을 수 있습니다: {} 자신도 닫을 때까지 계속 보낼 수 있습니다(반쪽 닫기).",
+                with(whom, Josa::Topic),
+                with(other, Josa::Topic)
+            )
+        } else {
+            format!("It can still receive: the {other} may go on sending until it closes too (a half-close).")
+        });
+    }
+}
+
+fn data_lines(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &mut Walk, v: &mut Vec<String>) {
+    let ko = lang == Lang::Ko;
+    let whom = who(lang, t.from_client, t.itself);
+    let end = f.seq_rel.wrapping_add(f.len).wrapping_sub(1);
+    v.push(if ko {
+        format!(
+            "{} 데이터 {}바이트를 보냅니다: 상대 순서 번호 {}부터 {end}까지 [원래 값 {}부터].",
+            with(whom, Josa::Subject),
+            f.len,
+            f.seq_rel,
+            f.seq_raw
+        )
+    } else {
+        format!(
+            "The {whom} sends {} bytes of data: relative Seq {} to {end} [raw from {}].",
+            f.len, f.seq_rel, f.seq_raw
+        )
+    });
+    if f.old_data {
+        v.push(if ko {
+            "앞서 보낸 데이터를 다시 보내는 재전송입니다.".into()
+        } else {
+            "This data was sent before: a retransmission.".into()
+        });
+    }
+    if f.psh && !w.psh_told {
+        w.psh_told = true;
+        v.push(if ko {
+            "PSH: 받는 쪽이 데이터를 더 모으지 말고 바로 응용 프로그램에 넘기라는 표시입니다(RFC 9293 §3.9.1).".into()
+        } else {
+            "PSH: the receiver should hand the data to the application now rather than wait for more (RFC 9293 §3.9.1)."
+                .into()
+        });
+    }
+    if f.ack {
+        ack_meaning(lang, f, t, w, v);
+    }
+}
+
+fn ack_lines(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<String>) {
+    let ko = lang == Lang::Ko;
+    let me = usize::from(!t.from_client);
+    let whom = who(lang, t.from_client, t.itself);
+    let other = who(lang, !t.from_client, t.itself);
+    // RFC 9293 §3.8.4: a keep-alive is sent one byte behind the next sequence number.
+    if w.next_rel[me].is_some_and(|n| f.len <= 1 && f.seq_rel.wrapping_add(1) == n) {
+        v.push(if ko {
+            format!(
+                "{}의 연결 유지 확인 세그먼트입니다: 다음 순서 번호보다 한 바이트 앞의 번호로 보내, {}{} 아직 있는지 확인합니다(RFC 9293 §3.8.4).",
+                whom,
+                other,
+                josa_tail(other, Josa::Subject)
+            )
+        } else {
+            format!(
+                "A keep-alive from the {whom}: a segment one byte behind its next sequence number, sent to check that the {other} is still there (RFC 9293 §3.8.4)."
+            )
+        });
+        return;
+    }
+    v.push(if ko { format!("{}의 ACK입니다.", whom) } else { format!("An ACK from the {whom}.") });
+    ack_meaning(lang, f, t, w, v);
+}
+
+/// What the ACK number says, in the numbering of the line above (relative, raw in brackets).
+fn ack_meaning(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<String>) {
+    let ko = lang == Lang::Ko;
+    let me = usize::from(!t.from_client);
+    let peer = 1 - me;
+    let other = who(lang, !t.from_client, t.itself);
+    let covers_fin = w.fin_sent[peer] && !w.fin_acked[peer] && w.next_rel[peer].is_some_and(|n| f.ack_rel >= n);
+    if let Some(&(le, re)) = f.sack.first().filter(|(_, re)| *re <= f.ack_rel) {
+        // RFC 2883: a first SACK block at or below the ACK reports a duplicate.
+        v.push(if ko {
+            format!(
+                "ACK={} [원래 값 {}]와 SACK {le}-{re}: 이 블록은 ACK보다 앞에 있으므로 중복 SACK(D-SACK)입니다. 순서 번호 {le}부터 {re} 앞까지를 두 번 받았다는 보고입니다(RFC 2883).",
+                f.ack_rel, f.ack_raw
+            )
+        } else {
+            format!(
+                "ACK={} [raw {}] with SACK {le}-{re}: the block lies below the ACK, so it is a duplicate SACK (D-SACK): sequence {le} to {re} arrived twice (RFC 2883).",
+                f.ack_rel, f.ack_raw
+            )
+        });
+    } else if let Some(&(le, re)) = f.sack.first() {
+        v.push(if ko {
+            format!(
+                "ACK={} [원래 값 {}]와 SACK {le}-{re}: {}{} 보낸 바이트 중 {le}부터 {re} 앞까지는 순서가 어긋나 먼저 받았지만, {} 앞의 바이트가 빠져 있어 ACK는 {}에 머뭅니다. 빠진 바이트를 다시 보내 달라는 중복 ACK입니다(RFC 2018).",
+                f.ack_rel,
+                f.ack_raw,
+                other,
+                josa_tail(other, Josa::Subject),
+                f.ack_rel,
+                f.ack_rel
+            )
+        } else {
+            format!(
+                "ACK={} [raw {}] with SACK {le}-{re}: it has received the {other}'s bytes {le} to {re} out of order, but the bytes from {} are missing, so the ACK stays at {}: a duplicate ACK asking for them (RFC 2018).",
+                f.ack_rel, f.ack_raw, f.ack_rel, f.ack_rel
+            )
+        });
+    } else if covers_fin {
+        v.push(if ko {
+            format!(
+                "ACK={} [원래 값 {}]: {}의 마지막 데이터 바이트보다 하나 더 큰 값으로, {}의 FIN을 확인합니다(FIN도 순서 번호 하나를 차지합니다).",
+                f.ack_rel, f.ack_raw, other, other
+            )
+        } else {
+            format!(
+                "ACK={} [raw {}]: one more than the {other}'s last data byte: it acknowledges the {other}'s FIN (a FIN occupies one sequence number too).",
+                f.ack_rel, f.ack_raw
+            )
+        });
+    } else {
+        v.push(if ko {
+            format!(
+                "ACK={} [원래 값 {}]: {}{} 보낸 상대 순서 번호 {} 앞의 모든 바이트를 받았다는 뜻입니다.",
+                f.ack_rel,
+                f.ack_raw,
+                other,
+                josa_tail(other, Josa::Subject),
+                f.ack_rel
+            )
+        } else {
+            format!(
+                "ACK={} [raw {}]: it has received every byte the {other} sent before relative {}.",
+                f.ack_rel, f.ack_raw, f.ack_rel
+            )
+        });
+    }
+}
+
+/// The first scaled window of each side: why 65495 in the SYN, then 65536.
+fn window_line(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &mut Walk) -> Option<String> {
+    let me = usize::from(!t.from_client);
+    let mult = f.scale.filter(|s| *s > 1)?;
+    if w.scaled_told[me] {
+        return None;
+    }
+    w.scaled_told[me] = true;
+    let ws = w.ws[me].map(|s| s.min(14)).unwrap_or(0);
+    let whom = who(lang, t.from_client, t.itself);
+    Some(if lang == Lang::Ko {
+        format!(
+            "Win={} × {mult} = {}바이트: SYN의 윈도 값에는 배율을 적용하지 않지만(RFC 7323 §2.2) 그 뒤의 윈도 값에는 {}{} 알린 배율(WS={ws}, ×{mult})을 곱합니다.",
+            f.win_raw,
+            f.win,
+            whom,
+            josa_tail(whom, Josa::Subject)
+        )
+    } else {
+        format!(
+            "Win={} × {mult} = {} bytes: a SYN's window is never scaled (RFC 7323 §2.2), later ones are, by the shift the {whom} announced (WS={ws}, ×{mult}).",
+            f.win_raw, f.win
+        )
+    })
 }
 
 fn option_lines(lang: Lang, f: &StepFacts) -> Vec<String> {
     let ko = lang == Lang::Ko;
     let mut v = Vec::new();
     if let Some(m) = f.mss {
+        let (hdr, ip) = if f.ipv6 { (60, "IPv6") } else { (40, "IPv4") };
+        let mtu = u32::from(m) + hdr;
         v.push(if ko {
-            format!("MSS={m}: 한 세그먼트에 받을 수 있는 최대 데이터 크기 {m} 바이트 (RFC 6691).")
+            format!(
+                "MSS={m}: 받을 수 있는 가장 큰 세그먼트 페이로드로, 링크 MTU에서 헤더를 뺀 값입니다: {}{} {ip}·TCP 헤더 {hdr}바이트를 더하면 MTU {mtu}입니다(RFC 6691).",
+                m,
+                josa_tail(&m.to_string(), Josa::With)
+            )
         } else {
-            format!("MSS={m}: the largest segment payload it accepts, {m} bytes (RFC 6691).")
+            format!(
+                "MSS={m}: the largest segment payload it accepts, the link's MTU less the headers: {m} + {hdr} bytes of {ip} and TCP headers = MTU {mtu} (RFC 6691)."
+            )
         });
     }
     if let Some(s) = f.ws {
         let shift = s.min(14);
         let mult = 1u32 << shift;
-        v.push(if ko {
-            format!("WS={s}: 상대도 WS를 보내면 자신의 윈도 값을 2^{shift} = {mult} 배로 읽게 합니다 (RFC 7323).")
+        let capped = if s > 14 {
+            if ko {
+                format!(" 14보다 큰 값 {s}은(는) 14로 줄여 씁니다(RFC 7323 §2.3).")
+            } else {
+                format!(" A shift of {s} is more than 14 and counts as 14 (RFC 7323 §2.3).")
+            }
         } else {
-            format!("WS={s}: its window field counts in units of 2^{shift} = {mult} bytes, if the peer sends WS too (RFC 7323).")
+            String::new()
+        };
+        v.push(if ko {
+            format!(
+                "WS={s} (×{mult}): 상대도 WS를 보내면 핸드셰이크 뒤의 윈도 값은 2^{shift} = {mult}바이트 단위가 됩니다(RFC 7323 §2).{capped}"
+            )
+        } else {
+            format!(
+                "WS={s} (×{mult}): if the peer sends WS too, its windows after the handshake count in units of 2^{shift} = {mult} bytes (RFC 7323 §2).{capped}"
+            )
         });
     }
     if f.sack_perm {
         v.push(if ko {
-            "SACK_PERM: 순서가 어긋난 데이터를 선택적으로 확인(SACK)받을 수 있습니다 (RFC 2018).".to_string()
+            "SACK_PERM: 순서가 어긋나게 도착한 데이터를 선택적으로 확인(SACK)받을 수 있습니다(RFC 2018).".into()
         } else {
-            "SACK_PERM: it can take selective acknowledgments of out-of-order data (RFC 2018).".to_string()
+            "SACK_PERM: it can take selective acknowledgments of data that arrives out of order (RFC 2018).".into()
         });
     }
     if let Some((tsval, tsecr)) = f.ts {
         v.push(if ko {
-            format!("TSval={tsval} TSecr={tsecr}: 왕복 시간 측정과 순서 번호 겹침 방지를 위한 타임스탬프; TSecr는 상대의 마지막 TSval을 되돌려 줍니다 (RFC 7323).")
+            format!(
+                "TSval={tsval} TSecr={tsecr}: 왕복 시간을 재고 한 바퀴 돈 순서 번호를 가려내기 위한 타임스탬프입니다. TSecr는 상대가 마지막으로 보낸 TSval을 되돌려 줍니다(RFC 7323 §3)."
+            )
         } else {
-            format!("TSval={tsval} TSecr={tsecr}: timestamps to measure round trips and protect against wrapped sequence numbers; TSecr echoes the peer's last TSval (RFC 7323).")
+            format!(
+                "TSval={tsval} TSecr={tsecr}: timestamps to measure round trips and protect against wrapped sequence numbers; TSecr echoes the peer's last TSval (RFC 7323 §3)."
+            )
         });
     }
     v
+}
+
+fn change_line(lang: Lang, c: &Change, itself: bool) -> String {
+    let whom = who(lang, c.client, itself);
+    let mut path = String::new();
+    c.write(&mut path);
+    format!("{whom} {path}: {}.", state(lang, c.to))
+}
+
+/// Remember what this segment told, for the ones after it.
+fn remember(f: &StepFacts, t: &TcpTrack, w: &mut Walk, me: usize, peer: usize) {
+    if f.syn {
+        w.isn[me] = Some(f.seq_raw);
+        w.ws[me] = f.ws;
+        w.syn_at[me] = Some(f.rel_ns);
+        if t.from_client && !f.ack {
+            w.syn_data = f.len;
+            w.first_syn_ns.get_or_insert(f.rel_ns);
+        }
+        if !t.from_client && f.ack {
+            w.server_synack = true;
+        }
+    }
+    if f.fin {
+        w.fin_sent[me] = true;
+    }
+    if f.ack && w.fin_sent[peer] && w.next_rel[peer].is_some_and(|n| f.ack_rel >= n) {
+        w.fin_acked[peer] = true;
+    }
+    let end = f.seq_rel.wrapping_add(f.len).wrapping_add(u32::from(f.syn) + u32::from(f.fin));
+    if !f.rst && w.next_rel[me].is_none_or(|n| end > n) {
+        w.next_rel[me] = Some(end);
+    }
 }

@@ -1,25 +1,24 @@
 //! `synack ladder`: one connection as an arrow diagram, client on the left, server on the right,
-//! each segment an arrow with its flags, sequence numbers (relative and raw) and options, the
-//! handshake step, and both endpoints' states after it. The DNS lookup that gave the server's
-//! address comes first. `--explain` adds the teaching text.
+//! each segment an arrow with its flags, sequence numbers (relative, raw in brackets) and
+//! options, the handshake step, and both endpoints' states after it, as RFC 9293's figures give
+//! them (the informed view: rows later evidence revised are shown revised). The DNS lookup that
+//! gave the server's address comes first. `--explain` adds the teaching text.
 
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use dissector_core::conn::{State, TcpTrack};
+use dissector_core::conn::{Ctl, Revision, Stage, State, TcpTrack};
+use dissector_core::tcp::TcpOption;
 use dissector_core::{columns, Layer, Packet};
 
-use crate::explain::{self, Lang, StepFacts};
+use crate::explain::{self, Evidence, Lang, Late, StepFacts, Tfo, Walk};
 use crate::style::Style;
+use crate::width::{self as text, pad, wrap};
 
 /// One segment of the connection.
 #[derive(Debug, Clone)]
-pub struct Step {
-    frame: u32,
-    rel_ns: i128,
+struct Step {
     track: TcpTrack,
-    label: String,
-    detail: String,
     facts: StepFacts,
 }
 
@@ -28,9 +27,10 @@ pub struct Step {
 pub struct Collector {
     stream: Option<u32>,
     steps: Vec<Step>,
+    /// Frame -> index in `steps`, to apply revisions.
+    at: HashMap<u32, usize>,
     endpoints: Option<(String, String)>,
     dns: HashMap<u32, (String, Option<u32>, Option<i128>)>,
-    isn: [Option<u32>; 2],
 }
 
 impl Collector {
@@ -55,7 +55,7 @@ impl Collector {
         let Some(t) = &pkt.track else { return };
         let target = match self.stream {
             Some(s) => s,
-            None if t.stage == Some(dissector_core::conn::Stage::Syn) => {
+            None if t.stage == Some(Stage::Syn) => {
                 self.stream = Some(t.stream);
                 t.stream
             }
@@ -65,153 +65,366 @@ impl Collector {
             return;
         }
         let Some(tcp) = pkt.tcp() else { return };
-        let Some(h) = tcp.header else { return };
+        let (Some(h), Some(view)) = (tcp.header, tcp.view) else { return };
         if self.endpoints.is_none() {
             let (src, dst) = columns::addresses(pkt);
             let (s, d) = (join(&src, tcp.src_port), join(&dst, tcp.dst_port));
             self.endpoints = Some(if t.from_client { (s, d) } else { (d, s) });
         }
-        let me = usize::from(!t.from_client);
-        if h.flags.syn() {
-            self.isn[me] = Some(h.seq);
-        }
-        let info = columns::info(pkt);
-        // "80 → 48620 [SYN, ACK] Seq=0 Ack=1 Win=... Len=0 MSS=..." -> flags and the rest.
-        let flags =
-            info.split_once('[').and_then(|(_, r)| r.split_once(']')).map(|(f, _)| f.to_string()).unwrap_or_default();
-        let after = info.split_once("] ").map(|(_, r)| r.to_string()).unwrap_or_default();
-        let mut label = flags.clone();
-        if tcp.seglen.unwrap_or(0) > 0 {
-            label.push_str(&format!(" {}B", tcp.seglen.unwrap_or(0)));
-        }
-        let raw = if h.flags.ack() { format!("raw Seq={} Ack={}", h.seq, h.ack) } else { format!("raw Seq={}", h.seq) };
-        let detail = format!("{after}  ({raw})");
-        let changes =
-            t.changes.iter().flatten().map(|c| (if c.client { "client" } else { "server" }, c.from, c.to)).collect();
+        let f = h.flags;
+        let sack = tcp
+            .options
+            .entries
+            .iter()
+            .filter_map(|e| match &e.value {
+                TcpOption::Sack(d) => Some(
+                    TcpOption::sack_blocks(d)
+                        .map(|(l, r)| (l.wrapping_sub(view.peer_base), r.wrapping_sub(view.peer_base))),
+                ),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        let tfo = tcp.options.entries.iter().find(|e| e.kind == 34).map(|e| {
+            if e.raw.len() <= 2 {
+                Tfo::CookieRequest
+            } else {
+                Tfo::Cookie
+            }
+        });
         let facts = StepFacts {
-            who: if t.from_client { "client" } else { "server" },
-            stage: t.stage.map(|s| s as u8),
+            frame: pkt.meta.number,
+            rel_ns: pkt.rel_ns,
+            syn: f.syn(),
+            ack: f.ack(),
+            fin: f.fin(),
+            rst: f.rst(),
+            psh: f.has(0x008),
             seq_raw: h.seq,
-            ack_raw: h.flags.ack().then_some(h.ack),
-            peer_isn: self.isn[1 - me],
+            ack_raw: h.ack,
+            seq_rel: view.seq,
+            ack_rel: view.ack,
             len: tcp.seglen.unwrap_or(0),
-            syn: h.flags.syn(),
-            fin: h.flags.fin(),
-            rst: h.flags.rst(),
-            ack_ok: t.ack_ok,
+            win_raw: h.window,
+            win: view.window,
+            scale: view.scalefactor,
+            ipv6: pkt.layers.iter().any(|l| matches!(l, Layer::Ipv6(_))),
             ports: (tcp.src_port, tcp.dst_port),
             mss: tcp.options.mss(),
             ws: tcp.options.window_scale(),
             sack_perm: tcp.options.sack_permitted(),
             ts: tcp.options.timestamps(),
-            changes,
+            sack,
+            tfo,
+            old_data: view.old_data,
         };
-        self.steps.push(Step { frame: pkt.meta.number, rel_ns: pkt.rel_ns, track: t.clone(), label, detail, facts });
+        self.at.insert(pkt.meta.number, self.steps.len());
+        self.steps.push(Step { track: t.clone(), facts });
     }
 
-    /// Draw the diagram, `width` columns wide.
-    pub fn draw(&self, out: &mut dyn Write, width: usize, explain: Option<Lang>, st: &Style) -> io::Result<()> {
+    /// Show the rows later evidence revised (the informed view).
+    pub fn revise(&mut self, revisions: Vec<Revision>) {
+        for (frame, row) in revisions {
+            if let Some(&i) = self.at.get(&frame) {
+                self.steps[i].track.apply(&row);
+            }
+        }
+    }
+
+    /// Draw the diagram, `width` columns wide, in `lang`, with the teaching text if `explain`.
+    pub fn draw(&self, out: &mut dyn Write, width: usize, lang: Lang, explain: bool, st: &Style) -> io::Result<()> {
+        let ko = lang == Lang::Ko;
         let Some(stream) = self.stream else {
-            return writeln!(out, "no TCP connection with a SYN in this capture (pick one with --stream N)");
-        };
-        if self.steps.is_empty() {
-            return writeln!(out, "stream {stream}: no segments");
-        }
-        let width = width.clamp(64, 200);
-        let (client, server) = self.endpoints.clone().unwrap_or_default();
-        writeln!(out, "{}", st.heading(&format!("TCP stream {stream}: client {client}  ⇄  server {server}")))?;
-        // The lookup that named the server.
-        if let Some(link) = self.steps.iter().find_map(|s| s.track.dns.clone()) {
-            writeln!(out)?;
-            let (text, req, ns) = self.dns.get(&link.frame).cloned().unwrap_or_default();
-            let when = match (req, ns) {
-                (Some(r), Some(ns)) => format!("frames {r} → {}, {:.3} ms", link.frame, ns as f64 / 1e6),
-                _ => format!("frame {}", link.frame),
-            };
-            writeln!(out, "{}", st.heading(&format!("DNS lookup ({when})")))?;
-            writeln!(out, "  {text}")?;
-            let msg = match explain {
-                Some(Lang::Ko) => {
-                    format!("  클라이언트는 이 응답이 알려 준 주소로 연결합니다 (질의한 이름: {}).", link.name)
+            return writeln!(
+                out,
+                "{}",
+                if ko {
+                    "이 캡처에는 SYN이 있는 TCP 연결이 없습니다(--stream N으로 고르세요)"
+                } else {
+                    "no TCP connection with a SYN in this capture (pick one with --stream N)"
                 }
-                _ => format!("  The client then connects to the address this answer gave for {}.", link.name),
+            );
+        };
+        let Some(first) = self.steps.first() else {
+            let msg = if ko {
+                format!("스트림 {stream}: 세그먼트 없음")
+            } else {
+                format!("stream {stream}: no segments")
             };
-            writeln!(out, "{}", st.dim(&msg))?;
-        }
+            return writeln!(out, "{msg}");
+        };
+        let width = width.clamp(64, 200);
+        let itself = first.track.itself;
+        let (client, server) = self.endpoints.clone().unwrap_or_default();
+        let title = match (ko, itself) {
+            (false, false) => format!("TCP stream {stream}: client {client}  ⇄  server {server}"),
+            (true, false) => format!("TCP 스트림 {stream}: 클라이언트 {client}  ⇄  서버 {server}"),
+            (false, true) => format!("TCP stream {stream}: one socket, {client}, connected to itself (a self-connect)"),
+            (true, true) => format!("TCP 스트림 {stream}: 소켓 하나({client})가 자기 자신에게 연결함(자기 연결)"),
+        };
+        writeln!(out, "{}", st.heading(&title))?;
+        self.draw_dns(out, lang, st)?;
         writeln!(out)?;
         let left = 8usize;
-        let right_col = width.saturating_sub(22).max(left + 30);
-        let span = right_col - left;
-        let states = |c: State, s: State| {
-            format!(
-                "{:left$}{:<span$}{}",
-                "",
-                st.state(c.name()),
-                st.state(s.name()),
-                left = left,
-                span = span + styled_extra(st, c.name())
-            )
+        let span = width.saturating_sub(22).max(left + 30) - left;
+        let states = |t: &TcpTrack, c: State, s: State| {
+            let cs = st.state(c.name());
+            if t.itself {
+                format!("{:left$}{cs}", "")
+            } else {
+                format!("{:left$}{}{}", "", pad(&cs, span + cs.len() - c.name().len()), st.state(s.name()))
+            }
         };
-        let (c_head, s_head) = (format!("client {client}"), format!("server {server}"));
-        writeln!(out, "{:left$}{c_head:<span$}{s_head}", "", left = left, span = span)?;
-        let first = &self.steps[0];
+        let heads = match (ko, itself) {
+            (false, false) => (format!("client {client}"), format!("server {server}")),
+            (true, false) => (format!("클라이언트 {client}"), format!("서버 {server}")),
+            (false, true) => ("socket (sending)".into(), "socket (receiving)".into()),
+            (true, true) => ("소켓 (보냄)".into(), "소켓 (받음)".into()),
+        };
+        writeln!(out, "{:left$}{}{}", "", pad(&heads.0, span), heads.1)?;
         let (c0, s0) = before(&first.track);
-        writeln!(out, "{}", states(c0, s0))?;
+        writeln!(out, "{}", states(&first.track, c0, s0))?;
+        let mut walk = Walk::default();
         for s in &self.steps {
-            let stage = s.track.stage.map(|g| format!("  {}/3 {}", g as u8, g.name())).unwrap_or_default();
+            let f = &s.facts;
+            let t = &s.track;
+            let stage = t.stage.map(|g| format!("  {}", short_label(g))).unwrap_or_default();
             let body = span.saturating_sub(2);
-            let label = format!(" {} ", s.label);
-            let fill = body.saturating_sub(label.chars().count() + 2);
-            let arrow = if s.track.from_client {
+            let label = format!(" {} ", flag_label(f));
+            let fill = body.saturating_sub(text::width(&label) + 2);
+            let arrow = if t.from_client {
                 format!("|──{label}{}▶|", "─".repeat(fill))
             } else {
                 format!("|◀{}{label}──|", "─".repeat(fill))
             };
-            let tag = format!("#{}", s.frame);
-            writeln!(out, "{tag:<left$}{arrow}{}", st.heading(&stage), left = left)?;
-            let t_ms = format!("{:.3} ms", s.rel_ns as f64 / 1e6);
-            for w in wrap(&format!("{t_ms}  {}", s.detail), width.saturating_sub(left)) {
-                writeln!(out, "{:left$}{}", "", st.dim(&w), left = left)?;
+            let tag = format!("#{}", f.frame);
+            writeln!(out, "{tag:<left$}{arrow}{}", st.heading(&stage))?;
+            for w in wrap(&format!("{} ms  {}", explain::ms(f.rel_ns), detail(f)), width.saturating_sub(left)) {
+                writeln!(out, "{:left$}{}", "", st.dim(&w))?;
             }
-            let marks: Vec<&str> = s.track.anomalies.names().collect();
+            let marks: Vec<&str> = t.anomalies.names().collect();
             if !marks.is_empty() {
-                writeln!(out, "{:left$}{}", "", st.warn(&format!("! {}", marks.join(", "))), left = left)?;
+                writeln!(out, "{:left$}{}", "", st.warn(&format!("! {}", marks.join(", "))))?;
             }
-            writeln!(out, "{}", states(s.track.client, s.track.server))?;
-            if let Some(lang) = explain {
-                for line in explain::step(lang, &s.facts) {
+            writeln!(out, "{}", states(t, t.client, t.server))?;
+            let arrived = t.arrived.and_then(|fr| self.at.get(&fr)).map(|&i| {
+                let a = &self.steps[i];
+                Late {
+                    frame: a.facts.frame,
+                    from_client: a.track.from_client,
+                    ctl: ctl_name(&a.facts),
+                    why: self.evidence(i, f.frame),
+                }
+            });
+            let lines = explain::step(lang, f, t, &mut walk, arrived);
+            if explain {
+                for line in lines {
                     for w in wrap(&line, width.saturating_sub(left + 2)) {
-                        writeln!(out, "{:left$}{}", "", st.dim(&format!("» {w}")), left = left)?;
+                        writeln!(out, "{:left$}{}", "", st.dim(&format!("» {w}")))?;
                     }
                 }
                 writeln!(out)?;
             }
         }
+        self.draw_footer(out, lang, width)
+    }
+
+    /// The lookup that named the server.
+    fn draw_dns(&self, out: &mut dyn Write, lang: Lang, st: &Style) -> io::Result<()> {
+        let Some(link) = self.steps.iter().find_map(|s| s.track.dns.clone()) else { return Ok(()) };
+        writeln!(out)?;
+        let (text, req, ns) = self.dns.get(&link.frame).cloned().unwrap_or_default();
+        let when = match (req, ns, lang) {
+            (Some(r), Some(ns), Lang::En) => format!("frames {r} → {}, {} ms", link.frame, explain::ms(ns)),
+            (Some(r), Some(ns), Lang::Ko) => format!("프레임 {r} → {}, {} ms", link.frame, explain::ms(ns)),
+            (_, _, Lang::En) => format!("frame {}", link.frame),
+            (_, _, Lang::Ko) => format!("프레임 {}", link.frame),
+        };
+        let head = if lang == Lang::Ko { format!("DNS 조회 ({when})") } else { format!("DNS lookup ({when})") };
+        writeln!(out, "{}", st.heading(&head))?;
+        writeln!(out, "  {text}")?;
+        let msg = match lang {
+            Lang::Ko => format!("  클라이언트는 이 응답이 {}에 대해 알려 준 주소로 연결합니다.", link.name),
+            Lang::En => format!("  The client then connects to the address this answer gave for {}.", link.name),
+        };
+        writeln!(out, "{}", st.dim(&msg))
+    }
+
+    /// What the handshake negotiated, and how long it took (or how it ended).
+    fn draw_footer(&self, out: &mut dyn Write, lang: Lang, width: usize) -> io::Result<()> {
+        let ko = lang == Lang::Ko;
+        let mut lines = Vec::new();
         if let Some(n) = self.steps.iter().find_map(|s| s.track.negotiated) {
-            writeln!(out)?;
-            let ws =
-                n.ws.map(|(c, s)| format!("WS client {c} (×{}), server {s} (×{})", 1u32 << c, 1u32 << s))
-                    .unwrap_or_else(|| "no window scaling".into());
             let mss = |m: Option<u16>| m.map(|v| v.to_string()).unwrap_or_else(|| "-".into());
-            writeln!(
-                out,
-                "negotiated: MSS client {} / server {}, {ws}, SACK {}, timestamps {}",
-                mss(n.mss_client),
-                mss(n.mss_server),
-                if n.sack { "yes" } else { "no" },
-                if n.ts { "yes" } else { "no" }
-            )?;
+            let yes = |b: bool| match (ko, b) {
+                (false, true) => "yes",
+                (false, false) => "no",
+                (true, true) => "예",
+                (true, false) => "아니요",
+            };
+            let ws = match (n.ws, ko) {
+                (Some((c, s)), false) => format!("WS client {c} (×{}), server {s} (×{})", 1u32 << c, 1u32 << s),
+                (Some((c, s)), true) => format!("WS 클라이언트 {c} (×{}), 서버 {s} (×{})", 1u32 << c, 1u32 << s),
+                (None, false) => "no window scaling".into(),
+                (None, true) => "윈도 배율 없음".into(),
+            };
+            lines.push(if ko {
+                format!(
+                    "합의된 옵션: MSS 클라이언트 {} / 서버 {}, {ws}, SACK {}, 타임스탬프 {}",
+                    mss(n.mss_client),
+                    mss(n.mss_server),
+                    yes(n.sack),
+                    yes(n.ts)
+                )
+            } else {
+                format!(
+                    "negotiated: MSS client {} / server {}, {ws}, SACK {}, timestamps {}",
+                    mss(n.mss_client),
+                    mss(n.mss_server),
+                    yes(n.sack),
+                    yes(n.ts)
+                )
+            });
         }
         if let Some(irtt) = self.steps.iter().rev().find_map(|s| s.track.irtt_ns) {
-            writeln!(out, "initial RTT (SYN → handshake ACK): {:.3} ms", irtt as f64 / 1e6)?;
+            lines.push(if ko {
+                format!("초기 왕복 시간(SYN → 핸드셰이크 ACK): {} ms", explain::ms(irtt))
+            } else {
+                format!("initial RTT (SYN → handshake ACK): {} ms", explain::ms(irtt))
+            });
+        }
+        if let Some((syn, rst)) = self.refused() {
+            let port = rst.facts.ports.0;
+            let took = explain::ms(rst.facts.rel_ns - syn.facts.rel_ns);
+            lines.push(if ko {
+                format!("연결 거부: SYN 뒤 {took} ms 만에 RST (포트 {port}에서 기다리는 프로그램 없음)")
+            } else {
+                format!("refused: RST {took} ms after the SYN (nothing listens on port {port})")
+            });
+        }
+        if !lines.is_empty() {
+            writeln!(out)?;
+        }
+        for l in lines {
+            for w in wrap(&l, width) {
+                writeln!(out, "{w}")?;
+            }
         }
         Ok(())
     }
+
+    /// The receiver's last segment, before frame `until`, that shows the segment of step `i`
+    /// had not reached it (the evidence the informed view weighed).
+    fn evidence(&self, i: usize, until: u32) -> Option<Evidence> {
+        let late = &self.steps[i];
+        let ctl = (late.facts.syn || late.facts.fin).then(|| {
+            let f = &late.facts;
+            f.seq_raw.wrapping_add(f.len).wrapping_add(u32::from(f.syn && f.fin))
+        });
+        self.steps[i + 1..]
+            .iter()
+            .take_while(|s| s.facts.frame < until)
+            .filter(|s| s.track.from_client != late.track.from_client)
+            .filter_map(|s| {
+                let r = &s.facts;
+                if late.facts.syn && r.syn && !r.ack {
+                    Some(Evidence::OwnSyn(r.frame))
+                } else if r.syn && r.ack {
+                    Some(Evidence::OwnSynAck(r.frame))
+                } else if ctl.is_some_and(|c| r.ack && r.ack_raw.wrapping_sub(c) as i32 <= 0) {
+                    Some(Evidence::NotAcked(r.frame))
+                } else {
+                    None
+                }
+            })
+            .last()
+    }
+
+    /// The client's first SYN and the server's RST that refused it, if that is how it ended.
+    fn refused(&self) -> Option<(&Step, &Step)> {
+        let syn = self.steps.iter().find(|s| s.track.stage == Some(Stage::Syn))?;
+        if self.steps.iter().any(|s| !s.track.from_client && s.facts.syn) {
+            return None;
+        }
+        let rst = self.steps.iter().find(|s| {
+            !s.track.from_client && s.facts.rst && s.facts.ack && s.facts.ack_raw == syn.facts.seq_raw.wrapping_add(1)
+        })?;
+        Some((syn, rst))
+    }
 }
 
-/// Width the colour codes add to a painted state name (so columns still line up).
-fn styled_extra(st: &Style, name: &str) -> usize {
-    st.state(name).len() - name.len()
+/// The arrow's label: the flags, and the payload length.
+fn flag_label(f: &StepFacts) -> String {
+    let mut names = Vec::new();
+    for (on, n) in [(f.fin, "FIN"), (f.syn, "SYN"), (f.rst, "RST"), (f.psh, "PSH"), (f.ack, "ACK")] {
+        if on {
+            names.push(n);
+        }
+    }
+    let mut s = names.join(", ");
+    if f.len > 0 {
+        s.push_str(&format!(" {}B", f.len));
+    }
+    s
+}
+
+/// A handshake step as the ladder tags it, short enough to sit after the arrow.
+fn short_label(s: Stage) -> &'static str {
+    match s {
+        Stage::SimultaneousSyn => "simult. SYN",
+        Stage::SimultaneousSynAck => "simult. SYN+ACK",
+        _ => s.label(),
+    }
+}
+
+/// What a segment carried, for a line that says it arrived late.
+fn ctl_name(f: &StepFacts) -> &'static str {
+    match (f.syn, f.ack, f.fin) {
+        (_, _, true) => Ctl::Fin.name(),
+        (true, true, _) => Ctl::SynAck.name(),
+        (true, false, _) => Ctl::Syn.name(),
+        _ => Ctl::Ack.name(),
+    }
+}
+
+/// The segment's numbers: relative as tshark shows them, raw in brackets, the window as sent
+/// and as scaled, and the options (WS as its shift and multiplier).
+fn detail(f: &StepFacts) -> String {
+    let mut s = format!("Seq={}", f.seq_rel);
+    if f.ack {
+        s.push_str(&format!(" Ack={}", f.ack_rel));
+    }
+    match f.scale {
+        Some(m) if m > 1 && !f.syn => s.push_str(&format!(" Win={}×{m}={}", f.win_raw, f.win)),
+        _ => s.push_str(&format!(" Win={}", f.win)),
+    }
+    s.push_str(&format!(" Len={}", f.len));
+    if let Some(m) = f.mss {
+        s.push_str(&format!(" MSS={m}"));
+    }
+    if f.sack_perm {
+        s.push_str(" SACK_PERM");
+    }
+    if let Some((v, e)) = f.ts {
+        s.push_str(&format!(" TSval={v} TSecr={e}"));
+    }
+    if let Some(w) = f.ws {
+        s.push_str(&format!(" WS={w} (×{})", 1u32 << w.min(14)));
+    }
+    for (l, r) in &f.sack {
+        s.push_str(&format!(" SACK={l}-{r}"));
+    }
+    match f.tfo {
+        Some(Tfo::CookieRequest) => s.push_str(" TFO=R"),
+        Some(Tfo::Cookie) => s.push_str(" TFO=C"),
+        None => {}
+    }
+    if f.ack {
+        s.push_str(&format!(" [raw Seq={} Ack={}]", f.seq_raw, f.ack_raw));
+    } else {
+        s.push_str(&format!(" [raw Seq={}]", f.seq_raw));
+    }
+    s
 }
 
 /// The states before a step: its changes undone.
@@ -225,6 +438,9 @@ fn before(t: &TcpTrack) -> (State, State) {
             s = ch.from;
         }
     }
+    if t.itself {
+        s = c;
+    }
     (c, s)
 }
 
@@ -234,24 +450,4 @@ fn join(addr: &str, port: u16) -> String {
     } else {
         format!("{addr}:{port}")
     }
-}
-
-/// Greedy word wrap.
-fn wrap(s: &str, width: usize) -> Vec<String> {
-    let width = width.max(20);
-    let mut lines = Vec::new();
-    let mut cur = String::new();
-    for w in s.split(' ') {
-        if !cur.is_empty() && cur.chars().count() + 1 + w.chars().count() > width {
-            lines.push(std::mem::take(&mut cur));
-        }
-        if !cur.is_empty() {
-            cur.push(' ');
-        }
-        cur.push_str(w);
-    }
-    if !cur.is_empty() {
-        lines.push(cur);
-    }
-    lines
 }

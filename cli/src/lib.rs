@@ -12,11 +12,13 @@ mod config;
 mod conv;
 mod explain;
 pub mod filter;
+mod ko;
 mod ladder;
 mod output;
 mod run;
 mod style;
 mod views;
+mod width;
 
 use std::io::{self, Write};
 

@@ -25,11 +25,12 @@ fn open_path(path: &std::path::Path) -> Result<Box<dyn Read + Send>, RunError> {
     })
 }
 
-/// The first of two passes: what later frames tell about earlier ones.
+/// The first of two passes: what later frames tell about earlier ones (DNS responses, the
+/// streams that used them, and the informed rows of states).
 fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunError> {
     let mut dissector = Dissector::with_options(Options { collect_late: true, ..Options::with_limits(c.limits) });
     read_frames(input, &c.input, None, &mut dissector, |_, pkt| Ok(c.count.is_none_or(|n| pkt.meta.number < n)))?;
-    Ok(dissector.late_facts().cloned().unwrap_or_default())
+    Ok(dissector.into_late_facts())
 }
 
 /// Read every frame of `input` through `d`, handing each packet to `each` (which says whether to
@@ -229,17 +230,21 @@ pub(crate) fn run_ladder(
 ) -> Result<(), RunError> {
     let progress = progress_bar(&a.read, err_is_tty);
     let input = open_path(&a.read)?;
-    let mut d = Dissector::with_options(Options::with_limits(a.common.limits()));
+    // The ladder shows the informed view: rows that later frames revise are shown revised.
+    let mut d = Dissector::with_options(Options { revisions: true, ..Options::with_limits(a.common.limits()) });
     let mut col = ladder::Collector::new(a.stream);
-    let warning = read_frames(input, &a.read, progress, &mut d, |_, pkt| {
+    let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt| {
         col.packet(pkt);
+        col.revise(d.take_revisions());
         Ok(true)
     })?;
+    d.finalize();
+    col.revise(d.take_revisions());
     // The terminal's width when writing to one (COLUMNS is rarely exported to programs).
     let term = if out_is_tty { terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)) } else { None };
     let width = a.width.or(term).or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())).unwrap_or(100);
     let style = Style::new(a.common.color, out_is_tty);
-    col.draw(out, width, a.explain.then_some(a.lang), &style)?;
+    col.draw(out, width, a.lang, a.explain, &style)?;
     out.flush()?;
     if let Some(w) = warning {
         let _ = writeln!(err, "synack: warning: {w}");

@@ -4,9 +4,10 @@
 use crate::conn::lookup::{DnsConv, LateFacts, Lookups};
 use crate::conn::table::{Connections, Pending};
 use crate::conn::tracker::TcpInput;
-use crate::conn::{ConnKey, ConnSummary, Endpoint, TcpTrack};
+use crate::conn::{ConnKey, ConnSummary, Endpoint, Revision, Row, TcpTrack};
 use crate::defrag::{DatagramKey, Reassembler};
 use crate::dns::{self, Message};
+use crate::hash::Map;
 use crate::ip::{self, IpPayload};
 use crate::limits::{Evictions, Limits};
 use crate::link::{self, LinkHeader, Next};
@@ -55,17 +56,28 @@ pub struct Options {
     /// [`Dissector::finish_each`]). Off by default: nothing accumulates unless the caller
     /// drains it; on, Zeek's connection state and history are followed too.
     pub summaries: bool,
-    /// Collect what later frames tell about earlier ones ([`Dissector::late_facts`]), for a
-    /// second pass. Off by default: it grows with the number of DNS transactions.
+    /// Collect what later frames tell about earlier ones, for a second pass
+    /// ([`Dissector::into_late_facts`]). Off by default: it grows with the number of DNS
+    /// transactions.
     pub collect_late: bool,
     /// Facts an earlier pass over the same capture learnt, shown on the frames they concern
-    /// (`dns.response_in`, `synack.dns.used_by`), as `tshark -2` does.
+    /// (`dns.response_in`, `synack.dns.used_by`, the informed states), as `tshark -2` does.
     pub late: Option<LateFacts>,
+    /// Collect the rows of earlier frames that later evidence changes (the informed view,
+    /// [`Dissector::take_revisions`]), for a view that can go back to them (a ladder, a GUI).
+    pub revisions: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { limits: Limits::default(), tracking: true, summaries: false, collect_late: false, late: None }
+        Options {
+            limits: Limits::default(),
+            tracking: true,
+            summaries: false,
+            collect_late: false,
+            late: None,
+            revisions: false,
+        }
     }
 }
 
@@ -86,6 +98,9 @@ pub struct Dissector {
     lookups: Lookups,
     defrag: Reassembler,
     tracking: bool,
+    /// Rows of the informed view an earlier pass found, by frame (shown instead of the rows as
+    /// known at each frame).
+    rows: Map<u32, Row>,
 }
 
 impl Default for Dissector {
@@ -200,14 +215,40 @@ impl Dissector {
     pub fn with_options(options: Options) -> Self {
         let l = options.limits;
         let mut lookups = Lookups::with_limits(l.max_dns_transactions, l.max_dns_addresses);
-        lookups.set_late(options.late, options.collect_late);
+        let mut late = options.late;
+        let rows = late.as_mut().map(|f| std::mem::take(&mut f.rows)).unwrap_or_default();
+        lookups.set_late(late, options.collect_late);
         Dissector {
             first_ts: None,
-            conns: Connections::new(l, options.summaries),
+            conns: Connections::new(l, options.summaries, options.revisions || options.collect_late),
             lookups,
             defrag: Reassembler::default(),
             tracking: options.tracking,
+            rows,
         }
+    }
+
+    /// The rows of earlier frames that later evidence changed since the last call (with
+    /// [`Options::revisions`]): (frame, row), to show instead of what was shown for them.
+    pub fn take_revisions(&mut self) -> Vec<Revision> {
+        self.conns.take_revisions()
+    }
+
+    /// The capture is over (for now): give every tracked connection's rows as everything known
+    /// makes them (a SYN never answered never arrived), as revisions; connections stay, so
+    /// frames that still come are weighed with them.
+    pub fn finalize(&mut self) {
+        self.conns.finalize_all();
+    }
+
+    /// End of a first pass: everything it learnt about earlier frames from later ones, for a
+    /// second pass ([`Options::late`]). Needs [`Options::collect_late`].
+    pub fn into_late_facts(mut self) -> LateFacts {
+        self.conns.finish_each(drop);
+        let rows = self.take_revisions().into_iter().collect();
+        let mut late = self.lookups.late_facts().cloned().unwrap_or_default();
+        late.rows = rows;
+        late
     }
 
     /// What the limits made synack drop so far.
@@ -223,7 +264,7 @@ impl Dissector {
         }
     }
 
-    /// Facts learnt about earlier frames, to seed a second pass (empty unless
+    /// What this pass learnt so far about earlier frames' DNS messages (`None` unless
     /// [`Options::collect_late`] is on).
     pub fn late_facts(&self) -> Option<&LateFacts> {
         self.lookups.late_facts()
@@ -409,6 +450,10 @@ impl Dissector {
         let track = (!in_icmp && hl >= 20 && self.tracking).then_some(&mut *ctx.track);
         let lookups = &mut self.lookups;
         let view = self.conns.on_segment(&inp, track, |server, stream| lookups.link_for_connection(server, stream));
+        // A second pass shows the informed row an earlier pass found for this frame.
+        if let (Some(t), Some(row)) = (ctx.track.as_mut(), self.rows.get(&ctx.meta.number)) {
+            t.apply(row);
+        }
         layer.view = Some(view);
         layer.seglen = seglen;
         if hl < 20 {

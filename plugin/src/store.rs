@@ -21,6 +21,8 @@ pub struct Store {
     annos: Vec<FrameAnno>,
     /// Streams picked up mid-stream whose first segment has been seen.
     inferred: HashSet<u32>,
+    /// Rows were finalized since the last frame of the first pass.
+    finalized: bool,
 }
 
 impl Default for Store {
@@ -32,9 +34,17 @@ impl Default for Store {
 impl Store {
     /// An empty store for a new capture.
     pub fn new() -> Store {
-        // The GUI and tshark -2 re-dissect: later frames' facts about earlier ones are shown then.
-        let dissector = Dissector::with_options(Options { collect_late: true, ..Options::default() });
-        Store { dissector, scratch: Vec::new(), index: Vec::new(), annos: Vec::new(), inferred: HashSet::new() }
+        // The GUI and tshark -2 re-dissect: later frames' facts about earlier ones are shown then,
+        // and the states of earlier frames as later evidence revised them (the informed view).
+        let dissector = Dissector::with_options(Options { collect_late: true, revisions: true, ..Options::default() });
+        Store {
+            dissector,
+            scratch: Vec::new(),
+            index: Vec::new(),
+            annos: Vec::new(),
+            inferred: HashSet::new(),
+            finalized: false,
+        }
     }
 
     /// Dissect frame `meta.number` (its `data`) on the first pass, unless already done, and
@@ -43,6 +53,7 @@ impl Store {
         if self.anno(meta.number).is_some() {
             return;
         }
+        self.finalized = false;
         let Store { dissector, scratch, inferred, .. } = self;
         let pkt = dissector.dissect(meta, data, scratch);
         let first_inferred = pkt.track.as_ref().is_some_and(|t| t.inferred && inferred.insert(t.stream));
@@ -53,6 +64,33 @@ impl Store {
         }
         // Connection summaries are for the CLI; the plugin lets them go.
         self.dissector.take_summaries();
+        self.revise();
+    }
+
+    /// The first pass is over (Wireshark shows a frame again, or tshark starts its second
+    /// pass): rows as everything seen makes them. Frames that still come (a live capture) are
+    /// weighed with them, and revise them again.
+    pub fn finalize(&mut self) {
+        self.dissector.finalize();
+        self.revise();
+        self.finalized = true;
+    }
+
+    /// Whether the rows are final for the frames seen so far.
+    pub fn finalized(&self) -> bool {
+        self.finalized
+    }
+
+    /// Show the rows later evidence revised instead of those kept.
+    fn revise(&mut self) {
+        for (frame, row) in self.dissector.take_revisions() {
+            let at = self.index.get(frame as usize).copied().unwrap_or(0);
+            if let Some(t) =
+                at.checked_sub(1).and_then(|i| self.annos.get_mut(i as usize)).and_then(|a| a.track.as_mut())
+            {
+                t.apply(&row);
+            }
+        }
     }
 
     /// The annotation of frame `num`, if it has one.

@@ -77,6 +77,9 @@ pub struct LateFacts {
     pub response_in: Map<(u32, u16), u32>,
     /// (Response frame, message index) -> streams that connected to an address it answered.
     pub used_by: Map<(u32, u16), Vec<u32>>,
+    /// Frame -> its TCP segment's row in the informed view, where it differs from the row as
+    /// known at that frame.
+    pub rows: Map<u32, super::track::Row>,
 }
 
 impl LateFacts {

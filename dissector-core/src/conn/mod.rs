@@ -5,6 +5,7 @@
 //! summary codes (`zeek`). What they produce is public: each segment's [`TcpTrack`], each
 //! connection's [`ConnSummary`].
 
+pub(crate) mod arrival;
 pub mod key;
 pub mod lookup;
 pub(crate) mod rules;
@@ -16,9 +17,10 @@ pub(crate) mod tracker;
 pub mod view;
 pub(crate) mod zeek;
 
+pub use arrival::Revision;
 pub use key::{ConnKey, Endpoint};
 pub use lookup::{DnsLink, LateFacts, Transaction};
 pub use state::{transition, Role, Segment, State};
 pub use summary::{CloseKind, Closer, ConnSummary};
-pub use track::{Anomalies, Change, Negotiated, Stage, SynOptions, TcpTrack};
+pub use track::{Anomalies, Change, Ctl, Negotiated, Note, Row, Stage, SynOptions, TcpTrack};
 pub use view::FlowView;

@@ -22,6 +22,8 @@ pub(crate) struct Side {
     /// Last acknowledgment number and (scaled) window sent.
     pub(crate) last_ack: Option<u32>,
     pub(crate) last_win: Option<u32>,
+    /// It sent a SYN without ACK (an active open).
+    pub(crate) sent_pure_syn: bool,
 }
 
 /// Whether an endpoint is done: CLOSED, or TIME_WAIT (which only waits out old segments).
@@ -57,22 +59,35 @@ pub(crate) struct HandshakeSoFar<'a> {
     /// (client, server); for a self-connect both are the one socket's.
     pub(crate) client: &'a Side,
     pub(crate) server: &'a Side,
-    /// The client's state before the segment.
-    pub(crate) client_state: State,
     /// One socket talking to itself.
     pub(crate) itself: bool,
+    /// A simultaneous-open SYN+ACK has been seen already (from either end).
+    pub(crate) simultaneous_synacks: u8,
 }
 
-/// RFC 9293 §3.5 (figure 6): the client's SYN is step 1, the server's SYN+ACK step 2, and the
-/// client's first ACK of the server's SYN step 3.
+/// RFC 9293 §3.5, Figure 6: the client's SYN is step 1, the server's SYN+ACK step 2, and the
+/// client's first ACK of the server's SYN step 3. Figure 7: when the other end sent its own
+/// SYN, the exchange is a simultaneous open (each end's SYN, then each end's SYN+ACK), with
+/// no step 3.
 pub(crate) fn classify(h: &TcpHeader, from_client: bool, hs: &HandshakeSoFar<'_>) -> StageFacts {
     let f = h.flags;
     let (syn, ack, rst) = (f.syn(), f.ack(), f.rst());
+    let (me, peer) = if from_client { (hs.client, hs.server) } else { (hs.server, hs.client) };
     let mut out = StageFacts::default();
-    if syn && !ack && from_client {
+    let simultaneous = hs.client.sent_pure_syn && (hs.server.sent_pure_syn || hs.itself);
+    if syn && !ack && from_client && !(hs.itself && me.sent_pure_syn) {
         out.stage = Some(Stage::Syn);
         if hs.frames[0].is_some() {
             out.anomalies |= Anomalies::SYN_RETRANSMISSION;
+        }
+    } else if syn && !ack && !from_client {
+        out.stage = Some(Stage::SimultaneousSyn);
+    } else if syn && ack && me.sent_pure_syn {
+        out.stage = Some(Stage::SimultaneousSynAck);
+        out.ack_ok = peer.isn.map(|x| h.ack == x.wrapping_add(1));
+        // Both ends' SYN+ACKs seen: the open is complete, and what it negotiated is known.
+        if hs.simultaneous_synacks > 0 && (simultaneous || hs.itself) {
+            out.negotiated = negotiate(hs.client.syn, hs.server.syn);
         }
     } else if syn && ack && (!from_client || hs.itself) {
         out.stage = Some(Stage::SynAck);
@@ -86,14 +101,14 @@ pub(crate) fn classify(h: &TcpHeader, from_client: bool, hs: &HandshakeSoFar<'_>
             let syn_ack = x.wrapping_add(1);
             h.ack == syn_ack || (c.syn_data > 0 && h.ack == syn_ack.wrapping_add(c.syn_data))
         });
-    } else if from_client && ack && !syn && !rst && hs.frames[2].is_none() && hs.frames[1].is_some() {
+    } else if from_client && ack && !syn && !rst && hs.frames[2].is_none() && hs.frames[1].is_some() && !simultaneous {
         if let Some(x) = hs.server.isn {
-            let in_range = hs.server.next_seq.is_none_or(|n| SeqNumber(h.ack) <= SeqNumber(n));
-            if SeqNumber(h.ack) > SeqNumber(x) && in_range {
+            if acks_syn(h, hs.server) {
                 out.stage = Some(Stage::Ack);
                 out.ack_ok = Some(h.ack == x.wrapping_add(1));
                 out.negotiated = negotiate(hs.client.syn, hs.server.syn);
-            } else if hs.client_state == State::SynSent {
+            } else {
+                // An ACK after the server's SYN+ACK that does not cover its SYN.
                 out.anomalies |= Anomalies::ACK_MISMATCH;
             }
         }
@@ -102,6 +117,13 @@ pub(crate) fn classify(h: &TcpHeader, from_client: bool, hs: &HandshakeSoFar<'_>
         out.anomalies |= Anomalies::ACK_MISMATCH;
     }
     out
+}
+
+/// RFC 9293 §3.10.7.3: an ACK covers the peer's SYN when ISS < SEG.ACK =< SND.NXT (the peer's
+/// ISN, and one past what it sent).
+pub(crate) fn acks_syn(h: &TcpHeader, peer: &Side) -> bool {
+    let Some(isn) = peer.isn else { return false };
+    h.flags.ack() && SeqNumber(h.ack) > SeqNumber(isn) && peer.next_seq.is_none_or(|n| SeqNumber(h.ack) <= SeqNumber(n))
 }
 
 /// RFC 7323 §2.2: scaling is in effect only when both SYNs carry the option; §2.3 caps the
@@ -117,27 +139,16 @@ pub(crate) fn negotiate(client: Option<SynOptions>, server: Option<SynOptions>) 
     })
 }
 
-/// RFC 9293 §3.10.7.3 (SYN-SENT): a RST is acceptable if its ACK acknowledges our SYN.
-/// §3.10.7.4 (synchronized states): if its sequence number is in the receive window
-/// (RCV.NXT =< SEG.SEQ < RCV.NXT + RCV.WND; exactly RCV.NXT when the window is zero).
-/// RCV.NXT is what the receiver last acknowledged, or else what the sender had sent.
-pub(crate) fn rst_is_acceptable(h: &TcpHeader, receiver: State, recv_side: &Side, send_side: &Side) -> bool {
-    match receiver {
-        State::SynSent => match recv_side.isn {
-            Some(isn) => {
-                let nxt = recv_side.next_seq.unwrap_or(isn.wrapping_add(1));
-                h.flags.ack() && SeqNumber(h.ack) > SeqNumber(isn) && SeqNumber(h.ack) <= SeqNumber(nxt)
-            }
-            None => true,
-        },
-        State::Listen | State::Closed => false,
-        _ => {
-            let Some(rcv_nxt) = recv_side.last_ack.or(send_side.next_seq) else { return true };
-            let d = SeqNumber(h.seq).diff(SeqNumber(rcv_nxt));
-            let wnd = recv_side.last_win.unwrap_or(65535).max(1);
-            d >= 0 && (d as u32) < wnd
-        }
-    }
+/// RFC 9293 §3.10.7.4 first check (synchronized states and SYN-RECEIVED): a RST is acceptable
+/// if its sequence number is in the receive window (RCV.NXT =< SEG.SEQ < RCV.NXT + RCV.WND;
+/// exactly RCV.NXT when the window is zero). RCV.NXT is what the receiver last acknowledged,
+/// or else what the sender had sent. (In SYN-SENT, §3.10.7.3 asks instead that its ACK cover
+/// the receiver's SYN; the state machine decides which applies.)
+pub(crate) fn rst_in_window(h: &TcpHeader, recv_side: &Side, send_side: &Side) -> bool {
+    let Some(rcv_nxt) = recv_side.last_ack.or(send_side.next_seq) else { return true };
+    let d = SeqNumber(h.seq).diff(SeqNumber(rcv_nxt));
+    let wnd = recv_side.last_win.unwrap_or(65535).max(1);
+    d >= 0 && (d as u32) < wnd
 }
 
 /// A segment its sender should not be sending in its state, or its receiver must refuse:
@@ -146,25 +157,28 @@ pub(crate) fn rst_is_acceptable(h: &TcpHeader, receiver: State, recv_side: &Side
 /// state, a segment without ACK (§3.10.7.4 fifth: "if the ACK bit is off drop the segment").
 pub(crate) fn not_acceptable(
     seg: &Segment,
-    seglen: u32,
+    has_data: bool,
+    data_after_fin: bool,
     sender: State,
     receiver: State,
-    side: &Side,
-    h: &TcpHeader,
 ) -> bool {
     if seg.rst {
-        return !seg.rst_acceptable && receiver != State::Listen;
+        let acceptable = match receiver {
+            State::SynSent => seg.ack && seg.acks_peer_syn,
+            State::Listen => return false,
+            State::Closed => false,
+            _ => seg.rst_in_window,
+        };
+        return !acceptable;
     }
     if (sender == State::Closed || receiver == State::Closed) && !seg.syn {
         return true;
     }
-    if sender == State::TimeWait && (seglen > 0 || seg.syn) {
+    if sender == State::TimeWait && (has_data || seg.syn) {
         return true;
     }
-    if let Some(fin) = side.fin_seq {
-        if seglen > 0 && SeqNumber(h.seq.wrapping_add(seglen)) > SeqNumber(fin) {
-            return true;
-        }
+    if data_after_fin {
+        return true;
     }
     let synchronized = !matches!(receiver, State::Listen | State::SynSent | State::Closed);
     synchronized && !seg.ack && !seg.syn

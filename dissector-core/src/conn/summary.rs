@@ -49,8 +49,10 @@ pub struct ConnSummary {
     pub payload: [u64; 2],
     /// Frames of the client's first SYN, the server's first SYN+ACK, the stage-3 ACK.
     pub handshake: [Option<u32>; 3],
-    /// SYN to handshake ACK.
+    /// SYN to handshake ACK, when the handshake completed.
     pub irtt_ns: Option<i128>,
+    /// A refused connection: the client's SYN to the server's RST.
+    pub refused_after_ns: Option<i128>,
     /// Options each side offered in its SYN (client, server).
     pub options: [Option<SynOptions>; 2],
     /// Who closed first and how; `None`: still open.

@@ -12,6 +12,7 @@ use std::collections::VecDeque;
 
 use hashbrown::hash_table::{Entry, HashTable};
 
+use super::arrival::Revision;
 use super::key::{ConnKey, Endpoint};
 use super::lookup::DnsLink;
 use super::summary::ConnSummary;
@@ -111,13 +112,31 @@ pub(crate) struct Connections {
     /// Partial DNS messages held.
     dns_buffers: usize,
     dropped: Dropped,
+    /// Rows of earlier frames that later evidence changed (the informed view), when asked.
+    revisions: Option<Vec<Revision>>,
 }
 
 impl Connections {
     /// An empty table bounded by `limits`; `summarise`: keep a summary of each retired
     /// connection (drained with [`Connections::take_summaries`]).
-    pub(crate) fn new(limits: Limits, summarise: bool) -> Connections {
-        Connections { limits, summarise, ..Connections::default() }
+    pub(crate) fn new(limits: Limits, summarise: bool, revisions: bool) -> Connections {
+        Connections { limits, summarise, revisions: revisions.then(Vec::new), ..Connections::default() }
+    }
+
+    /// The revisions collected so far (empty unless asked for).
+    pub(crate) fn take_revisions(&mut self) -> Vec<Revision> {
+        self.revisions.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+
+    /// The capture is over for now: every tracked connection's rows as everything known makes
+    /// them (revisions collected), without retiring any.
+    pub(crate) fn finalize_all(&mut self) {
+        let revisions = &mut self.revisions;
+        for c in self.table.iter_mut() {
+            if let Some(t) = &mut c.track {
+                t.finalize(revisions.as_mut());
+            }
+        }
     }
 
     fn find(&mut self, key: ConnKey) -> Option<&mut Connection> {
@@ -157,7 +176,17 @@ impl Connections {
         let h = inp.header;
         // One lookup per segment: the entry is created, replaced or used in place.
         let Connections {
-            table, hasher, next_stream, order, closed, summaries, summarise, tracked, dns_buffers, ..
+            table,
+            hasher,
+            next_stream,
+            order,
+            closed,
+            summaries,
+            summarise,
+            tracked,
+            dns_buffers,
+            revisions,
+            ..
         } = self;
         let mut reused_from = None;
         let conn: &mut Connection =
@@ -172,8 +201,9 @@ impl Connections {
                         reused_from = Some(c.stream);
                         let old = std::mem::replace(c, Connection::new(key, next_stream));
                         *dns_buffers -= old.dns_tcp.iter().flatten().count();
-                        if let Some(t) = old.track {
+                        if let Some(mut t) = old.track {
                             *tracked -= 1;
+                            t.finalize(revisions.as_mut());
                             if *summarise {
                                 summaries.push(t.summary(old.stream));
                             }
@@ -199,7 +229,7 @@ impl Connections {
             Box::new(Track::new(inp, *summarise))
         });
         let stream = conn.stream;
-        *slot = Some(t.on_segment(inp, &view, |addr| dns_link(addr, stream)));
+        *slot = Some(t.on_segment(inp, &view, |addr| dns_link(addr, stream), revisions.as_mut()));
         if t.is_finished() && !t.queued {
             t.queued = true;
             closed.push_back((inp.ts_ns, key, stream));
@@ -248,14 +278,19 @@ impl Connections {
 
     /// Summarise and drop the tracker state of the connection of `key`.
     fn retire(&mut self, key: ConnKey) {
-        let summarise = self.summarise;
         let Some(c) = self.find(key) else { return };
         let stream = c.stream;
-        if let Some(t) = c.track.take() {
-            self.tracked -= 1;
-            if summarise {
-                self.summaries.push(t.summary(stream));
-            }
+        let Some(t) = c.track.take() else { return };
+        self.tracked -= 1;
+        self.finish_track(t, stream);
+    }
+
+    /// A connection's tracker state is let go: its rows as everything known makes them, and its
+    /// summary when summaries are on.
+    fn finish_track(&mut self, mut t: Box<Track>, stream: u32) {
+        t.finalize(self.revisions.as_mut());
+        if self.summarise {
+            self.summaries.push(t.summary(stream));
         }
     }
 
@@ -284,9 +319,7 @@ impl Connections {
             self.dns_buffers -= c.dns_tcp.iter().flatten().count();
             if let Some(t) = c.track {
                 self.tracked -= 1;
-                if self.summarise {
-                    self.summaries.push(t.summary(c.stream));
-                }
+                self.finish_track(t, c.stream);
             }
         }
         self.compact();
@@ -348,15 +381,14 @@ impl Connections {
         let mut rest: Vec<(u32, ConnKey)> =
             self.table.iter().filter(|c| c.track.is_some()).map(|c| (c.stream, c.key)).collect();
         rest.sort_unstable_by_key(|(s, _)| *s);
-        let summarise = self.summarise;
         for (_, key) in rest {
             let Some(c) = self.find(key) else { continue };
             let stream = c.stream;
-            if let Some(t) = c.track.take() {
-                self.tracked -= 1;
-                if summarise {
-                    each(t.summary(stream));
-                }
+            let Some(t) = c.track.take() else { continue };
+            self.tracked -= 1;
+            self.finish_track(t, stream);
+            for s in self.summaries.drain(..) {
+                each(s);
             }
         }
         self.closed.clear();

@@ -3,18 +3,19 @@
 //! which options were negotiated and which DNS lookup named the server; and what the
 //! connection's summary needs.
 //!
-//! States move by [`transition`], the one place that changes them. The tracker only computes
-//! the facts a segment carries (does it acknowledge the peer's SYN or FIN, is its RST
-//! acceptable) from the sequence numbers it has seen; the rules it applies are in
-//! [`super::rules`]. The table that owns each connection's tracker state, and expires it, is
+//! States move by [`super::state::transition`], the one place that changes them, on the
+//! arrivals [`super::arrival`] weighs. The tracker computes the facts a segment carries (does
+//! it acknowledge the peer's SYN or FIN, is its RST in the window) from the sequence numbers it
+//! has seen; the rules it applies are in [`super::rules`]. The table that owns each connection's tracker state, and expires it, is
 //! [`super::table::Connections`].
 
+use super::arrival::{Revision, Seg, Timeline};
 use super::key::Endpoint;
 use super::lookup::DnsLink;
 use super::rules::{self, HandshakeSoFar, Side};
-use super::state::{transition, Role, Segment, State};
+use super::state::{Segment, State};
 use super::summary::{CloseKind, Closer, ConnSummary};
-use super::track::{Anomalies, Change, Stage, SynOptions, TcpTrack};
+use super::track::{Anomalies, Stage, SynOptions, TcpTrack};
 use super::view::FlowView;
 use super::zeek::{ZConn, ZSegment};
 use crate::tcp::{SeqNumber, TcpHeader, TcpOptions};
@@ -56,13 +57,20 @@ pub(crate) struct Track {
     inferred: bool,
     /// The client talks to itself (a TCP self-connect): one socket in both roles.
     itself: bool,
-    /// (client, server).
-    states: [State; 2],
+    /// The rows of states, with the segments still waiting for evidence.
+    timeline: Timeline,
     sides: [Side; 2],
     counts: [Counts; 2],
     handshake: [Option<u32>; 3],
+    /// Simultaneous-open SYN+ACKs seen.
+    simultaneous_synacks: u8,
+    /// The open completed: a stage-3 ACK, or both simultaneous-open SYN+ACKs.
+    complete: bool,
     first: (u32, i128),
     last: (u32, i128),
+    /// Capture time of the client's first SYN, and SYN → the RST that refused it.
+    syn_ns: Option<i128>,
+    refused_after_ns: Option<i128>,
     closer: Option<Closer>,
     /// Zeek's view, followed only for summaries (boxed: 120 bytes the hot path never reads).
     zeek: Option<Box<ZConn>>,
@@ -80,7 +88,8 @@ impl Track {
         let (src, dst) = (inp.src, inp.dst);
         // Who is the client, and where both stood before the first segment seen.
         let (client_is_src, inferred, states) = if f.syn() && !f.ack() {
-            // The first SYN's sender is the client; the server listens.
+            // The first SYN's sender is the client; the server listens (until its own
+            // segments show otherwise).
             (true, false, [State::Closed, State::Listen])
         } else if f.syn() {
             // A SYN+ACK answers a SYN the capture missed: its receiver is the client.
@@ -90,19 +99,24 @@ impl Track {
             (rules::client_by_ports(&src, &dst), true, [State::Established, State::Established])
         };
         let (client, server) = if client_is_src { (src, dst) } else { (dst, src) };
+        let itself = src == dst;
         // A self-connect is one socket: nothing listens before its SYN.
-        let states = if src == dst && states[1] == State::Listen { [states[0], states[0]] } else { states };
+        let states = if itself && states[1] == State::Listen { [states[0], states[0]] } else { states };
         Track {
             client,
             server,
             inferred,
-            itself: src == dst,
-            states,
+            itself,
+            timeline: Timeline::new(states, itself),
             sides: [Side::default(), Side::default()],
             counts: [Counts::default(); 2],
             handshake: [None; 3],
+            simultaneous_synacks: 0,
+            complete: false,
             first: (inp.frame, inp.ts_ns),
             last: (inp.frame, inp.ts_ns),
+            syn_ns: None,
+            refused_after_ns: None,
             closer: None,
             zeek: summarise.then(|| Box::new(ZConn::new(!client_is_src))),
             dns: None,
@@ -111,9 +125,10 @@ impl Track {
         }
     }
 
-    /// Both endpoints CLOSED or in TIME_WAIT.
+    /// Both endpoints CLOSED or in TIME_WAIT, as far as the rows handed out say.
     pub(crate) fn is_finished(&self) -> bool {
-        rules::is_closed(self.states[0]) && rules::is_closed(self.states[1])
+        let [c, s] = self.timeline.states();
+        rules::is_closed(c) && rules::is_closed(s)
     }
 
     /// Capture time of the last segment tracked.
@@ -121,13 +136,20 @@ impl Track {
         self.last.1
     }
 
+    /// The connection is over, or the capture: rows as everything known makes them.
+    pub(crate) fn finalize(&mut self, revisions: Option<&mut Vec<Revision>>) {
+        self.timeline.finalize(revisions);
+    }
+
     /// Annotate one segment of the connection. `dns_link` names the DNS answer that gave the
-    /// server's address; it is asked only for the client's SYN.
+    /// server's address; it is asked only for the client's SYN. Earlier rows the segment's
+    /// evidence changes go to `revisions`.
     pub(crate) fn on_segment(
         &mut self,
         inp: &TcpInput<'_>,
         v: &FlowView,
         dns_link: impl FnOnce(&Endpoint) -> Option<DnsLink>,
+        revisions: Option<&mut Vec<Revision>>,
     ) -> TcpTrack {
         let h = inp.header;
         let f = h.flags;
@@ -136,26 +158,27 @@ impl Track {
         let from_client = inp.src == self.client;
         let (me, peer) = if from_client { (0, 1) } else { (1, 0) };
         let seglen = inp.seglen.unwrap_or(0);
-        let before = self.states;
         // With a self-connect the one socket is both sender and receiver.
         let (peer_side, my_side) =
             if itself { (&self.sides[0], &self.sides[0]) } else { (&self.sides[peer], &self.sides[me]) };
 
-        // RFC 9293 §3.10.7.4 fifth: an acceptable ACK covers what the peer sent; the SYN
-        // occupies the ISN, a FIN the sequence number after the data.
-        let acks = |n: Option<u32>| ack && n.is_some_and(|x| SeqNumber(h.ack) > SeqNumber(x));
-        let acks_peer_syn = acks(peer_side.isn);
-        let acks_peer_fin = acks(peer_side.fin_seq);
-        let receiver_state = if itself { before[0] } else { before[peer] };
-        let rst_acceptable = rst && rules::rst_is_acceptable(h, receiver_state, peer_side, my_side);
-        let seg = Segment { syn, ack, fin, rst, acks_peer_syn, acks_peer_fin, rst_acceptable };
+        // RFC 9293 §3.4: the SYN occupies the ISN, a FIN the sequence number after the data;
+        // an ACK covers what is below it.
+        let acks_peer_syn = rules::acks_syn(h, peer_side);
+        let acks_peer_fin = ack && peer_side.fin_seq.is_some_and(|x| SeqNumber(h.ack) > SeqNumber(x));
+        let rst_in_window = rst && rules::rst_in_window(h, peer_side, my_side);
+        let seg = Segment { syn, ack, fin, rst, acks_peer_syn, acks_peer_fin, rst_in_window };
+        let ctl_seq =
+            if fin { Some(h.seq.wrapping_add(seglen).wrapping_add(u32::from(syn))) } else { syn.then_some(h.seq) };
+        let data_after_fin =
+            my_side.fin_seq.is_some_and(|fs| seglen > 0 && SeqNumber(h.seq.wrapping_add(seglen)) > SeqNumber(fs));
 
         let hs = HandshakeSoFar {
             frames: &self.handshake,
             client: &self.sides[0],
             server: &self.sides[if itself { 0 } else { 1 }],
-            client_state: before[0],
             itself,
+            simultaneous_synacks: self.simultaneous_synacks,
         };
         let classified = rules::classify(h, from_client, &hs);
         let stage = classified.stage;
@@ -164,41 +187,35 @@ impl Track {
         if syn && seglen > 0 {
             anomalies |= Anomalies::DATA_ON_SYN;
         }
-        let opening = before[0] == State::SynSent || matches!(before[1], State::Listen | State::SynReceived);
-        if rst && opening && self.handshake[0].is_some() {
-            anomalies |= Anomalies::RST_IN_HANDSHAKE;
-        }
-        if rules::not_acceptable(&seg, seglen, before[me], receiver_state, my_side, h) {
-            anomalies |= Anomalies::NOT_ACCEPTABLE;
-        }
 
-        // The rule: the sender moves to what sending proves, the receiver only where the RFC
-        // transition needs no reply from it.
-        let after = if itself {
-            let s = transition(transition(before[0], &seg, Role::Sender), &seg, Role::Receiver);
-            [s, s]
-        } else {
-            let mut a = before;
-            a[me] = transition(before[me], &seg, Role::Sender);
-            a[peer] = transition(before[peer], &seg, Role::Receiver);
-            a
-        };
-        self.states = after;
-        let mut changes = [None, None];
-        // A self-connect's one socket changes once, shown as the client.
-        let roles = if itself { 1 } else { 2 };
-        for (i, ch) in changes.iter_mut().enumerate().take(roles) {
-            if after[i] != before[i] {
-                *ch = Some(Change { client: i == 0, from: before[i], to: after[i] });
-            }
-        }
+        let row = self.timeline.push(
+            Seg { frame: inp.frame, from_client, seg, ack_no: h.ack, ctl_seq, has_data: seglen > 0, data_after_fin },
+            revisions,
+        );
 
         let rexmit = self.remember(if itself { 0 } else { me }, inp, v);
         match stage {
-            Some(Stage::Syn) if self.handshake[0].is_none() => self.handshake[0] = Some(inp.frame),
+            Some(Stage::Syn) if self.handshake[0].is_none() => {
+                self.handshake[0] = Some(inp.frame);
+                self.syn_ns = Some(inp.ts_ns);
+            }
             Some(Stage::SynAck) if self.handshake[1].is_none() => self.handshake[1] = Some(inp.frame),
-            Some(Stage::Ack) => self.handshake[2] = Some(inp.frame),
+            Some(Stage::Ack) => {
+                self.handshake[2] = Some(inp.frame);
+                self.complete = true;
+            }
+            Some(Stage::SimultaneousSynAck) => {
+                self.simultaneous_synacks = self.simultaneous_synacks.saturating_add(1);
+                self.handshake[1].get_or_insert(inp.frame);
+                self.complete |= classified.negotiated.is_some();
+            }
             _ => {}
+        }
+        // A RST from the server answering the client's SYN, before any SYN+ACK: refused.
+        if rst && !from_client && acks_peer_syn && self.handshake[1].is_none() {
+            if let Some(t) = self.syn_ns {
+                self.refused_after_ns.get_or_insert(inp.ts_ns - t);
+            }
         }
         if self.dns.is_none() {
             self.dns.clone_from(&dns);
@@ -222,21 +239,28 @@ impl Track {
             });
         }
         self.last = (inp.frame, inp.ts_ns);
-        self.irtt_ns = v.initial_rtt_ns;
-        TcpTrack {
+        // The initial RTT is the handshake's: only once it completed.
+        let irtt_ns = v.initial_rtt_ns.filter(|_| self.complete);
+        self.irtt_ns = irtt_ns;
+        let mut track = TcpTrack {
             stream: v.stream,
             from_client,
             inferred: self.inferred,
+            itself,
             stage,
-            client: after[0],
-            server: after[1],
-            changes,
+            client: row.client,
+            server: row.server,
+            changes: row.changes,
+            note: row.note,
+            arrived: row.arrived,
             ack_ok: classified.ack_ok,
-            irtt_ns: v.initial_rtt_ns,
+            irtt_ns,
             negotiated: classified.negotiated,
             dns,
             anomalies: Anomalies(anomalies),
-        }
+        };
+        track.apply(&row);
+        track
     }
 
     /// Remember what a segment told about its sender (`who`: 0 client, 1 server); returns
@@ -250,6 +274,7 @@ impl Track {
             side.isn = Some(h.seq);
             side.syn = Some(SynOptions::of(inp.options));
             side.syn_data = seglen;
+            side.sent_pure_syn |= !f.ack();
         }
         let end = h.seq.wrapping_add(seglen).wrapping_add(u32::from(f.syn()));
         if f.fin() {
@@ -273,9 +298,10 @@ impl Track {
         rexmit
     }
 
-    /// The connection's summary, as it stands.
+    /// The connection's summary, as it stands (finalize first for the informed states).
     pub(crate) fn summary(self, stream: u32) -> ConnSummary {
         let c = self;
+        let [client_state, server_state] = c.timeline.states();
         ConnSummary {
             stream,
             client: c.client,
@@ -288,9 +314,10 @@ impl Track {
             payload: [c.counts[0].payload, c.counts[1].payload],
             handshake: c.handshake,
             irtt_ns: c.irtt_ns,
+            refused_after_ns: c.refused_after_ns,
             options: [c.sides[0].syn, c.sides[1].syn],
             closer: c.closer,
-            states: (c.states[0], c.states[1]),
+            states: (client_state, server_state),
             zeek_state: c.zeek.as_ref().map_or_else(|| ZConn::default().conn_state(), |z| z.conn_state()),
             history: c.zeek.map(|z| z.history).unwrap_or_default(),
             dns: c.dns,
@@ -304,6 +331,7 @@ mod tests {
     //! IPv4 frames. `C` is the client 10.0.0.1:40000, `S` the server 10.0.0.2:80; sequence
     //! numbers are raw (client ISN 1000, server ISN 5000).
     use super::*;
+    use crate::conn::{Ctl, Note};
     use crate::limits::LINGER_NS;
     use crate::link::LINKTYPE_RAW;
     use crate::{Dissector, FrameMeta, Options};
@@ -402,44 +430,46 @@ mod tests {
     }
 
     #[test]
-    fn normal_open_reads_like_the_walkthrough() {
+    fn normal_open_reads_like_figure_6() {
         let mut r = Run::new();
+        // Figure 6 row 2: the SYN sent, SYN-SENT; received by LISTEN, SYN-RECEIVED.
         let t = r.seg(true, "S", 1000, 0, 0);
-        assert_eq!((t.stage, states(&t)), (Some(Stage::Syn), (SynSent, Listen)));
-        assert_eq!(t.transition_text().as_deref(), Some("client CLOSED → SYN_SENT"));
+        assert_eq!((t.stage, states(&t)), (Some(Stage::Syn), (SynSent, SynReceived)));
+        assert_eq!(t.transition_text().as_deref(), Some("client CLOSED → SYN_SENT; server LISTEN → SYN_RECEIVED"));
+        // Row 3: the SYN+ACK received in SYN-SENT: ESTABLISHED; the server stays SYN-RECEIVED.
         let t = r.seg(false, "SA", 5000, 1001, 0);
-        assert_eq!((t.stage, states(&t), t.ack_ok), (Some(Stage::SynAck), (SynSent, SynReceived), Some(true)));
+        assert_eq!((t.stage, states(&t), t.ack_ok), (Some(Stage::SynAck), (Established, SynReceived), Some(true)));
+        assert_eq!(t.transition_text().as_deref(), Some("client SYN_SENT → ESTABLISHED"));
+        // Row 4: the ACK received in SYN-RECEIVED: ESTABLISHED.
         let t = r.seg(true, "A", 1001, 5001, 0);
         assert_eq!((t.stage, states(&t), t.ack_ok), (Some(Stage::Ack), (Established, Established), Some(true)));
-        assert_eq!(
-            t.transition_text().as_deref(),
-            Some("client SYN_SENT → ESTABLISHED; server SYN_RECEIVED → ESTABLISHED")
-        );
+        assert_eq!(t.transition_text().as_deref(), Some("server SYN_RECEIVED → ESTABLISHED"));
         let t = r.seg(true, "AP", 1001, 5001, 10);
         assert_eq!((t.stage, t.changes, t.anomalies), (None, [None, None], Anomalies(0)));
     }
 
     #[test]
-    fn client_first_close_goes_through_time_wait() {
+    fn client_first_close_reads_like_figure_12() {
         let mut r = Run::new();
         r.open();
-        assert_eq!(states(&r.seg(true, "FA", 1001, 5001, 0)), (FinWait1, Established));
+        assert_eq!(states(&r.seg(true, "FA", 1001, 5001, 0)), (FinWait1, CloseWait));
         assert_eq!(states(&r.seg(false, "A", 5001, 1002, 0)), (FinWait2, CloseWait));
-        assert_eq!(states(&r.seg(false, "FA", 5001, 1002, 0)), (FinWait2, LastAck));
+        assert_eq!(states(&r.seg(false, "FA", 5001, 1002, 0)), (TimeWait, LastAck));
         assert_eq!(states(&r.seg(true, "A", 1002, 5002, 0)), (TimeWait, Closed));
     }
 
     #[test]
-    fn combined_fin_ack_reply_skips_the_separate_ack() {
+    fn a_fin_on_the_ack_of_the_peers_fin() {
         let mut r = Run::new();
         r.open();
         r.seg(true, "FA", 1001, 5001, 0);
-        // The server's FIN+ACK acknowledges the client's FIN and closes its side at once.
+        // The server was CLOSE_WAIT since the client's FIN; its FIN+ACK makes it LAST_ACK, and
+        // the client, receiving the ACK of its FIN and the FIN together, passes FIN_WAIT_2.
         let t = r.seg(false, "FA", 5001, 1002, 0);
-        assert_eq!(states(&t), (FinWait2, LastAck));
+        assert_eq!(states(&t), (TimeWait, LastAck));
         assert_eq!(
             t.transition_text().as_deref(),
-            Some("client FIN_WAIT_1 → FIN_WAIT_2; server ESTABLISHED → LAST_ACK")
+            Some("client FIN_WAIT_1 → FIN_WAIT_2 → TIME_WAIT; server CLOSE_WAIT → LAST_ACK")
         );
         assert_eq!(states(&r.seg(true, "A", 1002, 5002, 0)), (TimeWait, Closed));
     }
@@ -448,44 +478,68 @@ mod tests {
     fn server_first_close_mirrors_the_roles() {
         let mut r = Run::new();
         r.open();
-        assert_eq!(states(&r.seg(false, "FA", 5001, 1001, 0)), (Established, FinWait1));
+        assert_eq!(states(&r.seg(false, "FA", 5001, 1001, 0)), (CloseWait, FinWait1));
         assert_eq!(states(&r.seg(true, "A", 1001, 5002, 0)), (CloseWait, FinWait2));
-        assert_eq!(states(&r.seg(true, "FA", 1001, 5002, 0)), (LastAck, FinWait2));
+        assert_eq!(states(&r.seg(true, "FA", 1001, 5002, 0)), (LastAck, TimeWait));
         assert_eq!(states(&r.seg(false, "A", 5002, 1002, 0)), (Closed, TimeWait));
     }
 
     #[test]
     fn simultaneous_close_goes_through_closing() {
+        // Figure 13 as a capture between the peers shows it: the server's FIN does not
+        // acknowledge the client's, so the client's had not arrived when it was sent.
         let mut r = Run::new();
         r.open();
-        r.seg(true, "FA", 1001, 5001, 0);
-        assert_eq!(states(&r.seg(false, "FA", 5001, 1001, 0)), (FinWait1, FinWait1));
-        assert_eq!(states(&r.seg(true, "A", 1002, 5002, 0)), (Closing, FinWait2));
+        let t = r.seg(true, "FA", 1001, 5001, 0);
+        assert_eq!(states(&t), (FinWait1, CloseWait), "as known at this frame");
+        let t = r.seg(false, "FA", 5001, 1001, 0);
+        assert_eq!(states(&t), (Closing, FinWait1));
+        assert_eq!(
+            t.transition_text().as_deref(),
+            Some("server: the client's FIN (frame 4) had not arrived yet; client FIN_WAIT_1 → CLOSING; server ESTABLISHED → FIN_WAIT_1")
+        );
+        let t = r.seg(true, "A", 1002, 5002, 0);
+        assert_eq!(states(&t), (Closing, TimeWait));
+        assert_eq!(t.transition_text().as_deref(), Some("server FIN_WAIT_1 → CLOSING → TIME_WAIT"));
         assert_eq!(states(&r.seg(false, "A", 5002, 1002, 0)), (TimeWait, TimeWait));
     }
 
     #[test]
-    fn simultaneous_open_has_no_stage_on_the_clients_syn_ack() {
+    fn simultaneous_open_has_its_own_stages() {
+        // Figure 7: both ends send SYN, then both SYN+ACK; no "server accepts" step.
         let mut r = Run::new();
         r.seg(true, "S", 1000, 0, 0);
         let t = r.seg(false, "S", 5000, 0, 0);
-        assert_eq!((t.stage, states(&t)), (None, (SynSent, SynSent)));
+        assert_eq!(
+            (t.stage, states(&t), t.note),
+            (Some(Stage::SimultaneousSyn), (SynReceived, SynSent), Some(Note::ActiveOpen))
+        );
+        // As known at this frame: the client's SYN, then this SYN+ACK, reach the server.
         let t = r.seg(true, "SA", 1000, 5001, 0);
-        assert_eq!((t.stage, states(&t)), (None, (SynReceived, SynSent)));
+        assert_eq!((t.stage, states(&t)), (Some(Stage::SimultaneousSynAck), (SynReceived, Established)));
+        // The server's own SYN+ACK shows it had not received the client's (it would be
+        // ESTABLISHED): it was SYN_RECEIVED.
         let t = r.seg(false, "SA", 5000, 1001, 0);
-        assert_eq!((t.stage, states(&t)), (Some(Stage::SynAck), (Established, SynReceived)));
+        assert_eq!((t.stage, states(&t)), (Some(Stage::SimultaneousSynAck), (Established, SynReceived)));
+        assert_eq!(t.note, Some(Note::NotYetArrived { to_client: false, what: Ctl::SynAck, frame: 3 }));
+        assert!(t.negotiated.is_some(), "both SYN+ACKs seen: the open is complete");
         let t = r.seg(true, "A", 1001, 5001, 0);
-        assert_eq!((t.stage, states(&t)), (Some(Stage::Ack), (Established, Established)));
+        assert_eq!((t.stage, states(&t)), (None, (Established, Established)));
     }
 
     #[test]
-    fn refused_syn_closes_both() {
+    fn refused_syn_found_no_listener() {
         let mut r = Run::new();
         r.seg(true, "S", 1000, 0, 0);
         let t = r.seg(false, "RA", 0, 1001, 0);
         assert_eq!(states(&t), (Closed, Closed));
+        assert_eq!(
+            t.transition_text().as_deref(),
+            Some("server: no listener, connection refused; client SYN_SENT → CLOSED")
+        );
         assert!(t.anomalies.has(Anomalies::RST_IN_HANDSHAKE));
         assert!(!t.anomalies.has(Anomalies::NOT_ACCEPTABLE));
+        assert_eq!(t.irtt_ns, None, "no handshake, no initial RTT");
     }
 
     #[test]
@@ -512,14 +566,19 @@ mod tests {
     fn retransmitted_syn_and_syn_ack_are_stages_again() {
         let mut r = Run::new();
         r.seg(true, "S", 1000, 0, 0);
+        // Sent again before any answer: the first copy is taken as lost, so the server was
+        // still LISTEN and this copy is the one that arrives.
         let t = r.seg(true, "S", 1000, 0, 0);
+        assert_eq!((t.stage, t.anomalies.has(Anomalies::SYN_RETRANSMISSION)), (Some(Stage::Syn), true));
+        assert_eq!(t.note, Some(Note::Unanswered { to_client: false, what: Ctl::Syn, frame: 1 }));
         assert_eq!(
-            (t.stage, t.changes, t.anomalies.has(Anomalies::SYN_RETRANSMISSION)),
-            (Some(Stage::Syn), [None, None], true)
+            t.transition_text().as_deref(),
+            Some("server: the client's SYN (frame 1) got no answer: sent again; server LISTEN → SYN_RECEIVED")
         );
         r.seg(false, "SA", 5000, 1001, 0);
         let t = r.seg(false, "SA", 5000, 1001, 0);
         assert_eq!((t.stage, t.anomalies.has(Anomalies::SYNACK_RETRANSMISSION)), (Some(Stage::SynAck), true));
+        assert_eq!(states(&t), (Established, SynReceived));
         assert_eq!(states(&r.seg(true, "A", 1001, 5001, 0)), (Established, Established));
     }
 
@@ -557,7 +616,7 @@ mod tests {
         assert_eq!(states(&t), (FinWait2, CloseWait));
         let t = r.seg(true, "A", 1002, 5101, 0);
         assert_eq!((states(&t), t.anomalies), ((FinWait2, CloseWait), Anomalies(0)));
-        assert_eq!(states(&r.seg(false, "FA", 5101, 1002, 0)), (FinWait2, LastAck));
+        assert_eq!(states(&r.seg(false, "FA", 5101, 1002, 0)), (TimeWait, LastAck));
     }
 
     #[test]
@@ -587,7 +646,7 @@ mod tests {
         r.seg(false, "FA", 5001, 1002, 0);
         r.seg(true, "A", 1002, 5002, 0);
         let t = r.seg(true, "S", 9000, 0, 0);
-        assert_eq!((t.stream, t.stage, states(&t)), (1, Some(Stage::Syn), (SynSent, Listen)));
+        assert_eq!((t.stream, t.stage, states(&t)), (1, Some(Stage::Syn), (SynSent, SynReceived)));
         let done = r.d.take_summaries();
         assert_eq!(done.len(), 1);
         assert_eq!((done[0].stream, done[0].zeek_state, done[0].history.as_str()), (0, "SF", "ShAFf"));
@@ -600,7 +659,7 @@ mod tests {
         let t = r.seg(false, "AP", 7000, 3000, 50);
         assert_eq!((t.from_client, t.inferred, states(&t), t.stage), (false, true, (Established, Established), None));
         let t = r.seg(true, "FA", 3000, 7050, 0);
-        assert_eq!((t.from_client, states(&t)), (true, (FinWait1, Established)));
+        assert_eq!((t.from_client, states(&t)), (true, (FinWait1, CloseWait)));
         // Zeek: the responder is PARTIAL (data, no SYN), the originator CLOSED (its FIN): SH.
         let mut s = Vec::new();
         r.d.finish_each(|x| s.push(x));

@@ -355,6 +355,8 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
                 linktype: u32::try_from(f.linktype).unwrap_or(u32::MAX),
             };
             st.first_pass(meta, data);
+        } else if !st.finalized() {
+            st.finalize();
         }
         let Some(anno) = st.anno(f.num) else { return };
         let late = if f.visited != 0 { st.used_by(f.num) } else { Vec::new() };

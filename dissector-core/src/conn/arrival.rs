@@ -1,0 +1,623 @@
+//! When each segment arrived at its receiver, by the evidence of the receiver's own segments,
+//! and the rows of states that follow (RFC 9293 Figures 6-13; the rule is in [`super::state`]).
+//!
+//! A capture is taken at one point. A segment is taken to arrive at the capture position
+//! unless the receiver's later segments show it had not, or its sender shows it was lost:
+//!
+//! - a receiver's segment whose ACK does not cover a SYN or FIN had not received it (RFC 9293
+//!   §3.4: SYN and FIN each occupy a sequence number the ACK then covers);
+//! - a receiver's SYN without ACK had not received the peer's SYN (§3.10.7.3: it would
+//!   answer it with SYN+ACK);
+//! - a receiver's SYN+ACK had not received an ACK of its SYN (it would be ESTABLISHED);
+//! - a SYN or FIN its sender sends again before any answer was lost; the copy that is answered
+//!   is the one that arrived;
+//! - a SYN never answered at all (known only once the connection is over) never arrived: the
+//!   server stayed where it was (LISTEN).
+//!
+//! A segment that had not arrived arrives just after the receiver's last segment that shows
+//! so, and never before an earlier segment of the same sender (in sequence order). Before the
+//! server's first segment its state is also evidence: a server that answers the client's SYN
+//! with RST had no listener (§3.10.7.1: CLOSED); one that sends its own SYN opened actively
+//! (simultaneous open, Figure 7).
+//!
+//! Each new segment's row is given as known at that frame (a one-pass view); rows of earlier
+//! frames that later evidence changes are handed out as revisions (the informed view, which
+//! `-2`, the ladder, `conv` and the plugin show). Rows are kept only while some SYN or FIN in
+//! them waits for its evidence, so memory is per live connection, bounded by [`MAX_PENDING`].
+
+use super::rules;
+use super::state::{transition, Role, Segment, State};
+use super::track::{Anomalies, Change, Ctl, Note, Row};
+use crate::tcp::SeqNumber;
+
+/// Segments kept waiting for evidence at most; past this the oldest rows are taken as they
+/// stand (a SYN retransmitted for ever, a FIN never acknowledged under a long transfer).
+pub(crate) const MAX_PENDING: usize = 64;
+
+/// One segment as the arrival model needs it: its flags and what its numbers say.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Seg {
+    pub(crate) frame: u32,
+    pub(crate) from_client: bool,
+    /// Flags and what the ACK and RST say, from the sender's point of view.
+    pub(crate) seg: Segment,
+    /// The ACK number as sent (meaningful with the ACK flag).
+    pub(crate) ack_no: u32,
+    /// The sequence number the peer's ACK must pass to cover this segment's SYN or FIN.
+    pub(crate) ctl_seq: Option<u32>,
+    /// Payload carried.
+    pub(crate) has_data: bool,
+    /// Data beyond the sender's own FIN.
+    pub(crate) data_after_fin: bool,
+}
+
+impl Seg {
+    fn ctl(&self) -> Option<Ctl> {
+        if self.seg.fin {
+            Some(Ctl::Fin)
+        } else if self.seg.syn && self.seg.ack {
+            Some(Ctl::SynAck)
+        } else if self.seg.syn {
+            Some(Ctl::Syn)
+        } else {
+            None
+        }
+    }
+
+    /// This (receiver's) segment's ACK covers `seq`.
+    fn covers(&self, seq: u32) -> bool {
+        self.seg.ack && SeqNumber(self.ack_no) > SeqNumber(seq)
+    }
+}
+
+/// When a segment arrived.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Arrival {
+    /// At the capture position.
+    At,
+    /// Just after the segment at this pending index was sent (shown on the next row).
+    After(usize),
+    /// Never: lost (sent again), or a SYN never answered.
+    Never,
+}
+
+/// One endpoint in the model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Ep {
+    state: State,
+    /// It left LISTEN for SYN_RECEIVED: a RST there returns it to LISTEN.
+    passive: bool,
+}
+
+/// What the model carries from one row to the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Model {
+    eps: [Ep; 2],
+    /// Some endpoint has been ESTABLISHED (a RST after that is not "in the handshake").
+    established: bool,
+    /// A SYN has been sent.
+    syn_seen: bool,
+}
+
+/// The states an endpoint passed through within one row (for the state it went via).
+#[derive(Debug, Clone, Copy, Default)]
+struct Path {
+    states: [Option<State>; 6],
+}
+
+impl Path {
+    fn push(&mut self, s: State) {
+        if let Some(slot) = self.states.iter_mut().find(|x| x.is_none()) {
+            *slot = Some(s);
+        }
+    }
+
+    /// The first state passed through that is neither where the row began nor where it ends.
+    fn via(&self, from: State, to: State) -> Option<State> {
+        self.states.iter().flatten().copied().find(|s| *s != from && *s != to)
+    }
+}
+
+/// The rows of one connection, with the segments still waiting for evidence.
+#[derive(Debug, Clone)]
+pub(crate) struct Timeline {
+    /// One socket talking to itself: both columns are its state, and it hears itself at once.
+    itself: bool,
+    /// The model after the rows no longer kept.
+    base: Model,
+    /// No row has been let go yet: the server's state before its first segment is still a
+    /// matter of evidence.
+    at_start: bool,
+    pending: Vec<Seg>,
+    /// The rows last handed out for `pending`, the model after each, and the arrivals and
+    /// first server state behind them (to say what later evidence changed).
+    shown: Vec<Row>,
+    shown_models: Vec<Model>,
+    shown_arrivals: Vec<Arrival>,
+    shown_server_start: State,
+}
+
+/// A row of the informed view that differs from the one handed out before: (frame, row).
+pub type Revision = (u32, Row);
+
+/// What a simulation of the kept segments gives.
+struct Simulated {
+    rows: Vec<Row>,
+    models: Vec<Model>,
+    arrivals: Vec<Arrival>,
+    server_start: State,
+}
+
+impl Timeline {
+    /// A connection whose endpoints stand in `start` (client, server) before its first
+    /// segment.
+    pub(crate) fn new(start: [State; 2], itself: bool) -> Timeline {
+        let eps = start.map(|state| Ep { state, passive: false });
+        Timeline {
+            itself,
+            base: Model { eps, established: false, syn_seen: false },
+            at_start: true,
+            pending: Vec::new(),
+            shown: Vec::new(),
+            shown_models: Vec::new(),
+            shown_arrivals: Vec::new(),
+            shown_server_start: start[1],
+        }
+    }
+
+    /// The (client, server) states after the last row handed out.
+    pub(crate) fn states(&self) -> [State; 2] {
+        self.shown.last().map_or(self.base.eps.map(|e| e.state), |r| [r.client, r.server])
+    }
+
+    /// Add a segment: its row as known now, and in `revisions` the earlier rows it changes.
+    pub(crate) fn push(&mut self, seg: Seg, revisions: Option<&mut Vec<Revision>>) -> Row {
+        // Nothing waits for evidence and this segment neither needs any nor gives any: its
+        // row follows from the model alone (most segments of a transfer).
+        if self.pending.is_empty() && !self.at_start && seg.ctl_seq.is_none() && !seg.seg.rst && !seg.seg.acks_peer_syn
+        {
+            let mut model = self.base;
+            let row = self.row(&mut model, None, &seg, true);
+            self.base = model;
+            return row;
+        }
+        self.pending.push(seg);
+        let mut sim = self.simulate(false);
+        let n = sim.rows.len();
+        // The newest row says why an endpoint is not where the previous row left it.
+        if n >= 2 {
+            sim.rows[n - 1].note = self.note(&sim.rows[n - 2], &sim.arrivals, sim.server_start);
+        }
+        self.reveal(&sim.rows, n - 1, revisions);
+        let newest = sim.rows[n - 1];
+        self.show(sim);
+        self.commit();
+        newest
+    }
+
+    /// The connection is over (or the capture): rows as everything known makes them, with
+    /// SYNs never answered taken as never arrived. Kept segments stay, so a segment that
+    /// comes after all (a live capture) is weighed with them.
+    pub(crate) fn finalize(&mut self, revisions: Option<&mut Vec<Revision>>) {
+        if self.pending.is_empty() {
+            return;
+        }
+        let sim = self.simulate(true);
+        self.reveal(&sim.rows, sim.rows.len(), revisions);
+        self.show(sim);
+    }
+
+    fn show(&mut self, sim: Simulated) {
+        self.shown = sim.rows;
+        self.shown_models = sim.models;
+        self.shown_arrivals = sim.arrivals;
+        self.shown_server_start = sim.server_start;
+    }
+
+    /// Hand out the rows before `upto` that differ from those shown.
+    fn reveal(&self, rows: &[Row], upto: usize, revisions: Option<&mut Vec<Revision>>) {
+        let Some(out) = revisions else { return };
+        for (i, row) in rows.iter().enumerate().take(upto) {
+            if self.shown.get(i) != Some(row) {
+                out.push((self.pending[i].frame, *row));
+            }
+        }
+    }
+
+    /// Why the endpoints before the newest row are not where the row before it, as handed out
+    /// then, left them: the first endpoint corrected, and the evidence.
+    fn note(&self, previous: &Row, arrivals: &[Arrival], server_start: State) -> Option<Note> {
+        let old = self.shown.last()?;
+        let moved = [old.client != previous.client, old.server != previous.server];
+        if !moved[0] && !moved[1] {
+            return None;
+        }
+        if moved[1] && self.at_start && server_start != self.shown_server_start {
+            let active = self.pending.iter().any(|s| !s.from_client && s.seg.syn && !s.seg.ack);
+            return Some(if active { Note::ActiveOpen } else { Note::NoListener });
+        }
+        // The earliest segment whose arrival the new evidence put later, to an endpoint that
+        // moved.
+        let n = self.pending.len() - 1;
+        (0..n).find_map(|k| {
+            let (was, now) = (self.shown_arrivals.get(k)?, arrivals.get(k)?);
+            let s = &self.pending[k];
+            let to_client = !s.from_client;
+            if !moved[usize::from(!to_client)] || *was != Arrival::At {
+                return None;
+            }
+            let what = s.ctl().unwrap_or(Ctl::Ack);
+            match now {
+                Arrival::Never => Some(Note::Unanswered { to_client, what, frame: s.frame }),
+                Arrival::After(_) => Some(Note::NotYetArrived { to_client, what, frame: s.frame }),
+                Arrival::At => None,
+            }
+        })
+    }
+
+    /// Let go of the leading rows that no evidence can change any more: every SYN and FIN in
+    /// them answered and delivered. A newest row with a note stays, so that the next segment
+    /// can take the note back (it belongs to the one-pass view only).
+    fn commit(&mut self) {
+        let n = self.pending.len();
+        let keep_newest = usize::from(self.shown.last().is_some_and(|r| r.note.is_some()));
+        let settled = (0..n - keep_newest).take_while(|&k| self.settled(k)).count();
+        // The longest cut whose segments have all been delivered within it (a segment arriving
+        // after segment m is delivered on row m + 1).
+        let mut c = (1..=settled)
+            .rev()
+            .find(|&c| self.shown_arrivals[..c].iter().all(|a| !matches!(a, Arrival::After(m) if m + 1 >= c)))
+            .unwrap_or(0);
+        if n > MAX_PENDING {
+            c = c.max(n - MAX_PENDING / 2);
+        }
+        if c == 0 {
+            return;
+        }
+        self.base = self.shown_models[c - 1];
+        self.at_start = false;
+        self.pending.drain(..c);
+        self.shown.drain(..c);
+        self.shown_models.drain(..c);
+        self.shown_arrivals.drain(..c);
+        // Arrivals are indices into the kept segments.
+        for a in &mut self.shown_arrivals {
+            if let Arrival::After(m) = a {
+                *m = m.saturating_sub(c);
+            }
+        }
+    }
+
+    /// Whether no later segment can change when segment `k` arrived.
+    fn settled(&self, k: usize) -> bool {
+        let s = &self.pending[k];
+        let mut later_peer = self.pending[k + 1..].iter().filter(|j| j.from_client != s.from_client || self.itself);
+        if let Some(seq) = s.ctl_seq {
+            return later_peer.any(|j| j.covers(seq) || j.seg.rst);
+        }
+        // An ACK of the peer's SYN is settled once the peer sent something else than SYN+ACK.
+        !s.seg.acks_peer_syn || later_peer.any(|j| !j.seg.syn)
+    }
+
+    /// When each kept segment arrived.
+    fn arrivals(&self, final_: bool) -> Vec<Arrival> {
+        let p = &self.pending;
+        let n = p.len();
+        let mut out = vec![Arrival::At; n];
+        if self.itself {
+            return out;
+        }
+        // The latest delivery so far of each sender's segments (in sequence order).
+        let mut last: [Option<usize>; 2] = [None, None];
+        for k in 0..n {
+            let s = &p[k];
+            let from = usize::from(!s.from_client);
+            let peer_after = |j: &usize| p[*j].from_client != s.from_client;
+            // The first segment of the receiver that answers this SYN or FIN.
+            let answered =
+                s.ctl_seq.and_then(|seq| (k + 1..n).filter(peer_after).find(|&j| p[j].covers(seq) || p[j].seg.rst));
+            if s.ctl_seq.is_some() {
+                let end = answered.unwrap_or(n);
+                // The same control again (a SYN+ACK is not the SYN sent again: it answers one).
+                let again = (k + 1..end).any(|j| {
+                    let c = &p[j];
+                    c.from_client == s.from_client && c.ctl_seq == s.ctl_seq && c.ctl() == s.ctl()
+                });
+                // A SYN or FIN sent again before any answer was lost; a SYN never answered at
+                // all never arrived (the server stayed where it was).
+                let never_answered = final_ && answered.is_none() && s.seg.syn && !s.seg.ack;
+                if again || never_answered {
+                    out[k] = Arrival::Never;
+                    continue;
+                }
+            }
+            // The receiver's last segment that shows this one had not arrived.
+            let mut not_before = None;
+            for j in (k + 1..n).filter(peer_after) {
+                let r = &p[j];
+                let before_answer = answered.is_none_or(|a| j < a);
+                let negative = (before_answer && s.ctl_seq.is_some_and(|seq| r.seg.ack && !r.covers(seq)))
+                    || (s.seg.syn && r.seg.syn && !r.seg.ack)
+                    || (s.seg.acks_peer_syn && r.seg.syn && r.seg.ack);
+                if negative {
+                    not_before = Some(j);
+                }
+            }
+            out[k] = match not_before.into_iter().chain(last[from]).max() {
+                Some(m) if m >= k => {
+                    last[from] = Some(m);
+                    Arrival::After(m)
+                }
+                _ => Arrival::At,
+            };
+        }
+        out
+    }
+
+    /// The server's state before its first segment, by the evidence kept: CLOSED if it sends
+    /// its own SYN or answers the client's SYN with RST, else as assumed.
+    fn server_start(&self) -> State {
+        let assumed = self.base.eps[1].state;
+        if !self.at_start || self.itself || assumed != State::Listen {
+            return assumed;
+        }
+        for s in self.pending.iter().filter(|s| !s.from_client) {
+            if s.seg.syn {
+                return if s.seg.ack { assumed } else { State::Closed };
+            }
+            if s.seg.rst && s.seg.acks_peer_syn {
+                return State::Closed;
+            }
+        }
+        assumed
+    }
+
+    /// The rows of the kept segments, and what is behind them.
+    fn simulate(&self, final_: bool) -> Simulated {
+        let arrivals = self.arrivals(final_);
+        let server_start = self.server_start();
+        let mut m = self.base;
+        m.eps[1].state = server_start;
+        let n = self.pending.len();
+        let (mut rows, mut models) = (Vec::with_capacity(n), Vec::with_capacity(n));
+        for (r, s) in self.pending.iter().enumerate() {
+            let earlier = r.checked_sub(1).map(|prev| (prev, &self.pending[..r], &arrivals[..r]));
+            rows.push(self.row(&mut m, earlier, s, arrivals[r] == Arrival::At));
+            models.push(m);
+        }
+        Simulated { rows, models, arrivals, server_start }
+    }
+
+    /// The row of segment `s`: the segments that arrive just after the previous one (`earlier`:
+    /// its index, and the segments and arrivals before `s`), then `s` sent, then `s` arriving
+    /// if it arrives at the capture position.
+    fn row(&self, m: &mut Model, earlier: Option<(usize, &[Seg], &[Arrival])>, s: &Seg, arrives: bool) -> Row {
+        let before = m.eps.map(|e| e.state);
+        let mut path = [Path::default(); 2];
+        let mut arrived = None;
+        if let Some((prev, segs, arrivals)) = earlier {
+            for (d, a) in segs.iter().zip(arrivals) {
+                if *a == Arrival::After(prev) {
+                    self.deliver(m, d, &mut path);
+                    arrived.get_or_insert(d.frame);
+                }
+            }
+        }
+        let me = usize::from(!s.from_client);
+        let sender_before = m.eps[me].state;
+        let receiver_now = if self.itself { sender_before } else { m.eps[1 - me].state };
+        let mut anomalies = 0;
+        if s.seg.rst && !m.established && m.syn_seen {
+            anomalies |= Anomalies::RST_IN_HANDSHAKE;
+        }
+        if rules::not_acceptable(&s.seg, s.has_data, s.data_after_fin, sender_before, receiver_now) {
+            anomalies |= Anomalies::NOT_ACCEPTABLE;
+        }
+        let sent = transition(sender_before, &s.seg, Role::Sender);
+        m.eps[me].state = sent;
+        path[me].push(sent);
+        m.syn_seen |= s.seg.syn;
+        if arrives {
+            self.deliver(m, s, &mut path);
+        }
+        if self.itself {
+            m.eps[1] = m.eps[0];
+        }
+        m.established |= m.eps.iter().any(|e| e.state == State::Established);
+        let after = m.eps.map(|e| e.state);
+        let mut changes = [None, None];
+        // A self-connect's one socket changes once, shown as the client.
+        let roles = if self.itself { 1 } else { 2 };
+        for i in 0..roles {
+            if after[i] != before[i] {
+                let via = path[i].via(before[i], after[i]);
+                changes[i] = Some(Change { client: i == 0, from: before[i], via, to: after[i] });
+            }
+        }
+        Row { client: after[0], server: after[1], changes, note: None, arrived, anomalies: Anomalies(anomalies) }
+    }
+
+    /// Segment `s` arrives at its receiver.
+    fn deliver(&self, m: &mut Model, s: &Seg, path: &mut [Path; 2]) {
+        let to = if self.itself { 0 } else { usize::from(s.from_client) };
+        let ep = &mut m.eps[to];
+        let role = Role::Receiver { passive: ep.passive };
+        let before = ep.state;
+        let mid = transition(before, &Segment { fin: false, ..s.seg }, role);
+        let after = transition(before, &s.seg, role);
+        if before == State::Listen && after == State::SynReceived {
+            ep.passive = true;
+        }
+        path[to].push(mid);
+        path[to].push(after);
+        ep.state = after;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    //! The model on captured orders of RFC 9293's exchanges: what an observer between the
+    //! peers, or at one of them, records.
+    use super::*;
+    use State::*;
+
+    /// Client ISN 100, server ISN 300. `seq`/`ack` raw; flags as in state.rs's tests, with
+    /// ctl computed from them.
+    fn seg(frame: u32, from_client: bool, flags: &str, seq: u32, ack: u32) -> Seg {
+        let syn = flags.contains('S');
+        let fin = flags.contains('F');
+        Seg {
+            frame,
+            from_client,
+            seg: Segment {
+                syn,
+                ack: flags.contains('A'),
+                fin,
+                rst: flags.contains('R'),
+                acks_peer_syn: flags.contains('s'),
+                acks_peer_fin: flags.contains('f'),
+                rst_in_window: flags.contains('w'),
+            },
+            ack_no: ack,
+            ctl_seq: (syn || fin).then_some(seq),
+            has_data: false,
+            data_after_fin: false,
+        }
+    }
+
+    fn states(r: &Row) -> (State, State) {
+        (r.client, r.server)
+    }
+
+    /// Feed `segs` one at a time: the one-pass rows, then the informed rows after finalize.
+    fn run(start: [State; 2], segs: &[Seg]) -> (Vec<Row>, Vec<Row>) {
+        let mut t = Timeline::new(start, false);
+        let mut revisions = Vec::new();
+        let one_pass: Vec<Row> = segs.iter().map(|s| t.push(*s, Some(&mut revisions))).collect();
+        t.finalize(Some(&mut revisions));
+        let mut informed = one_pass.clone();
+        for (frame, row) in revisions {
+            informed[frame as usize - 1] = row;
+        }
+        (one_pass, informed)
+    }
+
+    #[test]
+    fn basic_handshake_reads_as_figure_6_in_both_views() {
+        let segs = [seg(1, true, "S", 100, 0), seg(2, false, "SAs", 300, 101), seg(3, true, "As", 101, 301)];
+        let (one, informed) = run([Closed, Listen], &segs);
+        let want = [(SynSent, SynReceived), (Established, SynReceived), (Established, Established)];
+        assert_eq!(one.iter().map(states).collect::<Vec<_>>(), want);
+        assert_eq!(one, informed);
+    }
+
+    #[test]
+    fn simultaneous_open_reads_as_figure_7() {
+        // Captured between the peers: A's SYN, B's SYN, A's SYN+ACK, B's SYN+ACK, then ACKs.
+        let segs = [
+            seg(1, true, "S", 100, 0),
+            seg(2, false, "S", 300, 0),
+            seg(3, true, "SAs", 100, 301),
+            seg(4, false, "SAs", 300, 101),
+            seg(5, true, "As", 101, 301),
+        ];
+        let (one, informed) = run([Closed, Listen], &segs);
+        let want = [
+            (SynSent, Closed),
+            (SynReceived, SynSent),
+            (SynReceived, SynReceived),
+            (Established, SynReceived),
+            (Established, Established),
+        ];
+        assert_eq!(informed.iter().map(states).collect::<Vec<_>>(), want);
+        // One pass: the server is first thought LISTEN (and to have the SYN); its own SYN shows
+        // it was CLOSED.
+        assert_eq!(states(&one[0]), (SynSent, SynReceived));
+        assert_eq!(one[1].note, Some(Note::ActiveOpen));
+        assert_eq!(states(&one[1]), (SynReceived, SynSent));
+    }
+
+    #[test]
+    fn simultaneous_close_reads_as_figure_13() {
+        let segs = [
+            seg(1, true, "FA", 100, 300),
+            seg(2, false, "FA", 300, 100),
+            seg(3, true, "Af", 101, 301),
+            seg(4, false, "Af", 301, 101),
+        ];
+        let (one, informed) = run([Established, Established], &segs);
+        let want = [(FinWait1, Established), (Closing, FinWait1), (Closing, TimeWait), (TimeWait, TimeWait)];
+        assert_eq!(informed.iter().map(states).collect::<Vec<_>>(), want);
+        // The server's arrival path through CLOSING is kept: FIN_WAIT_1 → CLOSING → TIME_WAIT.
+        assert_eq!(
+            informed[2].changes[1],
+            Some(Change { client: false, from: FinWait1, via: Some(Closing), to: TimeWait })
+        );
+        // One pass: the client's FIN is first taken to have arrived; the server's FIN, which
+        // does not acknowledge it, says otherwise.
+        assert_eq!(states(&one[0]), (FinWait1, CloseWait));
+        assert_eq!(one[1].note, Some(Note::NotYetArrived { to_client: false, what: Ctl::Fin, frame: 1 }));
+        assert_eq!(informed[1].note, None);
+    }
+
+    #[test]
+    fn normal_close_with_the_fin_on_the_ack_reads_as_figure_12() {
+        let segs = [seg(1, true, "FA", 100, 300), seg(2, false, "FAf", 300, 101), seg(3, true, "Af", 101, 301)];
+        let (one, informed) = run([Established, Established], &segs);
+        let want = [(FinWait1, CloseWait), (TimeWait, LastAck), (TimeWait, Closed)];
+        assert_eq!(one.iter().map(states).collect::<Vec<_>>(), want);
+        assert_eq!(one, informed);
+        assert_eq!(one[1].changes[0], Some(Change { client: true, from: FinWait1, via: Some(FinWait2), to: TimeWait }));
+    }
+
+    #[test]
+    fn a_refused_syn_found_no_listener() {
+        let segs = [seg(1, true, "S", 100, 0), seg(2, false, "RAsw", 0, 101)];
+        let (one, informed) = run([Closed, Listen], &segs);
+        assert_eq!(informed.iter().map(states).collect::<Vec<_>>(), [(SynSent, Closed), (Closed, Closed)]);
+        assert_eq!(states(&one[0]), (SynSent, SynReceived));
+        assert_eq!(one[1].note, Some(Note::NoListener));
+    }
+
+    #[test]
+    fn a_syn_never_answered_left_the_server_listening() {
+        let segs = [seg(1, true, "S", 100, 0), seg(2, true, "S", 100, 0), seg(3, true, "S", 100, 0)];
+        let (one, informed) = run([Closed, Listen], &segs);
+        assert!(informed.iter().all(|r| states(r) == (SynSent, Listen)), "{informed:?}");
+        // One pass: each copy is taken to have arrived until the next one shows it was not
+        // answered.
+        assert_eq!(states(&one[0]), (SynSent, SynReceived));
+        assert_eq!(one[1].note, Some(Note::Unanswered { to_client: false, what: Ctl::Syn, frame: 1 }));
+    }
+
+    #[test]
+    fn a_syn_answered_after_a_retransmission_arrived_the_second_time() {
+        let segs = [
+            seg(1, true, "S", 100, 0),
+            seg(2, true, "S", 100, 0),
+            seg(3, false, "SAs", 300, 101),
+            seg(4, true, "As", 101, 301),
+        ];
+        let (_, informed) = run([Closed, Listen], &segs);
+        let want = [(SynSent, Listen), (SynSent, SynReceived), (Established, SynReceived), (Established, Established)];
+        assert_eq!(informed.iter().map(states).collect::<Vec<_>>(), want);
+    }
+
+    #[test]
+    fn rows_are_let_go_once_settled() {
+        let mut t = Timeline::new([Closed, Listen], false);
+        t.push(seg(1, true, "S", 100, 0), None);
+        t.push(seg(2, false, "SAs", 300, 101), None);
+        t.push(seg(3, true, "As", 101, 301), None);
+        for i in 0..100 {
+            t.push(seg(4 + i, i % 2 == 0, "As", 101, 301), None);
+            assert!(t.pending.len() <= 4, "{}", t.pending.len());
+        }
+        // A SYN retransmitted for ever stays bounded.
+        let mut t = Timeline::new([Closed, Listen], false);
+        for i in 0..1000 {
+            t.push(seg(1 + i, true, "S", 100, 0), None);
+        }
+        assert!(t.pending.len() <= MAX_PENDING);
+    }
+}
