@@ -16,11 +16,11 @@
 //!                                                             4. ACK                      TIME_WAIT    CLOSED
 //! ```
 //!
-//! A capture is taken at one point, so when a segment arrived is a matter of evidence, which
-//! [`super::arrival`] weighs: a segment arrives at the capture position unless the receiver's
-//! own segments show it had not (an ACK that does not cover a SYN or FIN, a SYN without ACK, a
-//! SYN+ACK sent again after the ACK of it). This function only says what one segment does to
-//! one endpoint.
+//! A capture is taken at one point, so when a segment arrived is a matter of evidence, weighed
+//! by the tracker (`conn::arrival`): a segment arrives at the capture position unless the
+//! receiver's own segments show it had not (an ACK that does not cover a SYN or FIN, a SYN
+//! without ACK, a SYN+ACK sent again after the ACK of it). This function only says what one
+//! segment does to one endpoint.
 
 use core::fmt;
 
