@@ -129,7 +129,9 @@ fn filters_work_on_plugin_fields() {
     let (ok, out, err) =
         tshark_plugin(&["-r", p, "-Y", "synack.state.server == \"CLOSE_WAIT\"", "-T", "fields", "-e", "frame.number"]);
     assert!(ok, "{err}");
-    assert_eq!(out, "9\n");
+    // RFC 9293 Figure 12: the server is CLOSE_WAIT from the arrival of the client's FIN (8)
+    // until it sends its own (10).
+    assert_eq!(out, "8\n9\n");
     let (ok, out, _) = tshark_plugin(&["-r", p, "-Y", "synack.stage == 2", "-T", "fields", "-e", "frame.number"]);
     assert!(ok);
     assert_eq!(out, "2\n");
@@ -170,6 +172,6 @@ fn wireshark_gui_shows_the_subtree_with_the_clis_values() {
         let n: usize = row.split('\t').next().and_then(|x| x.parse().ok()).expect("frame number");
         assert_eq!(Some(row), cli.get(n - 1).copied(), "GUI and CLI differ on frame {n}");
     }
-    assert!(gui.contains("4\t2\tHandshake 2/3 SYN+ACK · client SYN_SENT · server LISTEN → SYN_RECEIVED"), "{gui}");
+    assert!(gui.contains("4\t2\tHandshake 2/3 SYN+ACK · client SYN_SENT → ESTABLISHED · server SYN_RECEIVED"), "{gui}");
     let _ = std::fs::remove_dir_all(&tmp);
 }

@@ -7,6 +7,16 @@ touches the host's network, and dumpcap records it:
     sudo python3 tests/scripts/make_captures.py abort_rst keepalive half_close syn_retransmit dns_then_http
 
 writes tests/captures/local_<scenario>.pcap. Needs root (or unshare rights), iproute2 and dumpcap.
+
+The "pair" scenarios need two hosts and a delay between them (FINs that cross, a SYN+ACK that
+finds its socket gone): two private namespaces, each with a TUN device (10.9.0.1, the client,
+and 10.9.0.2, the server), joined by a relay that holds each packet for the given one-way
+delay (the kernel here has no netem). Each side's dumpcap records its own TUN device, so one
+run gives the capture at the client and the capture at the server:
+
+    sudo python3 tests/scripts/make_captures.py close_crossing
+
+writes tests/captures/local_close_crossing_at_client.pcap and ..._at_server.pcap.
 """
 import os
 import socket
@@ -19,7 +29,7 @@ import time
 H = "127.0.0.1"
 PORT = 18200
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.join(HERE, "..", "captures")
+OUT = os.environ.get("SYNACK_CAPTURES_OUT", os.path.join(HERE, "..", "captures"))
 
 
 def listener(port, backlog=8):
@@ -203,7 +213,270 @@ def dns_then_http():
     dns.close()
 
 
-SCENARIOS = {f.__name__: f for f in (abort_rst, keepalive, half_close, syn_retransmit, dns_then_http)}
+def close_server_first():
+    """The server closes first; the client acknowledges the FIN on its own, then closes later."""
+    srv = listener(PORT)
+
+    def server():
+        c, _ = srv.accept()
+        c.recv(100)
+        c.sendall(b"bye")
+        c.close()
+
+    t = threading.Thread(target=server)
+    t.start()
+    cl = socket.create_connection((H, PORT))
+    cl.sendall(b"hello\n")
+    while cl.recv(100):
+        pass
+    time.sleep(0.3)  # long past the delayed ACK: the ACK of the server's FIN goes alone
+    cl.close()
+    t.join()
+    srv.close()
+
+
+def syn_unanswered():
+    """A full accept queue drops every SYN: the client retransmits (1 s, then 2 s) and gives up."""
+    srv = listener(PORT, backlog=0)
+    first = socket.create_connection((H, PORT))  # fills the queue; never accepted
+    time.sleep(0.2)
+    second = socket.socket()
+    second.settimeout(3.5)
+    try:
+        second.connect((H, PORT))
+    except OSError:
+        pass
+    second.close()
+    time.sleep(0.2)
+    first.close()
+    srv.close()
+
+
+def rst_in_fin_wait_2():
+    """The client shuts down its sending side; once its FIN is acknowledged (FIN_WAIT_2), the
+    server aborts with SO_LINGER 0: the RST reaches the client in FIN_WAIT_2."""
+    srv = listener(PORT)
+
+    def server():
+        c, _ = srv.accept()
+        while c.recv(100):
+            pass
+        time.sleep(0.2)
+        c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        c.close()
+
+    t = threading.Thread(target=server)
+    t.start()
+    cl = socket.create_connection((H, PORT))
+    cl.sendall(b"request\n")
+    cl.shutdown(socket.SHUT_WR)
+    try:
+        cl.recv(100)
+    except OSError:
+        pass
+    t.join()
+    cl.close()
+    srv.close()
+
+
+def rst_in_close_wait():
+    """The client shuts down its sending side (the server goes to CLOSE_WAIT), then aborts with
+    SO_LINGER 0: the RST reaches the server in CLOSE_WAIT."""
+    srv = listener(PORT)
+
+    def server():
+        c, _ = srv.accept()
+        while True:
+            try:
+                if not c.recv(100):
+                    break
+            except OSError:
+                break
+        time.sleep(0.5)  # in CLOSE_WAIT until the RST
+        c.close()
+
+    t = threading.Thread(target=server)
+    t.start()
+    cl = socket.create_connection((H, PORT))
+    cl.sendall(b"request\n")
+    cl.shutdown(socket.SHUT_WR)
+    time.sleep(0.2)
+    cl.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    cl.close()
+    t.join()
+    srv.close()
+
+
+SCENARIOS = {
+    f.__name__: f
+    for f in (
+        abort_rst,
+        keepalive,
+        half_close,
+        syn_retransmit,
+        dns_then_http,
+        close_server_first,
+        syn_unanswered,
+        rst_in_fin_wait_2,
+        rst_in_close_wait,
+    )
+}
+
+# Two hosts joined by a delaying relay (see the module's doc).
+CLIENT, SERVER = "10.9.0.1", "10.9.0.2"
+PAIR_PORT = 18300
+
+
+def pair_close_crossing(role, at):
+    """Both ends shut down their sending side at the same instant, 25 ms apart on the wire:
+    the FINs cross (a simultaneous close, RFC 9293 Figure 13)."""
+    if role == "server":
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((SERVER, PAIR_PORT))
+        srv.listen(1)
+        c, _ = srv.accept()
+        c.recv(100)
+        c.sendall(b"reply")
+        time.sleep(max(0, at - time.time()))
+        c.shutdown(socket.SHUT_WR)
+        while c.recv(100):
+            pass
+        c.close()
+        srv.close()
+    else:
+        cl = socket.create_connection((SERVER, PAIR_PORT))
+        cl.sendall(b"request")
+        cl.recv(100)
+        time.sleep(max(0, at - time.time()))
+        cl.shutdown(socket.SHUT_WR)
+        while cl.recv(100):
+            pass
+        cl.close()
+
+
+def pair_half_close_in_flight(role, at):
+    """The client shuts down its sending side while the server's data is on the wire: the
+    server's next segments, sent before the FIN reached it, do not acknowledge it."""
+    if role == "server":
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((SERVER, PAIR_PORT))
+        srv.listen(1)
+        c, _ = srv.accept()
+        c.recv(100)
+        for i in range(6):
+            c.sendall(b"part %d " % i)
+            time.sleep(0.01)
+        while c.recv(100):
+            pass
+        c.sendall(b"last")
+        c.close()
+        srv.close()
+    else:
+        cl = socket.create_connection((SERVER, PAIR_PORT))
+        cl.sendall(b"request")
+        time.sleep(0.02)
+        cl.shutdown(socket.SHUT_WR)
+        while cl.recv(100):
+            pass
+        cl.close()
+
+
+def pair_rst_in_syn_received(role, at):
+    """The client gives up on its connect at once: when the server's SYN+ACK arrives the client
+    has no socket for it and answers with RST, which returns the server's half-open
+    connection (SYN_RECEIVED, from LISTEN) to LISTEN."""
+    if role == "server":
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((SERVER, PAIR_PORT))
+        srv.listen(1)
+        time.sleep(max(0, at - time.time()) + 0.5)
+        srv.close()
+    else:
+        cl = socket.socket()
+        cl.setblocking(False)
+        try:
+            cl.connect((SERVER, PAIR_PORT))
+        except BlockingIOError:
+            pass
+        time.sleep(0.005)
+        cl.close()
+        time.sleep(0.3)
+
+
+PAIRS = {
+    "close_crossing": (pair_close_crossing, 0.025),
+    "half_close_in_flight": (pair_half_close_in_flight, 0.025),
+    "rst_in_syn_received": (pair_rst_in_syn_received, 0.025),
+}
+
+
+def tun_open(name):
+    """A TUN device (no packet information header) in this process's namespace."""
+    import fcntl
+
+    fd = os.open("/dev/net/tun", os.O_RDWR)
+    fcntl.ioctl(fd, 0x400454CA, struct.pack("16sH", name.encode(), 0x0001 | 0x1000))  # TUNSETIFF: IFF_TUN|IFF_NO_PI
+    return fd
+
+
+def pair_side(name, role, fd, at):
+    """One host of a pair: its TUN device, its capture, the relay to the other host, its part
+    of the scenario."""
+    import heapq
+    import select
+
+    scenario, delay = PAIRS[name]
+    me, peer = (CLIENT, SERVER) if role == "client" else (SERVER, CLIENT)
+    tun = tun_open("tun0")
+    for cmd in (
+        "ip link set lo up",
+        "ip addr add %s peer %s dev tun0" % (me, peer),
+        "ip link set tun0 up",
+        "ethtool -K tun0 tso off gso off 2>/dev/null || true",
+    ):
+        subprocess.run(["sh", "-c", cmd], check=True)
+    out = os.path.abspath(os.path.join(OUT, "local_%s_at_%s.pcap" % (name, role)))
+    cap = subprocess.Popen(["dumpcap", "-q", "-P", "-i", "tun0", "-f", "tcp", "-w", out])
+    link = socket.socket(fileno=fd)
+    stop = threading.Event()
+
+    def relay():
+        held, n = [], 0
+        while not stop.is_set():
+            wait = max(0.0, held[0][0] - time.time()) if held else 0.05
+            ready, _, _ = select.select([tun, link], [], [], min(wait, 0.05))
+            if tun in ready:
+                link.send(os.read(tun, 65535))
+            if link in ready:
+                n += 1
+                heapq.heappush(held, (time.time() + delay, n, link.recv(65535)))
+            while held and held[0][0] <= time.time():
+                os.write(tun, heapq.heappop(held)[2])
+
+    t = threading.Thread(target=relay, daemon=True)
+    t.start()
+    time.sleep(1.0 if role == "server" else 1.5)
+    scenario(role, at)
+    time.sleep(1.0)
+    stop.set()
+    cap.terminate()
+    cap.wait()
+    print("wrote", out)
+
+
+def run_pair(name):
+    left, right = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
+    at = time.time() + 3.0
+    me = os.path.abspath(__file__)
+    procs = [
+        subprocess.Popen(["unshare", "-n", "python3", me, "--pair", name, role, str(s.fileno()), repr(at)], pass_fds=[s.fileno()])
+        for role, s in (("server", left), ("client", right))
+    ]
+    for p in procs:
+        p.wait()
 FILTER = {"dns_then_http": "port 53 or tcp port 80"}
 
 
@@ -222,6 +495,8 @@ def run_in_netns(name):
 if __name__ == "__main__":
     if len(sys.argv) == 3 and sys.argv[1] == "--inside":
         SCENARIOS[sys.argv[2]]()
+    elif len(sys.argv) == 6 and sys.argv[1] == "--pair":
+        pair_side(sys.argv[2], sys.argv[3], int(sys.argv[4]), float(sys.argv[5]))
     else:
-        for n in sys.argv[1:] or SCENARIOS:
-            run_in_netns(n)
+        for n in sys.argv[1:] or list(SCENARIOS) + list(PAIRS):
+            run_pair(n) if n in PAIRS else run_in_netns(n)

@@ -41,7 +41,8 @@ pub(crate) struct Seg {
     pub(crate) from_client: bool,
     /// Flags and what the ACK and RST say, from the sender's point of view.
     pub(crate) seg: Segment,
-    /// The ACK number as sent (meaningful with the ACK flag).
+    /// The sequence number and the ACK number as sent (the ACK meaningful with the ACK flag).
+    pub(crate) seq: u32,
     pub(crate) ack_no: u32,
     /// The sequence number the peer's ACK must pass to cover this segment's SYN or FIN.
     pub(crate) ctl_seq: Option<u32>,
@@ -75,6 +76,9 @@ impl Seg {
 enum Arrival {
     /// At the capture position.
     At,
+    /// At the capture position, at a receiver that had given up on its open in between
+    /// (RFC 9293 §3.10.4 ABORT in SYN-SENT sends nothing): it answers from CLOSED.
+    AtClosed,
     /// Just after the segment at this pending index was sent (shown on the next row).
     After(usize),
     /// Never: lost (sent again), or a SYN never answered.
@@ -177,7 +181,7 @@ impl Timeline {
         if self.pending.is_empty() && !self.at_start && seg.ctl_seq.is_none() && !seg.seg.rst && !seg.seg.acks_peer_syn
         {
             let mut model = self.base;
-            let row = self.row(&mut model, None, &seg, true);
+            let row = self.row(&mut model, None, &seg, Arrival::At);
             self.base = model;
             return row;
         }
@@ -237,21 +241,34 @@ impl Timeline {
             return Some(if active { Note::ActiveOpen } else { Note::NoListener });
         }
         // The earliest segment whose arrival the new evidence put later, to an endpoint that
-        // moved.
+        // moved: delivered on an earlier row before, now later or never.
         let n = self.pending.len() - 1;
+        // An endpoint found to have given up on its open before a SYN+ACK reached it.
+        let gave_up = (0..n)
+            .find(|&k| self.shown_arrivals.get(k) == Some(&Arrival::At) && arrivals.get(k) == Some(&Arrival::AtClosed));
+        if let Some(k) = gave_up {
+            let client = !self.pending[k].from_client;
+            if moved[usize::from(!client)] {
+                return Some(Note::GaveUp { client });
+            }
+        }
+        let row_of = |k: usize, a: Arrival| match a {
+            Arrival::At | Arrival::AtClosed => k,
+            Arrival::After(m) => m + 1,
+            Arrival::Never => usize::MAX,
+        };
         (0..n).find_map(|k| {
-            let (was, now) = (self.shown_arrivals.get(k)?, arrivals.get(k)?);
+            let (was, now) = (*self.shown_arrivals.get(k)?, *arrivals.get(k)?);
             let s = &self.pending[k];
             let to_client = !s.from_client;
-            if !moved[usize::from(!to_client)] || *was != Arrival::At {
+            if !moved[usize::from(!to_client)] || row_of(k, was) >= n || row_of(k, now) <= row_of(k, was) {
                 return None;
             }
             let what = s.ctl().unwrap_or(Ctl::Ack);
-            match now {
-                Arrival::Never => Some(Note::Unanswered { to_client, what, frame: s.frame }),
-                Arrival::After(_) => Some(Note::NotYetArrived { to_client, what, frame: s.frame }),
-                Arrival::At => None,
-            }
+            Some(match now {
+                Arrival::Never => Note::Unanswered { to_client, what, frame: s.frame },
+                _ => Note::NotYetArrived { to_client, what, frame: s.frame },
+            })
         })
     }
 
@@ -351,6 +368,27 @@ impl Timeline {
                 _ => Arrival::At,
             };
         }
+        // §3.10.7.1: a CLOSED endpoint answers a segment with ACK by <SEQ=SEG.ACK><CTL=RST>. A RST
+        // of that form right after an acceptable SYN+ACK (which would have opened it) shows the
+        // receiver had already given up on its open.
+        for (j, r) in p.iter().enumerate() {
+            if !r.seg.rst || r.seg.ack {
+                continue;
+            }
+            let prev = (0..j).rev().find(|&k| p[k].from_client != r.from_client);
+            if let Some(k) = prev.filter(|&k| {
+                let s = &p[k];
+                s.seg.syn
+                    && s.seg.ack
+                    && s.seg.acks_peer_syn
+                    && s.ack_no == r.seq
+                    && !p[k + 1..j].iter().any(|x| x.from_client == r.from_client)
+            }) {
+                if out[k] == Arrival::At {
+                    out[k] = Arrival::AtClosed;
+                }
+            }
+        }
         out
     }
 
@@ -382,7 +420,7 @@ impl Timeline {
         let (mut rows, mut models) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for (r, s) in self.pending.iter().enumerate() {
             let earlier = r.checked_sub(1).map(|prev| (prev, &self.pending[..r], &arrivals[..r]));
-            rows.push(self.row(&mut m, earlier, s, arrivals[r] == Arrival::At));
+            rows.push(self.row(&mut m, earlier, s, arrivals[r]));
             models.push(m);
         }
         Simulated { rows, models, arrivals, server_start }
@@ -391,7 +429,7 @@ impl Timeline {
     /// The row of segment `s`: the segments that arrive just after the previous one (`earlier`:
     /// its index, and the segments and arrivals before `s`), then `s` sent, then `s` arriving
     /// if it arrives at the capture position.
-    fn row(&self, m: &mut Model, earlier: Option<(usize, &[Seg], &[Arrival])>, s: &Seg, arrives: bool) -> Row {
+    fn row(&self, m: &mut Model, earlier: Option<(usize, &[Seg], &[Arrival])>, s: &Seg, arrival: Arrival) -> Row {
         let before = m.eps.map(|e| e.state);
         let mut path = [Path::default(); 2];
         let mut arrived = None;
@@ -417,8 +455,15 @@ impl Timeline {
         m.eps[me].state = sent;
         path[me].push(sent);
         m.syn_seen |= s.seg.syn;
-        if arrives {
-            self.deliver(m, s, &mut path);
+        match arrival {
+            Arrival::At => self.deliver(m, s, &mut path),
+            Arrival::AtClosed if !self.itself => {
+                let to = usize::from(s.from_client);
+                m.eps[to].state = State::Closed;
+                path[to].push(State::Closed);
+                self.deliver(m, s, &mut path);
+            }
+            _ => {}
         }
         if self.itself {
             m.eps[1] = m.eps[0];
@@ -478,6 +523,7 @@ mod tests {
                 acks_peer_fin: flags.contains('f'),
                 rst_in_window: flags.contains('w'),
             },
+            seq,
             ack_no: ack,
             ctl_seq: (syn || fin).then_some(seq),
             has_data: false,

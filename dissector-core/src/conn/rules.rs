@@ -86,7 +86,8 @@ pub(crate) fn classify(h: &TcpHeader, from_client: bool, hs: &HandshakeSoFar<'_>
         out.stage = Some(Stage::SimultaneousSynAck);
         out.ack_ok = peer.isn.map(|x| h.ack == x.wrapping_add(1));
         // Both ends' SYN+ACKs seen: the open is complete, and what it negotiated is known.
-        if hs.simultaneous_synacks > 0 && (simultaneous || hs.itself) {
+        // (A self-connect's one SYN+ACK completes it: the socket receives it itself.)
+        if hs.itself || hs.simultaneous_synacks > 0 && simultaneous {
             out.negotiated = negotiate(hs.client.syn, hs.server.syn);
         }
     } else if syn && ack && (!from_client || hs.itself) {

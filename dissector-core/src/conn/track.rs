@@ -89,6 +89,12 @@ pub enum Note {
         /// Its frame.
         frame: u32,
     },
+    /// The endpoint had given up on its open before the peer's SYN+ACK arrived (RFC 9293 §3.10.4
+    /// ABORT in SYN-SENT sends nothing): it answered from CLOSED with a RST.
+    GaveUp {
+        /// The client gave up (else the server).
+        client: bool,
+    },
     /// A SYN or FIN sent again: the earlier copy got no answer and is taken as lost.
     Unanswered {
         /// The segment went to the client (else to the server).
@@ -105,6 +111,7 @@ impl Note {
     pub fn about_client(self) -> bool {
         match self {
             Note::NoListener | Note::ActiveOpen => false,
+            Note::GaveUp { client } => client,
             Note::NotYetArrived { to_client, .. } | Note::Unanswered { to_client, .. } => to_client,
         }
     }
@@ -117,6 +124,9 @@ impl Note {
         let _ = match self {
             Note::NoListener => write!(s, "server: no listener, connection refused"),
             Note::ActiveOpen => write!(s, "server: not listening, it opens actively too (simultaneous open)"),
+            Note::GaveUp { .. } => {
+                write!(s, "{who}: it had given up on its open: no connection to take the {peer}'s SYN+ACK")
+            }
             Note::NotYetArrived { what, frame, .. } => {
                 write!(s, "{who}: the {peer}'s {} (frame {frame}) had not arrived yet", what.name())
             }
@@ -311,7 +321,8 @@ impl TcpTrack {
     }
 
     /// One line for people: `Handshake 2/3 SYN+ACK · client SYN_SENT → ESTABLISHED · server
-    /// SYN_RECEIVED`; a self-connect's one socket is `socket ...`.
+    /// SYN_RECEIVED`; a self-connect's one socket is `socket ...`; a note on earlier frames last
+    /// (`... · server: no listener, connection refused`).
     pub fn summary(&self) -> String {
         let mut s = String::with_capacity(96);
         self.write_summary(&mut s);
@@ -340,6 +351,11 @@ impl TcpTrack {
         }
         if self.inferred {
             s.push_str(" (picked up mid-stream)");
+        }
+        // What this frame showed about earlier ones (one-pass view), where people read first.
+        if let Some(n) = self.note {
+            s.push_str(" · ");
+            n.write(s);
         }
     }
 

@@ -189,7 +189,16 @@ impl Track {
         }
 
         let row = self.timeline.push(
-            Seg { frame: inp.frame, from_client, seg, ack_no: h.ack, ctl_seq, has_data: seglen > 0, data_after_fin },
+            Seg {
+                frame: inp.frame,
+                from_client,
+                seg,
+                seq: h.seq,
+                ack_no: h.ack,
+                ctl_seq,
+                has_data: seglen > 0,
+                data_after_fin,
+            },
             revisions,
         );
 
