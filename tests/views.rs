@@ -12,14 +12,112 @@ fn expect(args: &[&str], snapshot: &str) {
     assert_eq!(out, want, "synack {args:?} differs from tests/expected/cli/{snapshot}");
 }
 
+/// The scenarios of issue 17, each a capture and a stream: their `ladder --explain` in English and
+/// Korean are in tests/expected/cli/ladder/NAME-{en,ko}.txt, each read against the capture and
+/// RFC 9293 (states as in tests/expected/tracker/).
+const LADDERS: &[(&str, &str, &str)] = &[
+    ("dns_then_http", "local_dns_then_http.pcap", "0"),
+    ("close_client_first", "local_close_client_first.pcap", "0"),
+    ("close_server_first", "local_close_server_first.pcap", "0"),
+    ("http_get_ipv6", "local_http_get_ipv6.pcap", "0"),
+    ("half_close", "local_half_close.pcap", "0"),
+    ("simultaneous_open", "local_simultaneous_open.pcap", "1"),
+    ("self_connect", "local_simultaneous_open.pcap", "0"),
+    ("close_simultaneous", "local_close_simultaneous.pcap", "0"),
+    ("close_crossing_at_client", "local_close_crossing_at_client.pcap", "0"),
+    ("close_crossing_at_server", "local_close_crossing_at_server.pcap", "0"),
+    ("refused", "local_refused.pcap", "0"),
+    ("syn_retransmit", "local_syn_retransmit.pcap", "1"),
+    ("syn_unanswered", "local_syn_unanswered.pcap", "1"),
+    ("rst_in_syn_received_at_client", "local_rst_in_syn_received_at_client.pcap", "0"),
+    ("rst_in_syn_received_at_server", "local_rst_in_syn_received_at_server.pcap", "0"),
+    ("abort_rst", "local_abort_rst.pcap", "0"),
+    ("rst_in_fin_wait_2", "local_rst_in_fin_wait_2.pcap", "0"),
+    ("rst_in_close_wait", "local_rst_in_close_wait.pcap", "0"),
+    ("tfo", "local_tfo_netns.pcap", "1"),
+    ("midstream", "local_midstream.pcap", "0"),
+    ("half_close_in_flight_at_client", "local_half_close_in_flight_at_client.pcap", "0"),
+    ("half_close_in_flight_at_server", "local_half_close_in_flight_at_server.pcap", "0"),
+    ("keepalive", "local_keepalive.pcap", "0"),
+];
+
 #[test]
-fn ladder_explains_the_bundled_sample_in_english_and_korean() {
-    let c = cap("local_dns_then_http.pcap");
-    expect(&["ladder", "-r", &c, "--explain", "--width", "100", "--color", "never"], "ladder-dns_then_http-en.txt");
-    expect(
-        &["ladder", "-r", &c, "--explain", "--lang", "ko", "--width", "100", "--color", "never"],
-        "ladder-dns_then_http-ko.txt",
-    );
+fn ladder_explains_each_scenario_in_english_and_korean() {
+    for (name, file, stream) in LADDERS {
+        let c = cap(file);
+        for lang in ["en", "ko"] {
+            expect(
+                &[
+                    "ladder",
+                    "-r",
+                    &c,
+                    "--stream",
+                    stream,
+                    "--explain",
+                    "--lang",
+                    lang,
+                    "--width",
+                    "100",
+                    "--color",
+                    "never",
+                ],
+                &format!("ladder/{name}-{lang}.txt"),
+            );
+        }
+    }
+}
+
+/// The statements issue 17 found wrong, each where it was said.
+#[test]
+fn ladder_does_not_tell_the_old_wrong_stories() {
+    let text = |file: &str, stream: &str| {
+        let (code, out, err) = synack(&[
+            "ladder",
+            "-r",
+            &cap(file),
+            "--stream",
+            stream,
+            "--explain",
+            "--width",
+            "200",
+            "--color",
+            "never",
+        ]);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let refused = text("local_refused.pcap", "0");
+    for wrong in ["the server listens on port", "LISTEN → CLOSED", "initial RTT", "SYN → handshake ACK"] {
+        assert!(!refused.contains(wrong), "refused: {wrong:?}\n{refused}");
+    }
+    assert!(refused.contains("refused: RST 0.013 ms after the SYN"), "{refused}");
+    let simultaneous = text("local_simultaneous_open.pcap", "1");
+    for wrong in ["LISTEN → SYN_SENT", "2/3 SYN+ACK", "the server accepts", "Step 1/3"] {
+        assert!(!simultaneous.contains(wrong), "simultaneous open: {wrong:?}\n{simultaneous}");
+    }
+    let selfc = text("local_simultaneous_open.pcap", "0");
+    for wrong in ["client", "server", "1/3"] {
+        assert!(
+            !selfc.lines().skip(1).any(|l| l.contains(wrong) && !l.starts_with("negotiated")),
+            "self-connect: {wrong:?}\n{selfc}"
+        );
+    }
+    // A FIN that rides on the ACK of the peer's FIN: CLOSE_WAIT shows, and the active closer is
+    // not "waiting for the peer's FIN" on the segment that carries it.
+    let piggy = text("local_tfo_netns.pcap", "1");
+    assert!(piggy.contains("server ESTABLISHED → CLOSE_WAIT"), "{piggy}");
+    assert!(!piggy.contains("ESTABLISHED → LAST_ACK"), "{piggy}");
+    assert!(piggy.contains("client FIN_WAIT_1 → FIN_WAIT_2 → TIME_WAIT"), "{piggy}");
+    // "It can still receive" only where the peer does send after the FIN.
+    for (file, stream) in [
+        ("local_close_client_first.pcap", "0"),
+        ("local_close_crossing_at_client.pcap", "0"),
+        ("local_tfo_netns.pcap", "1"),
+    ] {
+        let out = text(file, stream);
+        assert!(!out.contains("It can still receive"), "{file}: {out}");
+    }
+    assert!(text("local_half_close.pcap", "0").contains("It can still receive: the server sends more data in frame 7"));
 }
 
 #[test]
@@ -37,6 +135,11 @@ fn ladder_draws_a_simultaneous_open_at_80_columns() {
 fn conv_table_and_csv() {
     expect(&["conv", "-r", &cap("local_dns_then_http.pcap")], "conv-dns_then_http.txt");
     expect(&["conv", "-r", &cap("local_refused.pcap"), "-T", "csv"], "conv-refused.csv");
+    // Stream 1 there is four SYNs and nothing back (Zeek's S0).
+    let (code, out, _) = synack(&["conv", "-r", &cap("local_syn_unanswered.pcap"), "-T", "csv"]);
+    assert_eq!(code, 0);
+    let row = out.lines().find(|l| l.starts_with("1,")).unwrap_or_default();
+    assert!(row.contains(",unanswered,-,-,") && row.ends_with(",SYN_SENT,LISTEN,S0,S,"), "{out}");
     let (code, out, _) = synack(&["conv", "-r", &cap("local_dns_then_http.pcap"), "-T", "json"]);
     assert_eq!(code, 0);
     assert!(
@@ -67,9 +170,9 @@ fn json_views_and_filters() {
         "-e",
         "frame.number",
         "-Y",
-        "synack.state.server == \"LISTEN\" || dns.a == 127.0.0.2",
+        "synack.state.server == \"SYN_RECEIVED\" || dns.a == 127.0.0.2",
     ]);
-    assert_eq!(out, "2\n3\n");
+    assert_eq!(out, "2\n3\n4\n");
     let (code, _, err) = synack(&["-r", &c, "-Y", "tcp.port == 80 and (synack.stage"]);
     assert_eq!(code, 2);
     assert!(err.contains("filter error at column 33: expected ')'"), "{err}");
@@ -83,7 +186,7 @@ fn detail_view_lists_synacks_tree() {
         synack(&["-r", &cap("local_dns_then_http.pcap"), "-V", "-Y", "frame.number == 4", "--color", "never"]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("\nSYN/ACK: Handshake 2/3 SYN+ACK · client SYN_SENT · server LISTEN → SYN_RECEIVED\n"),
+        out.contains("\nSYN/ACK: Handshake 2/3 SYN+ACK · client SYN_SENT → ESTABLISHED · server SYN_RECEIVED\n"),
         "{out}"
     );
     assert!(out.contains("    Handshake stage: SYN+ACK (2)\n"), "{out}");

@@ -58,10 +58,13 @@ pub fn write_options(out: &mut String, o: &Option<SynOptions>) {
     }
 }
 
-/// complete / partial / none.
+/// complete / refused (RST to the SYN) / unanswered (SYNs and nothing back) / partial / none.
 pub fn handshake(s: &ConnSummary) -> &'static str {
     match s.handshake {
+        _ if s.irtt_ns.is_some() => "complete",
         [Some(_), Some(_), Some(_)] => "complete",
+        _ if s.refused_after_ns.is_some() => "refused",
+        [Some(_), None, None] if s.packets[1] == 0 => "unanswered",
         [None, None, None] => "none",
         _ => "partial",
     }
@@ -70,12 +73,12 @@ pub fn handshake(s: &ConnSummary) -> &'static str {
 /// The columns of a row, in order: the name in CSV and JSON, and the heading in the table
 /// (`None`: not in the table, whose options lines and DNS name follow each row instead).
 #[rustfmt::skip]
-const COLUMNS: [(&str, Option<&str>); 19] = [
+const COLUMNS: [(&str, Option<&str>); 20] = [
     ("stream", Some("#")), ("client", Some("client")), ("server", Some("server")),
     ("start_s", Some("start")), ("duration_s", Some("duration")),
     ("packets_c2s", Some("pkts→")), ("packets_s2c", Some("pkts←")),
     ("bytes_c2s", Some("bytes→")), ("bytes_s2c", Some("bytes←")),
-    ("handshake", Some("handshake")), ("irtt_ms", Some("iRTT ms")),
+    ("handshake", Some("handshake")), ("irtt_ms", Some("iRTT ms")), ("refused_ms", Some("RST ms")),
     ("client_options", None), ("server_options", None), ("closed_by", Some("closed by")),
     ("client_state", Some("client")), ("server_state", Some("server")),
     ("conn_state", Some("zeek")), ("history", Some("history")), ("dns_name", None),
@@ -91,11 +94,11 @@ const NUMERIC: [&str; 5] = ["stream", "packets_c2s", "packets_s2c", "bytes_c2s",
 
 /// Write the cells of a row, in [`COLUMNS`] order, into `cells` (cleared first; the Strings are
 /// kept from row to row, so a row allocates nothing once they have grown).
-fn fill_row(cells: &mut [String; 19], s: &ConnSummary, first_ns: i128) {
+fn fill_row(cells: &mut [String; 20], s: &ConnSummary, first_ns: i128) {
     for c in cells.iter_mut() {
         c.clear();
     }
-    let [stream, client, server, start, duration, pc, ps, bc, bs, hs, irtt, copt, sopt, closed, cstate, sstate, zeek, history, dns] =
+    let [stream, client, server, start, duration, pc, ps, bc, bs, hs, irtt, refused, copt, sopt, closed, cstate, sstate, zeek, history, dns] =
         cells;
     let _ = write!(stream, "{}", s.stream);
     write_endpoint(client, &s.client);
@@ -107,10 +110,12 @@ fn fill_row(cells: &mut [String; 19], s: &ConnSummary, first_ns: i128) {
     let _ = write!(bc, "{}", s.bytes[0]);
     let _ = write!(bs, "{}", s.bytes[1]);
     hs.push_str(handshake(s));
-    let _ = match s.irtt_ns {
-        Some(n) => write!(irtt, "{:.3}", n as f64 / 1e6),
-        None => irtt.write_str("-"),
-    };
+    for (cell, ns) in [(irtt, s.irtt_ns), (refused, s.refused_after_ns)] {
+        let _ = match ns {
+            Some(n) => write!(cell, "{:.3}", n as f64 / 1e6),
+            None => cell.write_str("-"),
+        };
+    }
     write_options(copt, &s.options[0]);
     write_options(sopt, &s.options[1]);
     match s.closer {
@@ -143,7 +148,7 @@ pub struct ConvWriter<'o> {
     widths: Option<Vec<usize>>,
     rows: usize,
     /// The current row's cells and line, kept between rows.
-    cells: [String; 19],
+    cells: [String; 20],
     line: String,
 }
 

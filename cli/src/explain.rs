@@ -24,27 +24,27 @@ pub fn state(lang: Lang, s: State) -> &'static str {
             Closed => "no connection",
             Listen => "waiting for a connection request",
             SynSent => "it sent its SYN and waits for the peer's SYN",
-            SynReceived => "it has received a SYN, answers with its own and waits for the ACK of it",
+            SynReceived => "it has the peer's SYN and waits for the ACK of its own SYN",
             Established => "open: data can flow both ways",
             FinWait1 => "it sent its FIN and waits for it to be acknowledged",
             FinWait2 => "its FIN was acknowledged; it waits for the peer's FIN and can still receive",
             CloseWait => "the peer closed its sending side; this side may still send, then close",
             Closing => "each side sent a FIN before receiving the other's; it waits for the ACK of its own",
             LastAck => "it closed after the peer and waits for the ACK of its FIN",
-            TimeWait => "both sides closed; it waits 2 MSL (RFC 9293 §3.4.2) so that late segments die out",
+            TimeWait => "both sides closed; it waits 2 MSL (RFC 9293 §3.6) so that late segments die out",
         },
         Lang::Ko => match s {
             Closed => "연결 없음",
             Listen => "연결 요청을 기다리는 중",
             SynSent => "SYN을 보냈고 상대의 SYN을 기다리는 중",
-            SynReceived => "SYN을 받았고, 자신의 SYN으로 답하며 그에 대한 ACK을 기다리는 중",
+            SynReceived => "상대의 SYN을 받았고, 자신의 SYN에 대한 ACK을 기다리는 중",
             Established => "연결됨: 양방향으로 데이터가 오갈 수 있음",
             FinWait1 => "FIN을 보냈고 그에 대한 확인을 기다리는 중",
             FinWait2 => "자신의 FIN이 확인됨; 상대의 FIN을 기다리며 아직 받을 수 있음",
             CloseWait => "상대가 보내는 쪽을 닫음; 이쪽은 아직 보낼 수 있고, 다 보내면 닫음",
             Closing => "양쪽이 상대의 FIN을 받기 전에 각자 FIN을 보냄; 자신의 FIN에 대한 ACK을 기다리는 중",
             LastAck => "상대보다 나중에 닫았고, 자신의 FIN에 대한 ACK을 기다리는 중",
-            TimeWait => "양쪽 모두 닫힘; 늦게 오는 세그먼트가 사라지도록 2 MSL 동안 기다림(RFC 9293 §3.4.2)",
+            TimeWait => "양쪽 모두 닫힘; 늦게 오는 세그먼트가 사라지도록 2 MSL 동안 기다림(RFC 9293 §3.6)",
         },
     }
 }
@@ -134,7 +134,14 @@ pub struct StepFacts {
     pub tfo: Option<Tfo>,
     /// Its data was sent before (tshark's retransmission test).
     pub old_data: bool,
+    /// On a FIN: the first frame in which the peer sends data after it (a half-close).
+    pub peer_data_after: Option<u32>,
+    /// On a SYN: the frame that sends it again.
+    pub sent_again: Option<u32>,
 }
+
+/// The options a SYN carried that its copies repeat: MSS, WS shift, SACK_PERM.
+type SynOptions = (Option<u16>, Option<u8>, bool);
 
 /// What the texts remember from one segment to the next.
 #[derive(Debug, Default)]
@@ -143,8 +150,12 @@ pub struct Walk {
     isn: [Option<u32>; 2],
     /// SYN data length of the client (Fast Open).
     syn_data: u32,
-    /// Capture time of each side's last SYN copy, and how many it sent.
+    /// Capture time of each side's last SYN copy.
     syn_at: [Option<i128>; 2],
+    /// The wait before each side's last SYN retransmission.
+    syn_gap: [Option<i128>; 2],
+    /// The options each side's last SYN carried (MSS, WS, SACK_PERM).
+    syn_opts: [Option<SynOptions>; 2],
     /// Each side has sent a FIN.
     fin_sent: [bool; 2],
     /// Each side's announced WS shift.
@@ -161,6 +172,19 @@ pub struct Walk {
     server_synack: bool,
     /// The client's first SYN.
     first_syn_ns: Option<i128>,
+    /// The frame of each side's last SYN.
+    syn_frame: [Option<u32>; 2],
+    /// The frame of the server's SYN when the connection is a simultaneous open.
+    simultaneous: Option<u32>,
+    /// The side whose keep-alive probe is the last segment.
+    probe: Option<usize>,
+}
+
+impl Walk {
+    /// A walk through a connection whose server sends its own SYN in frame `simultaneous`.
+    pub fn new(simultaneous: Option<u32>) -> Walk {
+        Walk { simultaneous, ..Walk::default() }
+    }
 }
 
 /// Who, in words.
@@ -197,7 +221,8 @@ fn port_kind(lang: Lang, port: u16) -> &'static str {
 pub fn step(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &mut Walk, arrived: Option<Late<'_>>) -> Vec<String> {
     let ko = lang == Lang::Ko;
     let me = usize::from(!t.from_client);
-    let peer = 1 - me;
+    // A self-connect's peer is itself.
+    let peer = if t.itself { me } else { 1 - me };
     let whom = who(lang, t.from_client, t.itself);
     let other = who(lang, !t.from_client, t.itself);
     let mut v = Vec::new();
@@ -228,6 +253,14 @@ pub fn step(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &mut Walk, arrived: Opti
                 });
             }
             v.extend(synack_ack_lines(lang, f, t, w));
+            // The client closed its socket while in SYN_SENT: the SYN+ACK finds no connection.
+            if t.changes[0].is_some_and(|c| c.from == State::SynSent && c.to == State::Closed) {
+                v.push(if ko {
+                    "그런데 클라이언트는 이미 연결 시도를 포기했습니다: SYN_SENT에서 소켓을 닫으면 아무것도 보내지 않고 연결을 지웁니다(RFC 9293 §3.10.4). SYN+ACK은 받을 연결이 없는 곳에 도착합니다.".into()
+                } else {
+                    "But the client had already given up: closing a socket in SYN_SENT deletes the connection without sending anything (RFC 9293 §3.10.4), so the SYN+ACK arrives where no connection is left.".into()
+                });
+            }
         }
         Some(Stage::Ack) => v.push(if ko {
             format!(
@@ -286,10 +319,52 @@ pub fn step(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &mut Walk, arrived: Opti
             }
         }
     }
-    if f.syn {
+    let opts = (f.mss, f.ws, f.sack_perm);
+    if let Some(prev) = w.syn_frame[me].filter(|_| f.syn && w.syn_opts[me] == Some(opts)) {
+        v.push(if ko {
+            format!("옵션(MSS, WS, SACK_PERM)은 프레임 {prev}의 SYN과 같습니다.")
+        } else {
+            format!("Its options (MSS, WS, SACK_PERM) are those of its SYN in frame {prev}.")
+        });
+    } else if f.syn {
         v.extend(option_lines(lang, f));
     } else {
         v.extend(window_line(lang, f, t, w));
+    }
+    // §3.10.7.2: a SYN that reached a listener moves it to SYN_RECEIVED; one that did not leaves it.
+    let receiver_moved = t.changes[usize::from(t.from_client)].is_some();
+    if f.syn && !f.ack && !t.itself && !receiver_moved && t.arrived.is_none() && w.simultaneous.is_none() {
+        let closed = (if t.from_client { t.server } else { t.client }) == State::Closed;
+        v.push(match (ko, f.sent_again) {
+            // §3.10.7.1: with no listener the receiver is CLOSED, and its answer is a RST.
+            (false, _) if closed => format!(
+                "The {other} is shown CLOSED: nothing listens there, as its RST answer shows (RFC 9293 §3.10.7.1), so the SYN opens nothing."
+            ),
+            (true, _) if closed => format!(
+                "{} CLOSED로 표시됩니다: RST 응답이 보여 주듯 그 포트에서 기다리는 프로그램이 없으므로(RFC 9293 §3.10.7.1) SYN은 아무것도 열지 못합니다.",
+                with(other, Josa::Topic)
+            ),
+            (false, Some(n)) => format!(
+                "The {other} stays in {}: no answer came, and the {whom} sent the SYN again in frame {n}, so this copy never took effect there (lost on the way, or dropped on arrival).",
+                state_name(t, !t.from_client)
+            ),
+            (true, Some(n)) => format!(
+                "{} {}에 머뭅니다: 답이 없었고 {} 프레임 {n}에서 SYN을 다시 보냈으므로, 이 SYN은 {}에 닿지 않았습니다(가는 길에 사라졌거나 도착해서 버려짐).",
+                with(other, Josa::Topic),
+                state_name(t, !t.from_client),
+                with(whom, Josa::Subject),
+                other
+            ),
+            (false, None) => format!(
+                "No answer comes before the capture ends, so the {other} is shown where it was, in {}.",
+                state_name(t, !t.from_client)
+            ),
+            (true, None) => format!(
+                "캡처가 끝날 때까지 답이 없으므로 {}의 상태는 그대로 {}입니다.",
+                other,
+                state_name(t, !t.from_client)
+            ),
+        });
     }
     for c in t.changes.iter().flatten() {
         v.push(change_line(lang, c, t.itself));
@@ -338,6 +413,42 @@ fn late_line(lang: Lang, late: &Late<'_>, itself: bool) -> String {
     }
 }
 
+/// A SYN sent again: the wait measured against RFC 6298's timer, which starts at 1 s (§2.1, §5.7)
+/// and doubles on each expiry (§5.5); stacks may retry at a fixed interval first.
+fn syn_retry(lang: Lang, t: &TcpTrack, gap: Option<i128>, before: Option<i128>) -> String {
+    let ko = lang == Lang::Ko;
+    let secs = |ns: i128| format!("{:.3}", ns as f64 / 1e9);
+    let whom = who(lang, t.from_client, t.itself);
+    let Some(gap) = gap else {
+        return if ko {
+            format!("{} SYN을 다시 보냅니다(재전송).", with(whom, Josa::Subject))
+        } else {
+            format!("The {whom} sends its SYN again (a retransmission).")
+        };
+    };
+    let head = if ko {
+        format!(
+            "{} 이전 SYN 뒤 {}초 만에 SYN을 다시 보냅니다: 그동안 SYN+ACK이 돌아오지 않았습니다.",
+            with(whom, Josa::Subject),
+            secs(gap)
+        )
+    } else {
+        format!("The {whom} sends its SYN again, {} s after the previous copy: no SYN+ACK had come back.", secs(gap))
+    };
+    let ratio = before.filter(|&b| b > 0).map(|b| gap as f64 / b as f64);
+    let tail = match (ratio, ko) {
+        (None, true) => "RFC 6298은 재전송 타이머를 1초에서 시작해(§2.1) 만료될 때마다 두 배로 늘리라고 합니다(§5.5).".to_string(),
+        (None, false) => "RFC 6298 starts the retransmission timer at 1 s (§2.1) and doubles it on each expiry (§5.5).".to_string(),
+        (Some(r), true) if (1.6..2.5).contains(&r) => "앞선 대기의 두 배로, RFC 6298 §5.5의 지수 백오프 그대로입니다.".to_string(),
+        (Some(r), false) if (1.6..2.5).contains(&r) => "That is twice the previous wait: RFC 6298's exponential back-off (§5.5).".to_string(),
+        (Some(r), true) if (0.8..1.25).contains(&r) => "앞선 대기와 거의 같습니다: RFC 6298 §5.5는 두 배로 늘리라고 하지만, 처음 몇 번은 같은 간격으로 다시 보내는 스택도 있습니다(Linux의 net.ipv4.tcp_syn_linear_timeouts).".to_string(),
+        (Some(r), false) if (0.8..1.25).contains(&r) => "That is about the previous wait again: RFC 6298 §5.5 doubles the timer, but some stacks retry their first SYNs at a fixed interval (Linux: net.ipv4.tcp_syn_linear_timeouts).".to_string(),
+        (Some(r), true) => format!("앞선 대기의 {r:.1}배입니다(RFC 6298 §5.5는 두 배)."),
+        (Some(r), false) => format!("That is {r:.1} times the previous wait (RFC 6298 §5.5 doubles it)."),
+    };
+    format!("{head} {tail}")
+}
+
 /// The particle alone that follows `word`.
 fn josa_tail(word: &str, j: Josa) -> String {
     with(word, j)[word.len()..].to_string()
@@ -348,16 +459,8 @@ fn syn_lines(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<Stri
     let isn = f.seq_raw.to_string();
     let me = usize::from(!t.from_client);
     if t.anomalies.has(Anomalies::SYN_RETRANSMISSION) {
-        let dt = w.syn_at[me].map(|at| format!("{:.3}", (f.rel_ns - at) as f64 / 1e9)).unwrap_or_default();
-        v.push(if ko {
-            format!(
-                "이전 SYN을 보낸 지 {dt}초 뒤에 다시 보낸 SYN입니다: SYN+ACK이 돌아오지 않았습니다. 재전송 타임아웃은 1초에서 시작해(RFC 6298) 다시 보낼 때마다 두 배가 됩니다(1초, 2초, 4초 …)."
-            )
-        } else {
-            format!(
-                "This is the client's SYN sent again, {dt} s after the previous copy: no SYN+ACK had come back. The retransmission timeout starts at 1 s (RFC 6298) and doubles with each try (1 s, 2 s, 4 s, ...)."
-            )
-        });
+        let gap = w.syn_at[me].map(|at| f.rel_ns - at);
+        v.push(syn_retry(lang, t, gap, w.syn_gap[me]));
         return;
     }
     if t.itself {
@@ -372,31 +475,60 @@ fn syn_lines(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<Stri
         });
         return;
     }
+    // In a simultaneous open (Figure 7) this SYN is not step 1 of 3: say so without the step.
+    let step = match (ko, w.simultaneous.is_some()) {
+        (true, false) => "1/3단계: ",
+        (false, false) => "Step 1/3: ",
+        _ => "",
+    };
     v.push(if ko {
         format!(
-            "1/3단계: 클라이언트가 연결을 요청합니다. SYN에는 클라이언트의 초기 순서 번호 x = {}{} 실립니다(상대값 0으로 표시). SYN은 순서 번호 하나를 차지하므로 클라이언트의 첫 데이터 바이트는 x+1입니다.",
+            "{step}클라이언트가 연결을 요청합니다. SYN에는 클라이언트의 초기 순서 번호 x = {}{} 실립니다(상대값 0으로 표시). SYN은 순서 번호 하나를 차지하므로 클라이언트의 첫 데이터 바이트는 x+1입니다.",
             isn,
             josa_tail(&isn, Josa::Subject)
         )
     } else {
+        let asks = if step.is_empty() { "The client asks" } else { "the client asks" };
         format!(
-            "Step 1/3: the client asks to open a connection. Its SYN carries its initial sequence number x = {isn} (shown as relative 0). A SYN occupies one sequence number, so the client's first data byte will be x+1."
+            "{step}{asks} to open a connection. Its SYN carries its initial sequence number x = {isn} (shown as relative 0). A SYN occupies one sequence number, so the client's first data byte will be x+1."
         )
     });
     let (sport, dport) = f.ports;
-    v.push(if ko {
-        format!(
-            "출발지 포트 {}{} 클라이언트의 운영체제가 이 연결을 위해 고른 임시 포트이고, 목적지 포트는 {dport}{}입니다.",
+    // Ephemeral ranges: IANA 49152-65535 (RFC 6335 §6), Linux 32768-60999 by default.
+    let picked = sport >= 32768;
+    v.push(match (ko, picked) {
+        (true, true) => format!(
+            "출발지 포트 {}{} 클라이언트의 운영체제가 이 연결을 위해 고른 임시 포트로 보이고, 목적지 포트는 {dport}{}입니다.",
             sport,
             josa_tail(&sport.to_string(), Josa::Topic),
             port_kind(lang, dport)
-        )
-    } else {
-        format!(
-            "Its source port {sport} is an ephemeral port the client's system picked for this connection; it connects to port {dport}{}.",
+        ),
+        (true, false) => format!(
+            "출발지 포트 {}{} 흔한 임시 포트 범위(IANA 49152-65535, Linux 32768-60999)보다 낮으므로 프로그램이 직접 고른 포트일 것이고, 목적지 포트는 {dport}{}입니다.",
+            sport,
+            josa_tail(&sport.to_string(), Josa::Topic),
             port_kind(lang, dport)
-        )
+        ),
+        (false, true) => format!(
+            "Its source port {sport} looks like an ephemeral port the client's system picked for this connection; it connects to port {dport}{}.",
+            port_kind(lang, dport)
+        ),
+        (false, false) => format!(
+            "Its source port {sport} lies below the usual ephemeral ranges (IANA 49152-65535, Linux 32768-60999), so the program probably chose it; it connects to port {dport}{}.",
+            port_kind(lang, dport)
+        ),
     });
+    if let Some(other) = w.simultaneous {
+        v.push(if ko {
+            format!(
+                "그런데 프레임 {other}에서 보듯 서버도 같은 때에 자신의 SYN을 보냅니다: 이 SYN은 3단계 핸드셰이크의 1단계가 아니라 동시 열기(RFC 9293 그림 7)의 한쪽이 됩니다."
+            )
+        } else {
+            format!(
+                "As frame {other} shows, though, the server opens at the same moment with its own SYN: this SYN becomes one half of a simultaneous open (RFC 9293 Figure 7), not step 1 of a three-way handshake."
+            )
+        });
+    }
     match (f.tfo, f.len) {
         (_, n) if n > 0 => v.push(if ko {
             format!(
@@ -482,11 +614,40 @@ fn rst_lines(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<Stri
         });
         return;
     }
-    v.push(if ko {
-        format!("{} RST로 연결을 끊습니다: 닫는 절차 없이 바로 중단하는 것입니다.", with(whom, Josa::Subject))
+    let me = usize::from(!t.from_client);
+    let sender_now = if t.from_client { t.client } else { t.server };
+    if !f.ack && sender_now == State::Closed && t.changes[me].is_none() {
+        // §3.10.7.1: a segment with ACK reaching no connection is answered <SEQ=SEG.ACK><CTL=RST>.
+        v.push(if ko {
+            format!(
+                "연결이 없는 {}의 운영체제가 RST로 답합니다: ACK이 있는 세그먼트가 연결 없는 곳에 오면 <SEQ=SEG.ACK><CTL=RST>로 답합니다(RFC 9293 §3.10.7.1). Seq={}는 받은 세그먼트의 ACK 값입니다.",
+                whom, f.seq_raw
+            )
+        } else {
+            format!(
+                "With no connection for it, the {whom}'s system answers with RST: a segment with ACK that reaches no connection gets <SEQ=SEG.ACK><CTL=RST> (RFC 9293 §3.10.7.1); Seq={} is the ACK it received.",
+                f.seq_raw
+            )
+        });
     } else {
-        format!("The {whom} resets the connection with RST: an abort, without the closing handshake.")
-    });
+        // RFC 9293 §3.10.5 (ABORT): a RST ends the connection at once, whatever close was under way.
+        let closing = w.fin_sent[0] || w.fin_sent[1];
+        v.push(match (ko, closing) {
+            (true, false) => {
+                format!("{} RST로 연결을 끊습니다: 닫는 절차 없이 바로 중단하는 것입니다(RFC 9293 §3.10.5).", with(whom, Josa::Subject))
+            }
+            (true, true) => format!(
+                "{} RST로 연결을 끊습니다: 시작된 닫는 절차를 끝까지 마치지 않고 바로 중단하는 것입니다(RFC 9293 §3.10.5).",
+                with(whom, Josa::Subject)
+            ),
+            (false, false) => {
+                format!("The {whom} resets the connection with RST: an abort, without the closing handshake (RFC 9293 §3.10.5).")
+            }
+            (false, true) => format!(
+                "The {whom} resets the connection with RST: an abort that cuts the close under way short (RFC 9293 §3.10.5)."
+            ),
+        });
+    }
     let to = t.changes[usize::from(t.from_client)].map(|c| c.to);
     v.push(match (ko, to) {
         (false, Some(State::Listen)) => "The server had only received the SYN (a passive open, in SYN_RECEIVED): it returns to LISTEN (RFC 9293 §3.10.7.4).".into(),
@@ -517,29 +678,35 @@ fn fin_lines(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<Stri
     let whom = who(lang, t.from_client, t.itself);
     let other = who(lang, !t.from_client, t.itself);
     let fin_seq = f.seq_rel.wrapping_add(f.len);
-    v.push(if ko {
-        format!(
+    // RFC 9293 §3.4: the FIN takes the sequence number after the segment's last data byte.
+    v.push(match (ko, f.len) {
+        (true, 0) => format!(
             "{} FIN을 보냅니다: 더 보낼 데이터가 없다는 뜻입니다. FIN은 순서 번호 하나를 차지하므로(Seq={fin_seq}) 이에 대한 ACK{} {}입니다.",
             with(whom, Josa::Subject),
             josa_tail("ACK", Josa::Topic),
             fin_seq + 1
-        )
-    } else {
-        format!(
+        ),
+        (true, n) => format!(
+            "{} 마지막 데이터 {n}바이트와 함께 FIN을 보냅니다: 이 뒤로는 보낼 데이터가 없다는 뜻입니다. FIN은 데이터 다음의 순서 번호 하나를 차지하므로(Seq={fin_seq}) 이에 대한 ACK{} {}입니다.",
+            with(whom, Josa::Subject),
+            josa_tail("ACK", Josa::Topic),
+            fin_seq + 1
+        ),
+        (false, 0) => format!(
             "The {whom} sends FIN: it has no more data to send. A FIN occupies one sequence number (Seq={fin_seq}), so the ACK of it will be {}.",
             fin_seq + 1
-        )
+        ),
+        (false, n) => format!(
+            "The {whom} sends FIN with its last {n} bytes of data: after them it has nothing more to send. The FIN occupies the sequence number after the data (Seq={fin_seq}), so the ACK of it will be {}.",
+            fin_seq + 1
+        ),
     });
-    if f.len > 0 {
-        v.push(if ko {
-            format!("FIN과 함께 마지막 데이터 {}바이트도 싣고 있습니다.", f.len)
-        } else {
-            format!("It carries its last {} bytes of data with it.", f.len)
-        });
+    if t.itself {
+        return;
     }
     let peer = 1 - me;
-    let acks_peer_fin = w.fin_sent[peer] && !t.itself && w.next_rel[peer].is_some_and(|n| f.ack && f.ack_rel >= n);
-    if w.fin_sent[peer] && !acks_peer_fin && !t.itself {
+    let covers_peer_fin = w.fin_sent[peer] && w.next_rel[peer].is_some_and(|n| f.ack && f.ack_rel >= n);
+    if w.fin_sent[peer] && !covers_peer_fin {
         let peer_fin = w.next_rel[peer].map(|n| n.wrapping_sub(1)).unwrap_or(0);
         v.push(if ko {
             format!(
@@ -554,8 +721,8 @@ fn fin_lines(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<Stri
                 f.ack_rel
             )
         });
-    }
-    if acks_peer_fin {
+    } else if covers_peer_fin && !w.fin_acked[peer] {
+        // RFC 9293 §3.10.7.4, eighth step: the FIN's own ACK field acknowledges the peer's FIN.
         v.push(if ko {
             format!(
                 "ACK = {}{} {}의 FIN도 확인합니다: 이 세그먼트 하나로 {}의 닫기에 답하면서 자기 쪽도 닫습니다.",
@@ -570,15 +737,26 @@ fn fin_lines(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<Stri
                 f.ack_rel
             )
         });
-    } else if !w.fin_sent[peer] && !t.itself {
+    } else if covers_peer_fin {
+        v.push(if ko {
+            format!("{}의 FIN은 이미 확인했습니다: 이제 {}도 자기 쪽을 닫습니다(RFC 9293 그림 12).", other, whom)
+        } else {
+            format!(
+                "The {other}'s FIN was acknowledged already; now the {whom} closes its side too (RFC 9293 Figure 12)."
+            )
+        });
+    } else if let Some(later) = f.peer_data_after {
+        // RFC 9293 §3.6.1: after its FIN a side can still receive until the peer closes too.
         v.push(if ko {
             format!(
-                "{} 아직 받을 수 있습니다: {} 자신도 닫을 때까지 계속 보낼 수 있습니다(반쪽 닫기).",
+                "{} 아직 받을 수 있습니다: {} 프레임 {later}에서 데이터를 더 보냅니다. 한쪽만 닫은 반쪽 닫기입니다(RFC 9293 §3.6.1).",
                 with(whom, Josa::Topic),
-                with(other, Josa::Topic)
+                with(other, Josa::Subject)
             )
         } else {
-            format!("It can still receive: the {other} may go on sending until it closes too (a half-close).")
+            format!(
+                "It can still receive: the {other} sends more data in frame {later}. Only one direction is closed, a half-close (RFC 9293 §3.6.1)."
+            )
         });
     }
 }
@@ -643,7 +821,14 @@ fn ack_lines(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<Stri
         });
         return;
     }
-    v.push(if ko { format!("{}의 ACK입니다.", whom) } else { format!("An ACK from the {whom}.") });
+    // §3.8.4: the probe is outside the window, so the peer answers with a plain ACK.
+    let answers_probe = w.probe == Some(1 - me) && !t.itself;
+    v.push(match (ko, answers_probe) {
+        (true, true) => format!("{}의 ACK으로, 연결 유지 확인에 대한 답입니다: 살아 있다는 표시입니다.", whom),
+        (false, true) => format!("An ACK from the {whom}, the answer to the keep-alive: it is still there."),
+        (true, false) => format!("{}의 ACK입니다.", whom),
+        (false, false) => format!("An ACK from the {whom}."),
+    });
     ack_meaning(lang, f, t, w, v);
 }
 
@@ -651,49 +836,72 @@ fn ack_lines(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<Stri
 fn ack_meaning(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<String>) {
     let ko = lang == Lang::Ko;
     let me = usize::from(!t.from_client);
-    let peer = 1 - me;
+    // A self-connect's peer is itself.
+    let peer = if t.itself { me } else { 1 - me };
     let other = who(lang, !t.from_client, t.itself);
     let covers_fin = w.fin_sent[peer] && !w.fin_acked[peer] && w.next_rel[peer].is_some_and(|n| f.ack_rel >= n);
+    let raw = f.ack_raw.to_string();
     if let Some(&(le, re)) = f.sack.first().filter(|(_, re)| *re <= f.ack_rel) {
-        // RFC 2883: a first SACK block at or below the ACK reports a duplicate.
+        // RFC 2883: a first SACK block at or below the ACK reports a duplicate. Blocks end one
+        // past their last byte (RFC 2018 §3).
+        let last = re.wrapping_sub(1);
+        // Relative 0 is the SYN: a SYN that came twice (as in a simultaneous open) is reported so.
+        let what = match (ko, le, re) {
+            (false, 0, 1) => format!("the {other}'s SYN (sequence number 0) arrived twice"),
+            (true, 0, 1) => format!("{}의 SYN(순서 번호 0)을 두 번 받았다는 보고입니다", other),
+            (false, ..) => format!("bytes {le} to {last} arrived twice"),
+            (true, ..) => format!("순서 번호 {le}부터 {last}까지를 두 번 받았다는 보고입니다"),
+        };
         v.push(if ko {
             format!(
-                "ACK={} [원래 값 {}]와 SACK {le}-{re}: 이 블록은 ACK보다 앞에 있으므로 중복 SACK(D-SACK)입니다. 순서 번호 {le}부터 {re} 앞까지를 두 번 받았다는 보고입니다(RFC 2883).",
-                f.ack_rel, f.ack_raw
+                "ACK={} [원래 값 {}]{} SACK {le}-{re}: 이 블록은 ACK보다 앞에 있으므로 중복 SACK(D-SACK)입니다. {what}(RFC 2883).",
+                f.ack_rel,
+                raw,
+                josa_tail(&raw, Josa::With)
             )
         } else {
             format!(
-                "ACK={} [raw {}] with SACK {le}-{re}: the block lies below the ACK, so it is a duplicate SACK (D-SACK): sequence {le} to {re} arrived twice (RFC 2883).",
-                f.ack_rel, f.ack_raw
+                "ACK={} [raw {raw}] with SACK {le}-{re}: the block lies below the ACK, so it is a duplicate SACK (D-SACK): {what} (RFC 2883).",
+                f.ack_rel
             )
         });
     } else if let Some(&(le, re)) = f.sack.first() {
+        let last = re.wrapping_sub(1);
         v.push(if ko {
             format!(
-                "ACK={} [원래 값 {}]와 SACK {le}-{re}: {}{} 보낸 바이트 중 {le}부터 {re} 앞까지는 순서가 어긋나 먼저 받았지만, {} 앞의 바이트가 빠져 있어 ACK는 {}에 머뭅니다. 빠진 바이트를 다시 보내 달라는 중복 ACK입니다(RFC 2018).",
+                "ACK={} [원래 값 {}]{} SACK {le}-{re}: {}{} 보낸 바이트 중 {le}부터 {last}까지는 순서가 어긋나 먼저 받았지만, {} 앞의 바이트가 빠져 있어 ACK은 {}에 머뭅니다. 빠진 바이트를 다시 보내 달라는 중복 ACK입니다(RFC 2018).",
                 f.ack_rel,
-                f.ack_raw,
+                raw,
+                josa_tail(&raw, Josa::With),
                 other,
                 josa_tail(other, Josa::Subject),
-                f.ack_rel,
+                le,
                 f.ack_rel
             )
         } else {
             format!(
-                "ACK={} [raw {}] with SACK {le}-{re}: it has received the {other}'s bytes {le} to {re} out of order, but the bytes from {} are missing, so the ACK stays at {}: a duplicate ACK asking for them (RFC 2018).",
-                f.ack_rel, f.ack_raw, f.ack_rel, f.ack_rel
+                "ACK={} [raw {raw}] with SACK {le}-{re}: it has received the {other}'s bytes {le} to {last} out of order, but the bytes from {} to {} are missing, so the ACK stays at {}: a duplicate ACK asking for them (RFC 2018).",
+                f.ack_rel,
+                f.ack_rel,
+                le.wrapping_sub(1),
+                f.ack_rel
             )
         });
     } else if covers_fin {
+        let fin = w.next_rel[peer].unwrap_or(1).wrapping_sub(1);
         v.push(if ko {
             format!(
-                "ACK={} [원래 값 {}]: {}의 마지막 데이터 바이트보다 하나 더 큰 값으로, {}의 FIN을 확인합니다(FIN도 순서 번호 하나를 차지합니다).",
-                f.ack_rel, f.ack_raw, other, other
+                "ACK={} [원래 값 {}]: {}의 FIN은 순서 번호 {}{} 차지했으므로, 그 다음 값인 이 ACK이 FIN을 확인합니다(FIN도 순서 번호 하나를 차지합니다).",
+                f.ack_rel,
+                raw,
+                other,
+                fin,
+                josa_tail(&fin.to_string(), Josa::Object)
             )
         } else {
             format!(
-                "ACK={} [raw {}]: one more than the {other}'s last data byte: it acknowledges the {other}'s FIN (a FIN occupies one sequence number too).",
-                f.ack_rel, f.ack_raw
+                "ACK={} [raw {raw}]: the {other}'s FIN took sequence number {fin}, and this ACK is the next one, so it acknowledges the FIN (a FIN occupies one sequence number, like a byte).",
+                f.ack_rel
             )
         });
     } else {
@@ -718,7 +926,7 @@ fn ack_meaning(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &Walk, v: &mut Vec<St
 /// The first scaled window of each side: why 65495 in the SYN, then 65536.
 fn window_line(lang: Lang, f: &StepFacts, t: &TcpTrack, w: &mut Walk) -> Option<String> {
     let me = usize::from(!t.from_client);
-    let mult = f.scale.filter(|s| *s > 1)?;
+    let mult = f.scale.filter(|s| *s > 1 && !f.rst)?;
     if w.scaled_told[me] {
         return None;
     }
@@ -802,11 +1010,30 @@ fn option_lines(lang: Lang, f: &StepFacts) -> Vec<String> {
     v
 }
 
+/// One side's state name on this row.
+fn state_name(t: &TcpTrack, client: bool) -> &'static str {
+    (if client { t.client } else { t.server }).name()
+}
+
 fn change_line(lang: Lang, c: &Change, itself: bool) -> String {
     let whom = who(lang, c.client, itself);
     let mut path = String::new();
     c.write(&mut path);
-    format!("{whom} {path}: {}.", state(lang, c.to))
+    let meaning = match (itself, c.to, lang) {
+        // One socket is both ends: its FIN comes back to it (RFC 9293 §3.10.7.4, FIN_WAIT_1).
+        (true, State::Closing, Lang::En) => "its own FIN reached it before the ACK of that FIN; it waits for the ACK",
+        (true, State::Closing, Lang::Ko) => "자신의 FIN이 그 FIN의 ACK보다 먼저 돌아옴; ACK을 기다리는 중",
+        (true, State::TimeWait, Lang::En) => {
+            "both directions are closed; it waits 2 MSL (RFC 9293 §3.6) so that late segments die out"
+        }
+        (true, State::TimeWait, Lang::Ko) => {
+            "양방향 모두 닫힘; 늦게 오는 세그먼트가 사라지도록 2 MSL 동안 기다림(RFC 9293 §3.6)"
+        }
+        (true, State::SynReceived, Lang::En) => "it has received its own SYN and waits for the ACK of it",
+        (true, State::SynReceived, Lang::Ko) => "자신의 SYN을 받았고, 그에 대한 ACK을 기다리는 중",
+        _ => state(lang, c.to),
+    };
+    format!("{whom} {path}: {meaning}.")
 }
 
 /// Remember what this segment told, for the ones after it.
@@ -814,7 +1041,12 @@ fn remember(f: &StepFacts, t: &TcpTrack, w: &mut Walk, me: usize, peer: usize) {
     if f.syn {
         w.isn[me] = Some(f.seq_raw);
         w.ws[me] = f.ws;
+        if t.anomalies.has(Anomalies::SYN_RETRANSMISSION) {
+            w.syn_gap[me] = w.syn_at[me].map(|at| f.rel_ns - at);
+        }
         w.syn_at[me] = Some(f.rel_ns);
+        w.syn_opts[me] = Some((f.mss, f.ws, f.sack_perm));
+        w.syn_frame[me] = Some(f.frame);
         if t.from_client && !f.ack {
             w.syn_data = f.len;
             w.first_syn_ns.get_or_insert(f.rel_ns);
@@ -823,12 +1055,15 @@ fn remember(f: &StepFacts, t: &TcpTrack, w: &mut Walk, me: usize, peer: usize) {
             w.server_synack = true;
         }
     }
-    if f.fin {
-        w.fin_sent[me] = true;
-    }
     if f.ack && w.fin_sent[peer] && w.next_rel[peer].is_some_and(|n| f.ack_rel >= n) {
         w.fin_acked[peer] = true;
     }
+    if f.fin {
+        w.fin_sent[me] = true;
+    }
+    let probe =
+        !f.syn && !f.fin && !f.rst && f.len <= 1 && w.next_rel[me].is_some_and(|n| f.seq_rel.wrapping_add(1) == n);
+    w.probe = probe.then_some(me);
     let end = f.seq_rel.wrapping_add(f.len).wrapping_add(u32::from(f.syn) + u32::from(f.fin));
     if !f.rst && w.next_rel[me].is_none_or(|n| end > n) {
         w.next_rel[me] = Some(end);

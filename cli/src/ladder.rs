@@ -47,7 +47,7 @@ impl Collector {
                     let tx = m.transaction.as_ref();
                     self.dns.insert(
                         pkt.meta.number,
-                        (m.summary(), tx.and_then(|t| t.response_to), tx.and_then(|t| t.time_ns)),
+                        (m.message.summary(), tx.and_then(|t| t.response_to), tx.and_then(|t| t.time_ns)),
                     );
                 }
             }
@@ -117,7 +117,23 @@ impl Collector {
             sack,
             tfo,
             old_data: view.old_data,
+            peer_data_after: None,
+            sent_again: None,
         };
+        // A SYN sent again from the same side: the earlier copy had no answer.
+        if facts.syn && !facts.ack {
+            let prev = self.steps.iter_mut().rev().find(|s| s.track.from_client == t.from_client && s.facts.syn);
+            if let Some(s) = prev.filter(|s| !s.facts.ack && s.facts.seq_raw == facts.seq_raw) {
+                s.facts.sent_again = Some(pkt.meta.number);
+            }
+        }
+        // The first data the peer sends after this side's FIN makes that FIN a half-close.
+        if facts.len > 0 && !facts.syn {
+            let fin = self.steps.iter_mut().rev().find(|s| s.track.from_client != t.from_client && s.facts.fin);
+            if let Some(s) = fin.filter(|s| s.facts.peer_data_after.is_none()) {
+                s.facts.peer_data_after = Some(pkt.meta.number);
+            }
+        }
         self.at.insert(pkt.meta.number, self.steps.len());
         self.steps.push(Step { track: t.clone(), facts });
     }
@@ -163,6 +179,18 @@ impl Collector {
             (true, true) => format!("TCP 스트림 {stream}: 소켓 하나({client})가 자기 자신에게 연결함(자기 연결)"),
         };
         writeln!(out, "{}", st.heading(&title))?;
+        if !first.facts.syn {
+            // No handshake in the capture: the tracker takes both ends as open (as tshark does,
+            // its relative numbers count from the first segment seen).
+            let note = if ko {
+                "캡처가 연결 중간부터 시작합니다: 핸드셰이크가 없으므로 양쪽을 ESTABLISHED로 보고, 상대 순서 번호는 처음 본 세그먼트부터 셉니다(tshark와 같음)."
+            } else {
+                "The capture starts in the middle of this connection: without its handshake both ends are taken to be ESTABLISHED, and relative numbers count from the first segment seen (as in tshark)."
+            };
+            for w in wrap(note, width.clamp(64, 200)) {
+                writeln!(out, "{}", st.dim(&w))?;
+            }
+        }
         self.draw_dns(out, lang, st)?;
         writeln!(out)?;
         let left = 8usize;
@@ -184,11 +212,16 @@ impl Collector {
         writeln!(out, "{:left$}{}{}", "", pad(&heads.0, span), heads.1)?;
         let (c0, s0) = before(&first.track);
         writeln!(out, "{}", states(&first.track, c0, s0))?;
-        let mut walk = Walk::default();
+        let simultaneous =
+            self.steps.iter().find(|s| s.track.stage == Some(Stage::SimultaneousSyn)).map(|s| s.facts.frame);
+        let mut walk = Walk::new(simultaneous);
         for s in &self.steps {
             let f = &s.facts;
             let t = &s.track;
-            let stage = t.stage.map(|g| format!("  {}", short_label(g))).unwrap_or_default();
+            let stage = t
+                .stage
+                .map(|g| format!("  {}", short_label(g, t.itself || simultaneous.is_some())))
+                .unwrap_or_default();
             let body = span.saturating_sub(2);
             let label = format!(" {} ", flag_label(f));
             let fill = body.saturating_sub(text::width(&label) + 2);
@@ -226,7 +259,7 @@ impl Collector {
                 writeln!(out)?;
             }
         }
-        self.draw_footer(out, lang, width)
+        self.draw_footer(out, lang, width, !explain)
     }
 
     /// The lookup that named the server.
@@ -242,6 +275,19 @@ impl Collector {
         };
         let head = if lang == Lang::Ko { format!("DNS 조회 ({when})") } else { format!("DNS lookup ({when})") };
         writeln!(out, "{}", st.heading(&head))?;
+        let text = match lang {
+            Lang::En => text,
+            // The core's summary in Korean: its fixed words, the records as they are.
+            Lang::Ko => {
+                let text = text.replacen("response ", "응답 ", 1).replace(" rcode ", " 응답 코드 ");
+                match text.rsplit_once(" and ") {
+                    Some((head, more)) if more.ends_with(" more") => {
+                        format!("{head} 외 {}개", more.trim_end_matches(" more"))
+                    }
+                    _ => text,
+                }
+            }
+        };
         writeln!(out, "  {text}")?;
         let msg = match lang {
             Lang::Ko => format!("  클라이언트는 이 응답이 {}에 대해 알려 준 주소로 연결합니다.", link.name),
@@ -251,7 +297,8 @@ impl Collector {
     }
 
     /// What the handshake negotiated, and how long it took (or how it ended).
-    fn draw_footer(&self, out: &mut dyn Write, lang: Lang, width: usize) -> io::Result<()> {
+    /// `gap`: a blank line is still needed before it.
+    fn draw_footer(&self, out: &mut dyn Write, lang: Lang, width: usize, gap: bool) -> io::Result<()> {
         let ko = lang == Lang::Ko;
         let mut lines = Vec::new();
         if let Some(n) = self.steps.iter().find_map(|s| s.track.negotiated) {
@@ -268,7 +315,26 @@ impl Collector {
                 (None, false) => "no window scaling".into(),
                 (None, true) => "윈도 배율 없음".into(),
             };
-            lines.push(if ko {
+            let itself = self.steps.first().is_some_and(|s| s.track.itself);
+            let ws_self = |c: u8| format!("WS {c} (×{})", 1u32 << c);
+            lines.push(if itself {
+                let ws = n.ws.map(|(c, _)| ws_self(c)).unwrap_or(ws);
+                if ko {
+                    format!(
+                        "자기 자신과 합의한 옵션: MSS {}, {ws}, SACK {}, 타임스탬프 {}",
+                        mss(n.mss_client),
+                        yes(n.sack),
+                        yes(n.ts)
+                    )
+                } else {
+                    format!(
+                        "negotiated with itself: MSS {}, {ws}, SACK {}, timestamps {}",
+                        mss(n.mss_client),
+                        yes(n.sack),
+                        yes(n.ts)
+                    )
+                }
+            } else if ko {
                 format!(
                     "합의된 옵션: MSS 클라이언트 {} / 서버 {}, {ws}, SACK {}, 타임스탬프 {}",
                     mss(n.mss_client),
@@ -302,7 +368,23 @@ impl Collector {
                 format!("refused: RST {took} ms after the SYN (nothing listens on port {port})")
             });
         }
-        if !lines.is_empty() {
+        if let Some(syns) = self.unanswered() {
+            let at: Vec<String> = syns.iter().map(|s| explain::ms(s.facts.rel_ns)).collect();
+            let n = syns.len();
+            lines.push(match (ko, n) {
+                (false, 1) => format!("unanswered: one SYN (at {} ms), and no SYN+ACK or RST before the capture ends", at[0]),
+                (false, _) => format!(
+                    "unanswered: the client sent its SYN {n} times (at {} ms), and no SYN+ACK or RST came back before the capture ends",
+                    at.join(", ")
+                ),
+                (true, 1) => format!("응답 없음: SYN 한 번({} ms), 캡처가 끝날 때까지 SYN+ACK도 RST도 없음", at[0]),
+                (true, _) => format!(
+                    "응답 없음: 클라이언트가 SYN을 {n}번 보냈고({} ms), 캡처가 끝날 때까지 SYN+ACK도 RST도 돌아오지 않음",
+                    at.join(", ")
+                ),
+            });
+        }
+        if gap && !lines.is_empty() {
             writeln!(out)?;
         }
         for l in lines {
@@ -311,6 +393,15 @@ impl Collector {
             }
         }
         Ok(())
+    }
+
+    /// The client's SYNs, when the server never sent anything back.
+    fn unanswered(&self) -> Option<Vec<&Step>> {
+        if self.steps.iter().any(|s| !s.track.from_client || s.track.itself) {
+            return None;
+        }
+        let syns: Vec<&Step> = self.steps.iter().filter(|s| s.facts.syn && !s.facts.ack).collect();
+        (!syns.is_empty() && syns.len() == self.steps.len()).then_some(syns)
     }
 
     /// The receiver's last segment, before frame `until`, that shows the segment of step `i`
@@ -369,8 +460,10 @@ fn flag_label(f: &StepFacts) -> String {
 }
 
 /// A handshake step as the ladder tags it, short enough to sit after the arrow.
-fn short_label(s: Stage) -> &'static str {
+fn short_label(s: Stage, no_steps: bool) -> &'static str {
     match s {
+        // A self-connect or a simultaneous open has no 1/3: nobody is only answering.
+        Stage::Syn if no_steps => "SYN",
         Stage::SimultaneousSyn => "simult. SYN",
         Stage::SimultaneousSynAck => "simult. SYN+ACK",
         _ => s.label(),
@@ -395,7 +488,7 @@ fn detail(f: &StepFacts) -> String {
         s.push_str(&format!(" Ack={}", f.ack_rel));
     }
     match f.scale {
-        Some(m) if m > 1 && !f.syn => s.push_str(&format!(" Win={}×{m}={}", f.win_raw, f.win)),
+        Some(m) if m > 1 && !f.syn && f.win_raw > 0 => s.push_str(&format!(" Win={}×{m}={}", f.win_raw, f.win)),
         _ => s.push_str(&format!(" Win={}", f.win)),
     }
     s.push_str(&format!(" Len={}", f.len));
