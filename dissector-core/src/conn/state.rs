@@ -9,11 +9,16 @@
 //! (Figure 12) read:
 //!
 //! ```text
-//!  Figure 6                       client        server        Figure 12                   A            B
-//!  1. SYN                         SYN_SENT      SYN_RECEIVED  1. FIN,ACK (A closes)       FIN_WAIT_1   CLOSE_WAIT
-//!  2. SYN,ACK                     ESTABLISHED   SYN_RECEIVED  2. ACK                      FIN_WAIT_2   CLOSE_WAIT
-//!  3. ACK                         ESTABLISHED   ESTABLISHED   3. FIN,ACK (B closes)       TIME_WAIT    LAST_ACK
-//!                                                             4. ACK                      TIME_WAIT    CLOSED
+//!  Figure 6, line                 client        server
+//!  2. SYN                         SYN_SENT      SYN_RECEIVED
+//!  3. SYN,ACK                     ESTABLISHED   SYN_RECEIVED
+//!  4. ACK                         ESTABLISHED   ESTABLISHED
+//!
+//!  Figure 12, line                A             B
+//!  2. FIN,ACK (A closes)          FIN_WAIT_1    CLOSE_WAIT
+//!  3. ACK                         FIN_WAIT_2    CLOSE_WAIT
+//!  4. FIN,ACK (B closes)          TIME_WAIT     LAST_ACK
+//!  5. ACK                         TIME_WAIT     CLOSED
 //! ```
 //!
 //! A capture is taken at one point, so when a segment arrived is a matter of evidence, weighed
