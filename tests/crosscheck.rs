@@ -7,7 +7,8 @@ use std::collections::HashMap;
 
 use crate::support::{captures, name, root, synack, tshark};
 
-/// The fields compared: issue #2's list, tcp.stream, and the DNS transaction fields of issue #3.
+/// The fields compared: issue #2's list, tcp.stream, the DNS transaction fields of issue #3, and
+/// tshark's TCP sequence analysis (issue 18).
 pub const FIELDS: &[&str] = &[
     "frame.number",
     "frame.time_relative",
@@ -54,6 +55,32 @@ pub const FIELDS: &[&str] = &[
     "tcp.options.sack_re",
     "tcp.options.timestamp.tsval",
     "tcp.options.timestamp.tsecr",
+    "tcp.time_relative",
+    "tcp.time_delta",
+    "tcp.analysis.flags",
+    "tcp.analysis.acks_frame",
+    "tcp.analysis.ack_rtt",
+    "tcp.analysis.bytes_in_flight",
+    "tcp.analysis.push_bytes_sent",
+    "tcp.analysis.reused_ports",
+    "tcp.analysis.retransmission",
+    "tcp.analysis.rto",
+    "tcp.analysis.rto_frame",
+    "tcp.analysis.fast_retransmission",
+    "tcp.analysis.spurious_retransmission",
+    "tcp.analysis.out_of_order",
+    "tcp.analysis.lost_segment",
+    "tcp.analysis.ack_lost_segment",
+    "tcp.analysis.window_update",
+    "tcp.analysis.window_full",
+    "tcp.analysis.keep_alive",
+    "tcp.analysis.keep_alive_ack",
+    "tcp.analysis.duplicate_ack",
+    "tcp.analysis.duplicate_ack_num",
+    "tcp.analysis.duplicate_ack_frame",
+    "tcp.analysis.zero_window",
+    "tcp.analysis.zero_window_probe",
+    "tcp.analysis.zero_window_probe_ack",
     "udp.srcport",
     "udp.dstport",
     "udp.length",
@@ -259,4 +286,84 @@ fn synack_option_fields_agree_with_tshark_options() {
         }
     }
     assert!(compared > 1000);
+}
+
+/// tshark computes its sequence analysis on the first pass and shows the same on the second:
+/// `-2` prints the same `tcp.analysis.*` values in both programs.
+#[test]
+fn sequence_analysis_equals_tsharks_in_two_passes() {
+    let fields: Vec<&str> =
+        FIELDS.iter().copied().filter(|f| f.starts_with("tcp.analysis.") || *f == "frame.number").collect();
+    let mut diffs = Vec::new();
+    let mut compared = 0;
+    for cap in captures() {
+        let p = cap.to_str().expect("utf-8 path");
+        let mut args = vec!["-2", "-r", p, "-T", "fields"];
+        for f in &fields {
+            args.extend(["-e", f]);
+        }
+        let theirs = tshark(&args);
+        let (code, ours, err) = synack(&args);
+        assert_eq!(code, 0, "{err}");
+        compared += theirs.lines().count();
+        for (t, o) in theirs.lines().zip(ours.lines()) {
+            if t != o {
+                diffs.push(format!("{}: tshark {t:?}\n  synack {o:?}", name(&cap)));
+            }
+        }
+        if theirs.lines().count() != ours.lines().count() {
+            diffs.push(format!("{}: frame counts differ", name(&cap)));
+        }
+    }
+    assert!(compared > 2_000, "only {compared} frames compared");
+    assert!(diffs.is_empty(), "{} differences with -2:\n{}", diffs.len(), diffs[..diffs.len().min(20)].join("\n"));
+}
+
+/// With the analysis off (a run that asks for none of its fields), every other field keeps its
+/// values, frame by frame, on every capture, and the analysis fields are empty.
+#[test]
+fn analysis_off_changes_only_its_own_fields() {
+    use dissector_core::fields::{values, FIELDS as ALL};
+    let mut compared = 0usize;
+    for cap in captures() {
+        let mut on = dissector_core::Dissector::new();
+        let mut off = dissector_core::Dissector::with_options(dissector_core::Options {
+            analysis: false,
+            ..dissector_core::Options::default()
+        });
+        let (mut s1, mut s2) = (Vec::new(), Vec::new());
+        for (meta, bytes) in crate::support::frames(&cap) {
+            let a = on.dissect(meta, &bytes, &mut s1);
+            let b = off.dissect(meta, &bytes, &mut s2);
+            let (mut va, mut vb) = (Vec::new(), Vec::new());
+            for info in ALL {
+                va.clear();
+                vb.clear();
+                values(&a, info.field, &mut va);
+                values(&b, info.field, &mut vb);
+                if info.field.needs_analysis() {
+                    if info.field != dissector_core::fields::Field::ColInfo {
+                        assert!(
+                            vb.is_empty(),
+                            "{} frame {}: {} has {vb:?} with analysis off",
+                            name(&cap),
+                            meta.number,
+                            info.abbrev
+                        );
+                    }
+                } else {
+                    compared += va.len();
+                    assert_eq!(
+                        va,
+                        vb,
+                        "{} frame {}: {} differs with analysis off",
+                        name(&cap),
+                        meta.number,
+                        info.abbrev
+                    );
+                }
+            }
+        }
+    }
+    assert!(compared > 50_000, "only {compared} values compared");
 }

@@ -61,6 +61,16 @@ impl Config {
             || self.fields.iter().any(|f| f.needs_tracking())
             || self.filter.as_ref().is_some_and(|f| f.any_field(&|f: Field| f.needs_tracking()))
     }
+
+    /// Whether what the run prints or filters on needs tshark's sequence analysis
+    /// (`tcp.analysis.*`, the Info column's tags). Without it each connection keeps no list
+    /// of unacknowledged segments (docs/performance.md); `-q` prints nothing, so only its
+    /// filter can ask for it.
+    pub(crate) fn needs_analysis(&self) -> bool {
+        (self.mode == Mode::Text && !self.quiet)
+            || self.fields.iter().any(|f| f.needs_analysis())
+            || self.filter.as_ref().is_some_and(|f| f.any_field(&|f: Field| f.needs_analysis()))
+    }
 }
 
 /// A usage or input error: printed, exit status 2.

@@ -28,7 +28,8 @@ fn open_path(path: &std::path::Path) -> Result<Box<dyn Read + Send>, RunError> {
 /// The first of two passes: what later frames tell about earlier ones (DNS responses, the
 /// streams that used them, and the informed rows of states).
 fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunError> {
-    let mut dissector = Dissector::with_options(Options { collect_late: true, ..Options::with_limits(c.limits) });
+    let mut dissector =
+        Dissector::with_options(Options { collect_late: true, analysis: false, ..Options::with_limits(c.limits) });
     read_frames(input, &c.input, None, &mut dissector, |_, pkt| Ok(c.count.is_none_or(|n| pkt.meta.number < n)))?;
     Ok(dissector.into_late_facts())
 }
@@ -118,7 +119,8 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
         input = if c.input.as_os_str() == "-" { Box::new(io::Cursor::new(stdin_copy)) } else { open(c)? };
         late = Some(first);
     }
-    let mut dissector = Dissector::with_options(Options { tracking, late, ..Options::with_limits(c.limits) });
+    let analysis = c.needs_analysis();
+    let mut dissector = Dissector::with_options(Options { tracking, late, analysis, ..Options::with_limits(c.limits) });
     let mut printer = output::FieldsPrinter::new(c);
     if c.header && c.mode == Mode::Fields && !c.quiet {
         printer.header(out)?;
@@ -194,7 +196,11 @@ pub(crate) fn run_conv(
 ) -> Result<(), RunError> {
     let progress = progress_bar(&a.read, err_is_tty);
     let input = open_path(&a.read)?;
-    let mut d = Dissector::with_options(Options { summaries: true, ..Options::with_limits(a.common.limits()) });
+    let mut d = Dissector::with_options(Options {
+        summaries: true,
+        analysis: false,
+        ..Options::with_limits(a.common.limits())
+    });
     let mut w = conv::ConvWriter::new(out, a.format, 0);
     let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt| {
         if pkt.meta.number == 1 {
@@ -231,7 +237,11 @@ pub(crate) fn run_ladder(
     let progress = progress_bar(&a.read, err_is_tty);
     let input = open_path(&a.read)?;
     // The ladder shows the informed view: rows that later frames revise are shown revised.
-    let mut d = Dissector::with_options(Options { revisions: true, ..Options::with_limits(a.common.limits()) });
+    let mut d = Dissector::with_options(Options {
+        revisions: true,
+        analysis: false,
+        ..Options::with_limits(a.common.limits())
+    });
     let mut col = ladder::Collector::new(a.stream);
     let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt| {
         col.packet(pkt);

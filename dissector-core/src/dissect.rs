@@ -1,6 +1,7 @@
 //! The per-frame pipeline: link → IP → (ICMP quote) → TCP/UDP → DNS, with the per-capture
 //! state that tshark-compatible values need.
 
+use crate::conn::analysis::Analysis;
 use crate::conn::lookup::{DnsConv, LateFacts, Lookups};
 use crate::conn::table::{Connections, Pending};
 use crate::conn::tracker::TcpInput;
@@ -66,6 +67,10 @@ pub struct Options {
     /// Collect the rows of earlier frames that later evidence changes (the informed view,
     /// [`Dissector::take_revisions`]), for a view that can go back to them (a ladder, a GUI).
     pub revisions: bool,
+    /// tshark's TCP sequence analysis (`tcp.analysis.*`, the Info column's `[TCP ...]` tags).
+    /// On by default; off, those stay empty and each connection keeps no list of unacknowledged
+    /// segments.
+    pub analysis: bool,
 }
 
 impl Default for Options {
@@ -77,6 +82,7 @@ impl Default for Options {
             collect_late: false,
             late: None,
             revisions: false,
+            analysis: true,
         }
     }
 }
@@ -112,6 +118,7 @@ impl Default for Dissector {
 struct Ctx<'a, 'p> {
     layers: &'p mut Vec<Layer<'a>>,
     track: &'p mut Option<TcpTrack>,
+    analysis: &'p mut Option<Analysis>,
     anomalies: &'p mut Vec<Anomaly>,
     /// Where a datagram completed by this frame's fragment is reassembled (used once).
     scratch: Option<&'a mut Vec<u8>>,
@@ -220,7 +227,7 @@ impl Dissector {
         lookups.set_late(late, options.collect_late);
         Dissector {
             first_ts: None,
-            conns: Connections::new(l, options.summaries, options.revisions || options.collect_late),
+            conns: Connections::new(l, options.summaries, options.revisions || options.collect_late, options.analysis),
             lookups,
             defrag: Reassembler::default(),
             tracking: options.tracking,
@@ -306,9 +313,11 @@ impl Dissector {
         let mut layers = Vec::with_capacity(5);
         let mut anomalies = Vec::new();
         let mut track = None;
+        let mut analysis = None;
         let mut ctx = Ctx {
             layers: &mut layers,
             track: &mut track,
+            analysis: &mut analysis,
             anomalies: &mut anomalies,
             scratch: Some(scratch),
             meta,
@@ -331,7 +340,7 @@ impl Dissector {
             Err(p) => ctx.anomalies.push(Anomaly::Link(p)),
         }
         let evicted = self.conns.enforce_cap(self.tracking);
-        Packet { meta, rel_ns: meta.ts_ns - first, layers, anomalies, evicted, track }
+        Packet { meta, rel_ns: meta.ts_ns - first, layers, anomalies, evicted, track, analysis }
     }
 
     fn ip<'a>(&mut self, ctx: &mut Ctx<'a, '_>, version: u8, b: &'a [u8], in_icmp: bool) {
@@ -449,7 +458,11 @@ impl Dissector {
         };
         let track = (!in_icmp && hl >= 20 && self.tracking).then_some(&mut *ctx.track);
         let lookups = &mut self.lookups;
-        let view = self.conns.on_segment(&inp, track, |server, stream| lookups.link_for_connection(server, stream));
+        let (view, analysis) =
+            self.conns.on_segment(&inp, track, |server, stream| lookups.link_for_connection(server, stream));
+        if !in_icmp {
+            *ctx.analysis = analysis;
+        }
         // A second pass shows the informed row an earlier pass found for this frame.
         if let (Some(t), Some(row)) = (ctx.track.as_mut(), self.rows.get(&ctx.meta.number)) {
             t.apply(row);

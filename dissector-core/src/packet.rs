@@ -1,11 +1,12 @@
 //! What a dissected frame is: its capture facts, its layers in protocol-tree order, and the
 //! problems found in it.
 
+use crate::conn::analysis::Analysis;
 use crate::conn::{FlowView, TcpTrack, Transaction};
 use crate::dns::{DnsProblem, Message};
 use crate::ip::{Icmp, IpProblem, Ipv4, Ipv6};
 use crate::link::{Ethernet, LinkProblem, Sll, Vlan};
-use crate::tcp::{OptionProblem, TcpHeader, TcpOptions};
+use crate::tcp::{OptionProblem, TcpHeader, TcpOption, TcpOptions};
 use crate::udp::UdpHeader;
 
 /// Capture-level facts about one frame.
@@ -44,6 +45,17 @@ pub struct TcpLayer<'a> {
     pub payload: &'a [u8],
     /// This header is quoted inside an ICMP error.
     pub in_icmp: bool,
+}
+
+impl TcpLayer<'_> {
+    /// tshark 4.0 reads a D-SACK block even from a SACK option that holds none (comparing a
+    /// zero right edge with the relative ACK number): the exception ("[Malformed Packet]")
+    /// ends the TCP dissection before the SEQ/ACK analysis is shown.
+    pub fn sack_throws(&self) -> bool {
+        let Some(v) = &self.view else { return false };
+        let empty_sack = self.options.entries.iter().any(|e| matches!(e.value, TcpOption::Sack(d) if d.len() < 8));
+        empty_sack && 0u32.wrapping_sub(v.ack) as i32 <= 0
+    }
 }
 
 /// UDP as seen in one frame.
@@ -166,9 +178,18 @@ pub struct Packet<'a> {
     /// The connection tracker's annotation of the frame's TCP segment (the outermost one, not
     /// one quoted in an ICMP error).
     pub track: Option<TcpTrack>,
+    /// tshark's sequence analysis of that segment, when it has one (and
+    /// [`crate::Options::analysis`] is on).
+    pub analysis: Option<Analysis>,
 }
 
 impl Packet<'_> {
+    /// tshark's SEQ/ACK analysis of the frame's TCP segment, as tshark shows it: not at all
+    /// when its dissection ends early ([`TcpLayer::sack_throws`]).
+    pub fn tcp_analysis(&self) -> Option<&Analysis> {
+        self.analysis.as_ref().filter(|_| !self.tcp().is_some_and(|t| t.sack_throws()))
+    }
+
     /// The outermost TCP layer that is not quoted in an ICMP error.
     pub fn tcp(&self) -> Option<&TcpLayer<'_>> {
         self.layers.iter().find_map(|l| match l {

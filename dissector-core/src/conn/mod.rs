@@ -5,6 +5,7 @@
 //! summary codes (`zeek`). What they produce is public: each segment's [`TcpTrack`], each
 //! connection's [`ConnSummary`].
 
+pub mod analysis;
 pub(crate) mod arrival;
 pub mod key;
 pub mod lookup;

@@ -12,6 +12,7 @@ use std::collections::VecDeque;
 
 use hashbrown::hash_table::{Entry, HashTable};
 
+use super::analysis::{flag, Analysis};
 use super::arrival::Revision;
 use super::key::{ConnKey, Endpoint};
 use super::lookup::DnsLink;
@@ -103,6 +104,9 @@ pub(crate) struct Connections {
     closed: VecDeque<(i128, ConnKey, u32)>,
     /// Whether retired connections are summarised (for `synack conv`); off, they are dropped.
     summarise: bool,
+    /// Whether tshark's sequence analysis is shown (`tcp.analysis.*`, Info tags); off, only
+    /// what decides whether data is new is kept.
+    analysis: bool,
     summaries: Vec<ConnSummary>,
     limits: Limits,
     /// Capture time of the last idle sweep.
@@ -119,8 +123,8 @@ pub(crate) struct Connections {
 impl Connections {
     /// An empty table bounded by `limits`; `summarise`: keep a summary of each retired
     /// connection (drained with [`Connections::take_summaries`]).
-    pub(crate) fn new(limits: Limits, summarise: bool, revisions: bool) -> Connections {
-        Connections { limits, summarise, revisions: revisions.then(Vec::new), ..Connections::default() }
+    pub(crate) fn new(limits: Limits, summarise: bool, revisions: bool, analysis: bool) -> Connections {
+        Connections { limits, summarise, analysis, revisions: revisions.then(Vec::new), ..Connections::default() }
     }
 
     /// The revisions collected so far (empty unless asked for).
@@ -167,7 +171,7 @@ impl Connections {
         inp: &TcpInput<'_>,
         track: Option<&mut Option<TcpTrack>>,
         dns_link: impl FnOnce(&Endpoint, u32) -> Option<DnsLink>,
-    ) -> FlowView {
+    ) -> (FlowView, Option<Analysis>) {
         if track.is_some() {
             self.expire(inp.ts_ns);
         }
@@ -186,6 +190,7 @@ impl Connections {
             tracked,
             dns_buffers,
             revisions,
+            analysis,
             ..
         } = self;
         let mut reused_from = None;
@@ -219,11 +224,15 @@ impl Connections {
         if h.flags.rst() {
             conn.ended |= RST_SEEN;
         }
-        let mut view = conn.view.on_segment(fwd, h, inp.options, inp.seglen, inp.ts_ns);
+        let (mut view, mut seq) =
+            conn.view.on_segment(fwd, h, inp.options, inp.seglen, (inp.frame, inp.ts_ns), *analysis);
         view.stream = conn.stream;
         view.ports_reused = reused_from.is_some();
+        if view.ports_reused && *analysis {
+            seq.get_or_insert_with(Analysis::default).flags |= flag::REUSED_PORTS;
+        }
         view.reused_from = reused_from;
-        let Some(slot) = track else { return view };
+        let Some(slot) = track else { return (view, seq) };
         let t = conn.track.get_or_insert_with(|| {
             *tracked += 1;
             Box::new(Track::new(inp, *summarise))
@@ -234,7 +243,7 @@ impl Connections {
             t.queued = true;
             closed.push_back((inp.ts_ns, key, stream));
         }
-        view
+        (view, seq)
     }
 
     /// Retire the tracker state of connections closed for the linger time, and of connections

@@ -8,7 +8,8 @@
 //! RFC 7323 §2.3: the window field of a non-SYN segment is shifted by the scale its sender
 //! announced, but only if both sides announced one; SYN segments are never scaled.
 
-use crate::tcp::{Flags, SeqNumber, TcpHeader, TcpOption, TcpOptions};
+use super::analysis::{flag, Analysis, Context, Segment, SeqAnalysis};
+use crate::tcp::{Flags, TcpHeader, TcpOption, TcpOptions};
 
 /// Window scaling known for one direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -36,16 +37,11 @@ impl WinScale {
 struct Flow {
     base_seq: Option<u32>,
     win_scale: WinScale,
-    /// Highest raw sequence number sent plus one (0: none yet), and when it was sent.
-    nextseq: u32,
-    nextseq_ns: i128,
-    /// Last raw acknowledgment number this side sent (0: none yet).
-    lastack: u32,
 }
 
 impl Default for Flow {
     fn default() -> Self {
-        Flow { base_seq: None, win_scale: WinScale::Unknown, nextseq: 0, nextseq_ns: 0, lastack: 0 }
+        Flow { base_seq: None, win_scale: WinScale::Unknown }
     }
 }
 
@@ -63,6 +59,8 @@ pub(crate) struct TcpView {
     first_rtt_ns: Option<i128>,
     /// flows[0]: lower endpoint -> higher endpoint; flows[1]: the reverse.
     flows: [Flow; 2],
+    /// tshark's sequence analysis (`tcp.analysis.*`, `tcp.time_*`).
+    seq: SeqAnalysis,
 }
 
 /// What the conversation table says about one segment.
@@ -92,6 +90,11 @@ pub struct FlowView {
     pub old_data: bool,
     /// SYN -> handshake-completing ACK time, once known (`tcp.analysis.initial_rtt`).
     pub initial_rtt_ns: Option<i128>,
+    /// Time since the stream's first frame and since its previous one (`tcp.time_relative`,
+    /// `tcp.time_delta`), in nanoseconds.
+    pub time_relative_ns: i64,
+    /// See `time_relative_ns`.
+    pub time_delta_ns: i64,
 }
 
 impl TcpView {
@@ -112,8 +115,9 @@ impl TcpView {
         h: &TcpHeader,
         opts: &TcpOptions<'_>,
         seglen: Option<u32>,
-        ts_ns: i128,
-    ) -> FlowView {
+        (frame, ts_ns): (u32, i128),
+        full: bool,
+    ) -> (FlowView, Option<Analysis>) {
         let rev = 1 - fwd;
         let conv = self;
         let flags = h.flags;
@@ -127,21 +131,27 @@ impl TcpView {
                 flags.0 & (Flags::AE | Flags::CWR) == Flags::CWR || flags.0 & (Flags::AE | Flags::ECE) == Flags::AE;
         }
         let ace = !flags.syn() && ((conv.acc_syn && conv.acc_synack) || conv.acc_option);
+        let mut analysis = None;
         if flags.syn() && flags.ack() {
-            // A SYN+ACK with a new ISN: the peer restarted; take its new ISN.
+            // A SYN+ACK with a new ISN: the peer restarted; take its new ISN (tshark flags the
+            // ports as reused).
             if let Some(b) = conv.flows[fwd].base_seq {
                 if b != h.seq {
                     conv.flows[fwd].base_seq = Some(h.seq);
+                    analysis.get_or_insert_with(Analysis::default).flags |= flag::REUSED_PORTS;
                 }
             }
+        } else if flags.syn() && conv.flows[fwd].base_seq == Some(h.seq) {
+            // The same SYN again: a retransmission, analysed from what the peer can acknowledge.
+            conv.seq.on_repeated_syn(fwd, &mut analysis);
         }
+        let (time_relative_ns, time_delta_ns) = conv.seq.times(ts_ns);
         let mut seq = h.seq;
         let mut ack = h.ack;
         let mut window = u32::from(h.window);
         let mut nxtseq = None;
         let mut old_data = false;
         if let Some(len) = seglen {
-            old_data = analyze_sequence(conv, fwd, rev, h, len, ts_ns);
             if conv.flows[fwd].base_seq.is_none() {
                 conv.flows[fwd].base_seq = Some(if flags.syn() { h.seq } else { h.seq.wrapping_sub(1) });
             }
@@ -149,6 +159,14 @@ impl TcpView {
             if conv.flows[rev].base_seq.is_none() && flags.ack() {
                 conv.flows[rev].base_seq = Some(h.ack.wrapping_sub(1));
             }
+            let segment =
+                Segment { frame, seq: h.seq, ack: h.ack, seglen: len, flags: flags.0, window: h.window, ts_ns };
+            let cx = Context {
+                fwd_base: conv.flows[fwd].base_seq.unwrap_or(0),
+                rev_scale: conv.flows[rev].win_scale,
+                first_rtt_ns: conv.first_rtt_ns,
+            };
+            old_data = conv.seq.on_segment(fwd, &segment, &cx, &mut analysis, full);
             seq = h.seq.wrapping_sub(conv.flows[fwd].base_seq.unwrap_or(0));
             if flags.ack() {
                 ack = h.ack.wrapping_sub(conv.flows[rev].base_seq.unwrap_or(0));
@@ -162,6 +180,24 @@ impl TcpView {
             }
             let n = seq.wrapping_add(len);
             nxtseq = Some(if flags.syn() || flags.fin() { n.wrapping_add(1) } else { n });
+        }
+        // The sender's SACK blocks count for the peer's bytes in flight until its next segment.
+        if !full {
+            analysis = None;
+        } else {
+            conv.seq.set_sack(
+                fwd,
+                opts.entries
+                    .iter()
+                    .filter_map(|e| match e.value {
+                        TcpOption::Sack(d) => Some(d),
+                        _ => None,
+                    })
+                    .flat_map(|d| d.chunks_exact(8))
+                    .map(|b| {
+                        (u32::from_be_bytes([b[0], b[1], b[2], b[3]]), u32::from_be_bytes([b[4], b[5], b[6], b[7]]))
+                    }),
+            );
         }
         let scalefactor = (!flags.syn()).then(|| conv.flows[fwd].win_scale.factor());
         let peer_base = conv.flows[rev].base_seq.unwrap_or(0);
@@ -185,6 +221,7 @@ impl TcpView {
                 conv.first_rtt_ns = Some(ts_ns - syn);
             }
         }
+        conv.seq.after_segment(fwd, flags.0);
         if flags.syn() {
             // RFC 7323 §2.2: scaling is on only if both SYNs carry the option.
             if conv.flows[fwd].win_scale == WinScale::Unknown {
@@ -194,7 +231,7 @@ impl TcpView {
                 conv.flows[fwd].win_scale = WinScale::NotUsed;
             }
         }
-        FlowView {
+        let view = FlowView {
             stream: 0,
             seq,
             ack,
@@ -207,49 +244,9 @@ impl TcpView {
             ace,
             old_data,
             initial_rtt_ns: conv.first_rtt_ns,
-        }
+            time_relative_ns,
+            time_delta_ns,
+        };
+        (view, analysis)
     }
-}
-
-/// tshark's retransmission test, reduced to what decides whether a segment's data is new: a
-/// segment that starts before the highest sequence number already sent is a retransmission,
-/// unless it is a keep-alive (one byte at nextseq - 1) or arrives out of order (soon after the
-/// highest segment, within the initial RTT or 3 ms). Data the peer has already acknowledged is
-/// a spurious retransmission. Updates the flow's highest sequence number and last ACK.
-fn analyze_sequence(conv: &mut TcpView, fwd: usize, rev: usize, h: &TcpHeader, seglen: u32, ts_ns: i128) -> bool {
-    let flags = h.flags;
-    let synfin = u32::from(flags.syn() || flags.fin());
-    let seq = h.seq;
-    let f = conv.flows[fwd];
-    let mut old = false;
-    if seglen > 0 || synfin == 1 {
-        // RFC 9293 §3.8.4: a keep-alive carries at most one byte at SND.NXT - 1.
-        let keepalive = seglen <= 1
-            && flags.0 & (Flags::SYN | Flags::FIN | Flags::RST) == 0
-            && f.nextseq != 0
-            && f.nextseq.wrapping_sub(1) == seq;
-        if !keepalive {
-            let mut not_advanced = f.nextseq != 0 && SeqNumber(seq) < SeqNumber(f.nextseq);
-            if seglen > 1 && f.nextseq.wrapping_sub(1) == seq {
-                not_advanced = false;
-            }
-            let peer_ack = conv.flows[rev].lastack;
-            if seglen > 0 && peer_ack != 0 && SeqNumber(peer_ack) >= SeqNumber(seq) + seglen {
-                old = true;
-            } else if not_advanced {
-                let threshold = conv.first_rtt_ns.unwrap_or(3_000_000);
-                let out_of_order =
-                    ts_ns - f.nextseq_ns < threshold && f.nextseq != seq.wrapping_add(seglen).wrapping_add(synfin);
-                old = !out_of_order;
-            }
-        }
-    }
-    let next = seq.wrapping_add(seglen).wrapping_add(synfin);
-    let f = &mut conv.flows[fwd];
-    if f.nextseq == 0 || SeqNumber(f.nextseq) < SeqNumber(next) {
-        f.nextseq = next;
-        f.nextseq_ns = ts_ns;
-    }
-    f.lastack = h.ack;
-    old
 }

@@ -44,6 +44,8 @@ pub enum FieldType {
     AbsTime,
     /// FT_FRAMENUM.
     FrameNum,
+    /// FT_NONE: a label or an expert item, present or not (printed as 1).
+    None,
 }
 
 /// Display base of integer fields.
@@ -72,6 +74,8 @@ pub enum Group {
     Ip,
     /// TCP.
     Tcp,
+    /// tshark's TCP sequence analysis (`tcp.analysis.*`): needs [`crate::Options::analysis`].
+    TcpSeq,
     /// UDP.
     Udp,
     /// DNS, as parsed.
@@ -188,6 +192,32 @@ field_table! {
     TcpOptionsSackRe = "tcp.options.sack_re", "TCP SACK Right Edge", U32, Dec, Tcp, "SACK block right edge, relative";
     TcpOptionsTsval = "tcp.options.timestamp.tsval", "Timestamp value", U32, Dec, Tcp, "TSval";
     TcpOptionsTsecr = "tcp.options.timestamp.tsecr", "Timestamp echo reply", U32, Dec, Tcp, "TSecr";
+    TcpTimeRelative = "tcp.time_relative", "Time since first frame in this TCP stream", RelTime, None, Tcp, "Seconds since the stream's first frame";
+    TcpTimeDelta = "tcp.time_delta", "Time since previous frame in this TCP stream", RelTime, None, Tcp, "Seconds since the stream's previous frame";
+    TcpAnalysisAcksFrame = "tcp.analysis.acks_frame", "This is an ACK to the segment in frame", FrameNum, None, TcpSeq, "The frame of the segment this ACK acknowledges exactly";
+    TcpAnalysisAckRtt = "tcp.analysis.ack_rtt", "The RTT to ACK the segment was", RelTime, None, TcpSeq, "Seconds from that segment to this ACK";
+    TcpAnalysisBytesInFlight = "tcp.analysis.bytes_in_flight", "Bytes in flight", U32, Dec, TcpSeq, "Bytes sent and not yet acknowledged after this segment (less SACKed ones)";
+    TcpAnalysisPushBytesSent = "tcp.analysis.push_bytes_sent", "Bytes sent since last PSH flag", U32, Dec, TcpSeq, "Payload bytes since the sender's last PSH";
+    TcpAnalysisFlags = "tcp.analysis.flags", "TCP Analysis Flags", None, None, TcpSeq, "Present when any tcp.analysis flag below is";
+    TcpAnalysisReusedPorts = "tcp.analysis.reused_ports", "Reused ports", None, None, TcpSeq, "A new connection on the ports of an earlier one";
+    TcpAnalysisRetransmission = "tcp.analysis.retransmission", "Retransmission", None, None, TcpSeq, "Data sent before (also on fast and spurious retransmissions)";
+    TcpAnalysisRto = "tcp.analysis.rto", "The RTO for this segment was", RelTime, None, TcpSeq, "On a retransmission: seconds since the oldest unacknowledged segment";
+    TcpAnalysisRtoFrame = "tcp.analysis.rto_frame", "RTO based on delta from frame", FrameNum, None, TcpSeq, "On a retransmission: that segment's frame";
+    TcpAnalysisFastRetransmission = "tcp.analysis.fast_retransmission", "Fast retransmission", None, None, TcpSeq, "Retransmitted within 20 ms of the second duplicate ACK asking for it";
+    TcpAnalysisSpuriousRetransmission = "tcp.analysis.spurious_retransmission", "Spurious retransmission", None, None, TcpSeq, "Retransmitted data the peer had already acknowledged";
+    TcpAnalysisOutOfOrder = "tcp.analysis.out_of_order", "Out-of-order", None, None, TcpSeq, "Below the highest sequence number, soon after it (within the initial RTT or 3 ms)";
+    TcpAnalysisLostSegment = "tcp.analysis.lost_segment", "Previous segment not captured", None, None, TcpSeq, "A gap before this segment";
+    TcpAnalysisAckLostSegment = "tcp.analysis.ack_lost_segment", "ACKed unseen segment", None, None, TcpSeq, "This ACK covers data the capture did not see";
+    TcpAnalysisWindowUpdate = "tcp.analysis.window_update", "Window update", None, None, TcpSeq, "Only the window changed";
+    TcpAnalysisWindowFull = "tcp.analysis.window_full", "Window full", None, None, TcpSeq, "This segment fills the receiver's window";
+    TcpAnalysisKeepAlive = "tcp.analysis.keep_alive", "Keep-alive", None, None, TcpSeq, "0 or 1 byte at the next sequence number less one";
+    TcpAnalysisKeepAliveAck = "tcp.analysis.keep_alive_ack", "Keep-alive ACK", None, None, TcpSeq, "The answer to a keep-alive";
+    TcpAnalysisDuplicateAck = "tcp.analysis.duplicate_ack", "Duplicate ACK", None, None, TcpSeq, "Same ACK, window and sequence number as before, no data (the label and the expert item)";
+    TcpAnalysisDuplicateAckNum = "tcp.analysis.duplicate_ack_num", "Duplicate ACK #", U32, Dec, TcpSeq, "Which duplicate of the ACK this is";
+    TcpAnalysisDuplicateAckFrame = "tcp.analysis.duplicate_ack_frame", "Duplicate to the ACK in frame", FrameNum, None, TcpSeq, "The frame whose ACK this one repeats";
+    TcpAnalysisZeroWindow = "tcp.analysis.zero_window", "Zero window", None, None, TcpSeq, "The sender's window is 0";
+    TcpAnalysisZeroWindowProbe = "tcp.analysis.zero_window_probe", "Zero window probe", None, None, TcpSeq, "One byte into the peer's zero window";
+    TcpAnalysisZeroWindowProbeAck = "tcp.analysis.zero_window_probe_ack", "Zero window probe ACK", None, None, TcpSeq, "The answer to a zero-window probe";
     UdpSrcport = "udp.srcport", "Source Port", U16, Dec, Udp, "UDP source port";
     UdpDstport = "udp.dstport", "Destination Port", U16, Dec, Udp, "UDP destination port";
     UdpPort = "udp.port", "Source or Destination Port", U16, Dec, Udp, "Either UDP port";
@@ -278,6 +308,12 @@ impl Field {
     /// from a dissector with tracking off ([`crate::Options::tracking`]).
     pub fn needs_tracking(self) -> bool {
         matches!(self.info().group, Group::Track | Group::DnsTx | Group::DnsLink)
+    }
+
+    /// The field shows tshark's TCP sequence analysis: its own values, or the Info column's
+    /// `[TCP ...]` tags.
+    pub fn needs_analysis(self) -> bool {
+        self.info().group == Group::TcpSeq || self == Field::ColInfo
     }
 
     /// Look a field up by its filter name.

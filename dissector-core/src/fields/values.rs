@@ -2,6 +2,7 @@
 //! packet its [`Group`] names (capture facts, one kind of layer, or the tracker's annotation).
 
 use super::{Field, Group};
+use crate::conn::analysis::{flag, Analysis};
 use crate::conn::TcpTrack;
 use crate::dns::{rtype, RecordData};
 use crate::packet::{DnsLayer, Layer, Packet, TcpLayer};
@@ -89,6 +90,12 @@ pub fn values_indexed<'p>(pkt: &'p Packet<'_>, index: &LayerIndex, field: Field,
         Group::Track => {
             if let Some(tr) = &pkt.track {
                 track_values(tr, field, out);
+            }
+            return;
+        }
+        Group::TcpSeq => {
+            if let Some(a) = pkt.tcp_analysis() {
+                analysis_values(a, field, out);
             }
             return;
         }
@@ -251,6 +258,8 @@ fn tcp_values<'p>(t: &'p TcpLayer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
             }
         }
         F::TcpUrgentPointer => out.push(u(u32::from(h.urgent))),
+        F::TcpTimeRelative => out.push(Value::Time(i128::from(v.time_relative_ns))),
+        F::TcpTimeDelta => out.push(Value::Time(i128::from(v.time_delta_ns))),
         F::TcpOptionKind => out.extend(t.options.entries.iter().map(|e| u(u32::from(e.kind)))),
         F::TcpOptionLen => out.extend(t.options.entries.iter().filter_map(|e| e.len.map(|l| u(u32::from(l))))),
         _ => {
@@ -477,6 +486,54 @@ fn ascii_text(b: &[u8]) -> String {
     b.iter().map(|&c| if c < 0x80 { char::from(c) } else { '\u{fffd}' }).collect()
 }
 
+/// tshark's SEQ/ACK analysis subtree: which items it shows, and how often (a duplicate ACK has
+/// both a label and an expert item of the same name; a fast or spurious retransmission is also
+/// a retransmission).
+fn analysis_values(a: &Analysis, field: Field, out: &mut Vec<Value<'_>>) {
+    use flag::*;
+    use Field as F;
+    let u = |v: u32| Value::U(u64::from(v));
+    let present = |bits: u16| a.flags & bits != 0;
+    let yes = Value::Bool(true);
+    match field {
+        F::TcpAnalysisAcksFrame if a.acks_frame != 0 => out.push(u(a.acks_frame)),
+        F::TcpAnalysisAckRtt if a.acks_frame != 0 && a.ack_rtt_ns != 0 => {
+            out.push(Value::Time(i128::from(a.ack_rtt_ns)))
+        }
+        F::TcpAnalysisBytesInFlight if a.bytes_in_flight != 0 => out.push(u(a.bytes_in_flight)),
+        F::TcpAnalysisPushBytesSent if a.bytes_in_flight != 0 => out.push(u(a.push_bytes_sent)),
+        _ if a.flags == 0 => {}
+        F::TcpAnalysisFlags => out.push(yes),
+        F::TcpAnalysisReusedPorts if present(REUSED_PORTS) => out.push(yes),
+        F::TcpAnalysisRetransmission if present(RETRANSMISSION | FAST_RETRANSMISSION | SPURIOUS_RETRANSMISSION) => {
+            out.push(yes)
+        }
+        F::TcpAnalysisRto if present(RETRANSMISSION) && a.rto_ns != 0 => out.push(Value::Time(i128::from(a.rto_ns))),
+        F::TcpAnalysisRtoFrame if present(RETRANSMISSION) && a.rto_ns != 0 => out.push(u(a.rto_frame)),
+        F::TcpAnalysisFastRetransmission if present(FAST_RETRANSMISSION) => out.push(yes),
+        F::TcpAnalysisSpuriousRetransmission if present(SPURIOUS_RETRANSMISSION) => out.push(yes),
+        F::TcpAnalysisOutOfOrder if present(OUT_OF_ORDER) => out.push(yes),
+        F::TcpAnalysisLostSegment if present(LOST_SEGMENT) => out.push(yes),
+        F::TcpAnalysisAckLostSegment if present(ACK_LOST_SEGMENT) => out.push(yes),
+        F::TcpAnalysisWindowUpdate if present(WINDOW_UPDATE) => out.push(yes),
+        F::TcpAnalysisWindowFull if present(WINDOW_FULL) => out.push(yes),
+        F::TcpAnalysisKeepAlive if present(KEEP_ALIVE) => out.push(yes),
+        F::TcpAnalysisKeepAliveAck if present(KEEP_ALIVE_ACK) => out.push(yes),
+        F::TcpAnalysisDuplicateAck if a.dupack_num != 0 => {
+            if present(DUPLICATE_ACK) {
+                out.push(yes.clone());
+            }
+            out.push(yes)
+        }
+        F::TcpAnalysisDuplicateAckNum if a.dupack_num != 0 => out.push(u(a.dupack_num)),
+        F::TcpAnalysisDuplicateAckFrame if a.dupack_num != 0 => out.push(u(a.dupack_frame)),
+        F::TcpAnalysisZeroWindow if present(ZERO_WINDOW) => out.push(yes),
+        F::TcpAnalysisZeroWindowProbe if present(ZERO_WINDOW_PROBE) => out.push(yes),
+        F::TcpAnalysisZeroWindowProbeAck if present(ZERO_WINDOW_PROBE_ACK) => out.push(yes),
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -525,7 +582,7 @@ mod tests {
                 Some("frame") => &[Group::Frame],
                 Some("eth" | "vlan") => &[Group::Eth],
                 Some("ip" | "ipv6") => &[Group::Ip],
-                Some("tcp") => &[Group::Tcp],
+                Some("tcp") => &[Group::Tcp, Group::TcpSeq],
                 Some("udp") => &[Group::Udp],
                 Some("dns") => &[Group::Dns, Group::DnsTx],
                 _ if info.abbrev.starts_with("synack.opt.") => &[Group::Opt],
