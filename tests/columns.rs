@@ -1,30 +1,35 @@
 //! The Info column against tshark's, on every capture, for every packet whose Protocol column
-//! tshark fills with TCP or DNS. tshark's sequence-analysis tags (`[TCP Retransmission] `,
-//! `[TCP Dup ACK 5#1] `, ... in front, ` [TCP segment of a reassembled PDU]` behind) are
-//! removed from tshark's text first: synack does not add them (the CLI issue allows that).
-//! Segments whose Info another dissector wrote (HTTP, TLS over TCP) are not compared.
+//! tshark fills with TCP or DNS, sequence-analysis tags (`[TCP Retransmission] `, `[TCP Dup ACK
+//! 5#1] `, ...) included. What comes from reassembly for other protocols (`[Continuation to
+//! #N] ` in front, ` [TCP segment of a reassembled PDU]` behind) is removed from tshark's text
+//! first: synack dissects no protocol above TCP but DNS. Segments whose Info another dissector
+//! wrote (HTTP, TLS over TCP) are not compared.
 
 use crate::support::{captures, name, synack, tshark};
 
-/// tshark's Info without its analysis tags.
-pub fn strip_tags(info: &str) -> String {
+/// tshark's Info without what reassembly for protocols synack does not dissect adds.
+pub fn strip_foreign(info: &str) -> String {
     let mut s = info;
-    while let Some(rest) = s.strip_prefix('[') {
+    while let Some(rest) = s.strip_prefix("[Continuation to #") {
         let Some(end) = rest.find("] ") else { break };
-        let tag = &rest[..end];
-        if !(tag.starts_with("TCP ") || tag.starts_with("Continuation to")) {
-            break;
-        }
         s = &rest[end + 2..];
     }
     let mut s = s.trim_end_matches(" [TCP segment of a reassembled PDU]");
-    // Markers of tshark's exceptions (a field cut short, a reassembly conflict) end the text.
-    for marker in ["[Malformed Packet]", "[Packet size limited during capture]", "[Reassembly error"] {
-        if let Some(at) = s.find(marker) {
-            s = &s[..at];
-        }
+    // A reassembly conflict is reassembly's, for a protocol synack does not dissect.
+    if let Some(at) = s.find("[Reassembly error") {
+        s = &s[..at];
     }
     s.to_string()
+}
+
+/// tshark's Info without its analysis tags either: the text TCP itself wrote.
+fn strip_tags(info: &str) -> String {
+    let mut s = info;
+    while let Some(rest) = s.strip_prefix("[TCP ") {
+        let Some(end) = rest.find("] ") else { break };
+        s = &rest[end + 2..];
+    }
+    strip_foreign(s)
 }
 
 /// Known differences, with their reasons: (capture, frame).
@@ -60,10 +65,10 @@ fn info_column_equals_tsharks_for_tcp_and_dns() {
             if EXCEPTIONS.iter().any(|(c, f, _)| *c == name(&cap) && *f == i + 1) {
                 continue;
             }
-            let want = strip_tags(ti);
+            let want = strip_foreign(ti);
             // A segment carrying part of an HTTP or TLS message gets that protocol's text in
             // Info while Protocol stays TCP: only TCP's own text ("sport → dport ...") counts.
-            if tp == "TCP" && !tcp_text(&want) {
+            if tp == "TCP" && !tcp_text(&strip_tags(&want)) {
                 continue;
             }
             compared += 1;
@@ -83,10 +88,12 @@ fn info_column_equals_tsharks_for_tcp_and_dns() {
 }
 
 #[test]
-fn analysis_tags_are_stripped_and_nothing_else() {
-    assert_eq!(strip_tags("[TCP Retransmission] 80 → 1 [ACK] Seq=1"), "80 → 1 [ACK] Seq=1");
+fn only_foreign_text_is_stripped() {
+    assert_eq!(strip_foreign("[TCP Retransmission] 80 → 1 [ACK] Seq=1"), "[TCP Retransmission] 80 → 1 [ACK] Seq=1");
+    assert_eq!(strip_foreign("[Continuation to #4] 1 → 2 [ACK]"), "1 → 2 [ACK]");
+    assert_eq!(strip_foreign("1 → 2 [PSH, ACK] Len=5 [TCP segment of a reassembled PDU]"), "1 → 2 [PSH, ACK] Len=5");
     assert_eq!(strip_tags("[TCP Dup ACK 5#1] [TCP Window Update] 1 → 2 [ACK]"), "1 → 2 [ACK]");
-    assert_eq!(strip_tags("1 → 2 [PSH, ACK] Len=5 [TCP segment of a reassembled PDU]"), "1 → 2 [PSH, ACK] Len=5");
     assert_eq!(strip_tags("[SYN] odd"), "[SYN] odd");
-    assert_eq!(strip_tags("1 → 2 [ACK] Win=3[Malformed Packet]"), "1 → 2 [ACK] Win=3");
+    assert_eq!(strip_foreign("1 → 2 [ACK] Win=3[Malformed Packet]"), "1 → 2 [ACK] Win=3[Malformed Packet]");
+    assert_eq!(strip_foreign("1 → 2 [ACK] Len=3[Reassembly error, protocol TCP: New fragment]"), "1 → 2 [ACK] Len=3");
 }

@@ -1,14 +1,16 @@
 //! Packet-list columns as tshark 4.0 fills them: Protocol, Source, Destination and Info. The
 //! Info text follows tshark's for TCP (ports, flags, Seq/Ack/Win/Urg/Len, then the options in
-//! wire order) and DNS (opcode, ID, rcode, each question and each record of every section).
-//! tshark's sequence-analysis tags (`[TCP Retransmission]` ...) and what other dissectors put
-//! there (HTTP, TLS, ...) are not reproduced.
+//! wire order) and DNS (opcode, ID, rcode, each question and each record of every section),
+//! behind tshark's sequence-analysis tags (`[TCP Retransmission] ` ...). What other dissectors
+//! put there (HTTP, TLS, ...) is not reproduced.
 
 use core::fmt::Write;
 
-use crate::dns::{rtype, Message, RecordData};
+use crate::conn::analysis::{flag, Analysis};
+use crate::dns::{rtype, DnsProblem, Message, RecordData};
 use crate::format;
-use crate::packet::{Layer, Packet, TcpLayer};
+use crate::packet::{Anomaly, Layer, Packet, TcpLayer};
+use crate::tcp::OptionProblem;
 use crate::tcp::TcpOption;
 
 /// The Protocol column: the innermost protocol synack dissects.
@@ -75,15 +77,79 @@ pub fn info(pkt: &Packet<'_>) -> String {
         })
         .collect();
     let in_icmp = pkt.layers.iter().any(|l| matches!(l, Layer::Icmp(_)));
+    // The tags are fenced: a DNS message over TCP replaces the text behind them.
+    if let Some(a) = pkt.tcp_analysis() {
+        analysis_tags(&mut s, a);
+    }
     if let (Some(m), false) = (dns.last(), in_icmp) {
         // Several messages in one TCP segment: each clears the column, the last one stays.
         dns_info(&mut s, m);
-        return s;
-    }
-    if let Some(t) = pkt.tcp() {
+    } else if let Some(t) = pkt.tcp() {
         tcp_info(&mut s, t);
     }
+    if let Some(m) = exception_marker(pkt) {
+        s.push_str(m);
+    }
     s
+}
+
+/// The marker tshark appends when a TCP or DNS dissector stops on an exception: reading past
+/// the captured bytes of a longer packet ("Packet size limited during capture"), or past the
+/// length the packet itself declares ("Malformed Packet"). Problems tshark only flags with an
+/// expert info (an option length below 2, one running past the options) add nothing.
+fn exception_marker(pkt: &Packet<'_>) -> Option<&'static str> {
+    const LIMITED: &str = "[Packet size limited during capture]";
+    const MALFORMED: &str = "[Malformed Packet]";
+    let cut = pkt.meta.caplen < pkt.meta.len;
+    let has = |f: fn(&Anomaly) -> bool| pkt.anomalies.iter().any(f);
+    if has(|a| matches!(a, Anomaly::TcpShortHeader)) {
+        return Some(if cut { LIMITED } else { MALFORMED });
+    }
+    if has(|a| matches!(a, Anomaly::TcpOptions(OptionProblem::Truncated))) {
+        // Options past the segment's own end are malformed, whatever the capture kept.
+        return Some(if cut && !has(|a| matches!(a, Anomaly::TcpHeaderPastSegment)) { LIMITED } else { MALFORMED });
+    }
+    if pkt.tcp().is_some_and(|t| t.sack_throws()) {
+        return Some(MALFORMED);
+    }
+    if has(|a| matches!(a, Anomaly::Dns(DnsProblem::Name { .. } | DnsProblem::Truncated { .. }) | Anomaly::DnsShort)) {
+        return Some(if cut { LIMITED } else { MALFORMED });
+    }
+    None
+}
+
+/// tshark's tags, each put in front of the ones before it: the last prepended comes first.
+fn analysis_tags(s: &mut String, a: &Analysis) {
+    use flag::*;
+    if a.flags == 0 {
+        return;
+    }
+    let dup;
+    let tags: [(bool, &str); 15] = [
+        (a.has(ZERO_WINDOW_PROBE_ACK), "[TCP ZeroWindowProbeAck] "),
+        (a.has(ZERO_WINDOW), "[TCP ZeroWindow] "),
+        (a.has(ZERO_WINDOW_PROBE), "[TCP ZeroWindowProbe] "),
+        (a.dupack_num != 0 && a.has(DUPLICATE_ACK), {
+            dup = format!("[TCP Dup ACK {}#{}] ", a.dupack_frame, a.dupack_num);
+            &dup
+        }),
+        (a.has(KEEP_ALIVE_ACK), "[TCP Keep-Alive ACK] "),
+        (a.has(KEEP_ALIVE), "[TCP Keep-Alive] "),
+        (a.has(WINDOW_FULL), "[TCP Window Full] "),
+        (a.has(WINDOW_UPDATE), "[TCP Window Update] "),
+        (a.has(ACK_LOST_SEGMENT), "[TCP ACKed unseen segment] "),
+        (a.has(LOST_SEGMENT), "[TCP Previous segment not captured] "),
+        (a.has(OUT_OF_ORDER), "[TCP Out-Of-Order] "),
+        (a.has(SPURIOUS_RETRANSMISSION), "[TCP Spurious Retransmission] "),
+        (a.has(FAST_RETRANSMISSION), "[TCP Fast Retransmission] "),
+        (a.has(RETRANSMISSION), "[TCP Retransmission] "),
+        (a.has(REUSED_PORTS), "[TCP Port numbers reused] "),
+    ];
+    for (on, tag) in tags {
+        if on {
+            s.push_str(tag);
+        }
+    }
 }
 
 fn tcp_info(s: &mut String, t: &TcpLayer<'_>) {
