@@ -456,3 +456,80 @@ impl SeqAnalysis {
         old_data
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const A: usize = 0;
+    const B: usize = 1;
+    const ACK: u16 = Flags::ACK;
+
+    /// Feed segments (direction, seq, ack, len, flags, window, ms) through one connection.
+    fn run(segs: &[(usize, u32, u32, u32, u16, u16, i128)]) -> Vec<Option<Analysis>> {
+        let mut an = SeqAnalysis::default();
+        segs.iter()
+            .enumerate()
+            .map(|(i, &(dir, seq, ack, seglen, flags, window, ms))| {
+                let s = Segment { frame: i as u32 + 1, seq, ack, seglen, flags, window, ts_ns: ms * 1_000_000 };
+                // ISNs 1000 (A) and 5000 (B); no window scaling.
+                let cx = Context {
+                    fwd_base: if dir == A { 1000 } else { 5000 },
+                    rev_scale: WinScale::NotUsed,
+                    first_rtt_ns: None,
+                };
+                let mut ta = None;
+                an.on_segment(dir, &s, &cx, &mut ta, true);
+                an.after_segment(dir, flags);
+                ta
+            })
+            .collect()
+    }
+
+    #[test]
+    fn duplicate_acks_count_from_the_last_new_ack_and_a_fast_retransmission_follows() {
+        let r = run(&[
+            (A, 1001, 5001, 100, ACK, 500, 0),
+            (A, 1101, 5001, 100, ACK, 500, 1),
+            (B, 5001, 1101, 0, ACK, 500, 2),
+            (B, 5001, 1101, 0, ACK, 500, 3),
+            (B, 5001, 1101, 0, ACK, 500, 4),
+            (A, 1101, 5001, 100, ACK, 500, 5),
+        ]);
+        let f3 = r[2].unwrap();
+        assert_eq!((f3.acks_frame, f3.flags), (1, 0));
+        let (d1, d2) = (r[3].unwrap(), r[4].unwrap());
+        assert!(d1.has(flag::DUPLICATE_ACK) && d2.has(flag::DUPLICATE_ACK));
+        assert_eq!((d1.dupack_num, d1.dupack_frame, d2.dupack_num), (1, 3, 2));
+        // Within 20 ms of the second duplicate ACK, at the sequence number they ask for.
+        assert_eq!(r[5].unwrap().flags, flag::FAST_RETRANSMISSION);
+    }
+
+    #[test]
+    fn a_late_copy_is_a_retransmission_with_its_rto_and_a_gap_is_a_lost_segment() {
+        let r = run(&[
+            (A, 1001, 5001, 100, ACK, 500, 0),
+            (A, 1001, 5001, 100, ACK, 500, 300),
+            (A, 1301, 5001, 100, ACK, 500, 301),
+        ]);
+        let re = r[1].unwrap();
+        assert_eq!((re.flags, re.rto_frame, re.rto_ns), (flag::RETRANSMISSION, 1, 300_000_000));
+        assert!(r[2].unwrap().has(flag::LOST_SEGMENT));
+    }
+
+    #[test]
+    fn keep_alive_and_its_ack_zero_window_and_its_probe() {
+        let r = run(&[
+            (A, 1001, 5001, 10, ACK, 500, 0),
+            (B, 5001, 1011, 0, ACK, 500, 1),
+            (A, 1010, 5001, 0, ACK, 500, 2),
+            (B, 5001, 1011, 0, ACK, 500, 3),
+            (B, 5001, 1011, 0, ACK, 0, 4),
+            (A, 1011, 5001, 1, ACK, 500, 5),
+        ]);
+        assert_eq!(r[2].unwrap().flags, flag::KEEP_ALIVE);
+        assert_eq!(r[3].unwrap().flags, flag::KEEP_ALIVE_ACK);
+        assert!(r[4].unwrap().has(flag::ZERO_WINDOW));
+        assert!(r[5].unwrap().has(flag::ZERO_WINDOW_PROBE));
+    }
+}
