@@ -4,7 +4,7 @@
 use std::io::{self, Write};
 
 use dissector_core::columns;
-use dissector_core::fields::{values_indexed, write_value, Field, FieldInfo, LayerIndex, Value, FIELDS};
+use dissector_core::fields::{values_indexed, write_value, Field, FieldInfo, FieldType, LayerIndex, Value, FIELDS};
 use dissector_core::{Layer, Packet};
 
 use crate::style::Style;
@@ -73,7 +73,13 @@ pub fn detail(out: &mut dyn Write, pkt: &Packet<'_>, st: &Style) -> io::Result<(
         for f in FIELDS.iter().filter(|f| f.abbrev.starts_with(prefix)) {
             vals.clear();
             values_indexed(pkt, &index, f.field, &mut vals);
-            if !vals.is_empty() {
+            if vals.is_empty() {
+                continue;
+            }
+            // A label or an expert item (FT_NONE) has no value to show: its name says it all.
+            if f.ftype == FieldType::None {
+                lines.push(format!("    [{}]", f.name));
+            } else {
                 lines.push(format!("    {}: {}", f.name, field_line(f, &vals)));
             }
         }
