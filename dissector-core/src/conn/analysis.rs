@@ -306,7 +306,7 @@ impl SeqAnalysis {
                 break 'fwd;
             }
             if same_ack && window != 0 && window == f.window {
-                f.dupacknum = if f.dupacknum == -1 { 1 } else { f.dupacknum + 1 };
+                f.dupacknum = if f.dupacknum == -1 { 1 } else { f.dupacknum.saturating_add(1) };
                 let a = ta.get_or_insert_with(Analysis::default);
                 a.flags |= DUPLICATE_ACK;
                 a.dupack_num = f.dupacknum.max(0) as u32;
@@ -345,14 +345,14 @@ impl SeqAnalysis {
             } else if not_advanced
                 && r.dupacknum >= 2
                 && r.lastack == seq
-                && (0..20_000_000).contains(&(now - r.lastack_ns))
+                && (0..20_000_000).contains(&now.saturating_sub(r.lastack_ns))
             {
                 set(ta, FAST_RETRANSMISSION);
                 old_data = true;
             } else {
                 let threshold = cx.first_rtt_ns.filter(|&t| t != 0).map_or(3_000_000, ns);
                 let out_of_order = not_advanced
-                    && (0..threshold).contains(&(now - f.nextseq_ns))
+                    && (0..threshold).contains(&now.saturating_sub(f.nextseq_ns))
                     && f.nextseq != seq.wrapping_add(seglen).wrapping_add(synfin);
                 if out_of_order {
                     set(ta, OUT_OF_ORDER);
@@ -363,7 +363,7 @@ impl SeqAnalysis {
                     // The RTO against the oldest unacknowledged segment, else the highest one.
                     let oldest = f.extra.as_ref().and_then(|x| x.segments.first());
                     let (frame, at) = oldest.map_or((f.nextseq_frame, f.nextseq_ns), |u| (u.frame, u.ts_ns));
-                    a.rto_ns = now - at;
+                    a.rto_ns = now.saturating_sub(at);
                     a.rto_frame = frame;
                 }
             }
@@ -414,7 +414,7 @@ impl SeqAnalysis {
         if let Some(u) = acked {
             let a = ta.get_or_insert_with(Analysis::default);
             a.acks_frame = u.frame;
-            a.ack_rtt_ns = now - u.ts_ns;
+            a.ack_rtt_ns = now.saturating_sub(u.ts_ns);
         }
 
         // Bytes in flight: from the lowest unacknowledged byte to the highest sent, less what
