@@ -193,10 +193,7 @@ impl TcpView {
                         TcpOption::Sack(d) => Some(d),
                         _ => None,
                     })
-                    .flat_map(|d| d.chunks_exact(8))
-                    .map(|b| {
-                        (u32::from_be_bytes([b[0], b[1], b[2], b[3]]), u32::from_be_bytes([b[4], b[5], b[6], b[7]]))
-                    }),
+                    .flat_map(TcpOption::sack_blocks),
             );
         }
         let scalefactor = (!flags.syn()).then(|| conv.flows[fwd].win_scale.factor());
