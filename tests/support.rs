@@ -135,3 +135,44 @@ pub fn tshark_plugin(args: &[&str]) -> (bool, String, String) {
         String::from_utf8_lossy(&out.stderr).into_owned(),
     )
 }
+
+/// Dissect every capture with the default options and with `off`, frame by frame: each field
+/// `owned` says the switched-off work makes must be empty, each field `skip` says may change
+/// is passed over, and every other field must keep its values. Returns the values compared.
+pub fn switched_off_changes_only(
+    off: dissector_core::Options,
+    owned: impl Fn(dissector_core::fields::Field) -> bool,
+    skip: impl Fn(dissector_core::fields::Field) -> bool,
+) -> usize {
+    use dissector_core::fields::{values, FIELDS};
+    let mut compared = 0usize;
+    for cap in captures() {
+        let mut on = dissector_core::Dissector::new();
+        let mut off = dissector_core::Dissector::with_options(off.clone());
+        let (mut s1, mut s2) = (Vec::new(), Vec::new());
+        for (meta, bytes) in frames(&cap) {
+            let a = on.dissect(meta, &bytes, &mut s1);
+            let b = off.dissect(meta, &bytes, &mut s2);
+            let (mut va, mut vb) = (Vec::new(), Vec::new());
+            for info in FIELDS.iter().filter(|i| !skip(i.field)) {
+                va.clear();
+                vb.clear();
+                values(&a, info.field, &mut va);
+                values(&b, info.field, &mut vb);
+                if owned(info.field) {
+                    assert!(
+                        vb.is_empty(),
+                        "{} frame {}: {} has {vb:?} switched off",
+                        name(&cap),
+                        meta.number,
+                        info.abbrev
+                    );
+                } else {
+                    compared += va.len();
+                    assert_eq!(va, vb, "{} frame {}: {} differs switched off", name(&cap), meta.number, info.abbrev);
+                }
+            }
+        }
+    }
+    compared
+}
