@@ -261,7 +261,11 @@ impl Timeline {
             let (was, now) = (*self.shown_arrivals.get(k)?, *arrivals.get(k)?);
             let s = &self.pending[k];
             let to_client = !s.from_client;
-            if !moved[usize::from(!to_client)] || row_of(k, was) >= n || row_of(k, now) <= row_of(k, was) {
+            // A copy found lost explains the move even if it was still waiting for its row: the
+            // segments queued behind it (in sequence order) now arrive earlier.
+            let lost_now = now == Arrival::Never && was != Arrival::Never;
+            let later = row_of(k, was) < n && row_of(k, now) > row_of(k, was);
+            if !moved[usize::from(!to_client)] || !(later || lost_now) {
                 return None;
             }
             let what = s.ctl().unwrap_or(Ctl::Ack);
