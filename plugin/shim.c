@@ -42,7 +42,7 @@ int synack_frame(tvbuff_t *tvb, packet_info *pinfo, const guint32 *linktypes, in
     return ok;
 }
 
-proto_item *synack_add_items(proto_tree *tree, int proto, int ett, tvbuff_t *tvb, const char *title,
+proto_item *synack_add_items(proto_tree *tree, int proto, int ett, int ett_child, tvbuff_t *tvb, const char *title,
                              const synack_item_t *items, int n)
 {
     proto_item *top = NULL;
@@ -51,30 +51,42 @@ proto_item *synack_add_items(proto_tree *tree, int proto, int ett, tvbuff_t *tvb
         proto_item_set_text(ti, "%s", title);
         proto_item_set_generated(ti);
         proto_tree *sub = proto_item_add_subtree(ti, ett);
+        proto_item *last = NULL;
+        proto_tree *child = NULL;
         for (int i = 0; i < n; i++) {
             const synack_item_t *it = &items[i];
             proto_item *fi = NULL;
+            proto_tree *parent = sub;
+            if (it->level == 1 && last) {
+                if (!child)
+                    child = proto_item_add_subtree(last, ett_child);
+                parent = child;
+            } else {
+                child = NULL;
+            }
             switch (it->kind) {
             case SYNACK_ITEM_UINT:
-                fi = proto_tree_add_uint(sub, it->hf, tvb, 0, 0, it->u);
+                fi = proto_tree_add_uint(parent, it->hf, tvb, 0, 0, it->u);
                 break;
             case SYNACK_ITEM_BOOL:
-                fi = proto_tree_add_boolean(sub, it->hf, tvb, 0, 0, it->u ? 1 : 0);
+                fi = proto_tree_add_boolean(parent, it->hf, tvb, 0, 0, it->u ? 1 : 0);
                 break;
             case SYNACK_ITEM_STRING:
-                fi = proto_tree_add_string(sub, it->hf, tvb, 0, 0, it->s);
+                fi = proto_tree_add_string(parent, it->hf, tvb, 0, 0, it->s);
                 break;
             case SYNACK_ITEM_RELTIME: {
                 nstime_t t;
                 t.secs = (time_t)it->secs;
                 t.nsecs = it->nsecs;
-                fi = proto_tree_add_time(sub, it->hf, tvb, 0, 0, &t);
+                fi = proto_tree_add_time(parent, it->hf, tvb, 0, 0, &t);
                 break;
             }
             default:
                 break;
             }
             proto_item_set_generated(fi);
+            if (it->level == 0)
+                last = fi;
         }
         top = ti;
     }
@@ -89,6 +101,16 @@ void synack_expert(packet_info *pinfo, proto_item *item, expert_field *ei)
 {
     TRY {
         expert_add_info(pinfo, item, ei);
+    }
+    CATCH_ALL {
+    }
+    ENDTRY;
+}
+
+void synack_expert_text(packet_info *pinfo, proto_item *item, expert_field *ei, const char *text)
+{
+    TRY {
+        expert_add_info_format(pinfo, item, ei, "%s", text);
     }
     CATCH_ALL {
     }

@@ -34,16 +34,20 @@ typedef struct {
     gint64 secs;          /* RELTIME */
     int nsecs;
     const char *s;        /* STRING: NUL-terminated, copied by Wireshark */
+    int level;            /* 0: in the protocol's subtree; 1: under the last level-0 item */
 } synack_item_t;
 #define SYNACK_ITEM_UINT 0
 #define SYNACK_ITEM_BOOL 1
 #define SYNACK_ITEM_STRING 2
 #define SYNACK_ITEM_RELTIME 3
-/* Adds the protocol item titled `title` with a subtree holding the n items (generated), all in
- * one TRY; returns the protocol item (for expert infos), or NULL if Wireshark threw. */
-proto_item *synack_add_items(proto_tree *tree, int proto, int ett, tvbuff_t *tvb, const char *title,
+/* Adds the protocol item titled `title` with a subtree holding the n items (generated; a level-1
+ * item goes in a subtree `ett_child` of the item before it), all in one TRY; returns the
+ * protocol item (for expert infos), or NULL if Wireshark threw. */
+proto_item *synack_add_items(proto_tree *tree, int proto, int ett, int ett_child, tvbuff_t *tvb, const char *title,
                              const synack_item_t *items, int n);
 void synack_expert(packet_info *pinfo, proto_item *item, expert_field *ei);
+/* An expert info whose text is `text` instead of the registered summary. */
+void synack_expert_text(packet_info *pinfo, proto_item *item, expert_field *ei, const char *text);
 void synack_col_append(packet_info *pinfo, const char *text);
 /* Does this tree want any of the n fields (visible tree, or one of them referenced)? */
 int synack_wanted(proto_tree *tree, const int *hfs, int n);

@@ -73,6 +73,20 @@ pub fn synack_binary() -> PathBuf {
     target.join("debug/synack")
 }
 
+/// Build the synack binary with the release profile (what users run; a debug build's code
+/// pages alone add several MiB of RSS) and return its path.
+pub fn synack_release_binary() -> PathBuf {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let st = Command::new(cargo)
+        .args(["build", "--quiet", "--release", "-p", "synack", "--bin", "synack"])
+        .current_dir(root())
+        .status()
+        .expect("cargo build --release -p synack");
+    assert!(st.success(), "building the synack binary failed");
+    let target = std::env::var("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|_| root().join("target"));
+    target.join("release/synack")
+}
+
 /// File name of a path, for messages.
 pub fn name(p: &Path) -> String {
     p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()

@@ -14,5 +14,6 @@ mod properties;
 mod robustness;
 mod support;
 mod tracker;
+mod verdict;
 mod versions;
 mod views;

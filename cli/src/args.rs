@@ -65,6 +65,10 @@ pub(crate) struct ConvArgs {
     #[arg(short = 'T', value_name = "FORMAT", value_enum, default_value_t = conv::ConvFormat::Table)]
     pub(crate) format: conv::ConvFormat,
 
+    /// Language of the verdict's sentence.
+    #[arg(long = "lang", value_enum, default_value_t = Lang::En)]
+    pub(crate) lang: Lang,
+
     #[command(flatten)]
     pub(crate) common: Common,
 }

@@ -67,9 +67,20 @@ impl Config {
     /// of unacknowledged segments (docs/performance.md); `-q` prints nothing, so only its
     /// filter can ask for it.
     pub(crate) fn needs_analysis(&self) -> bool {
-        (self.mode == Mode::Text && !self.quiet)
+        self.needs_verdicts()
+            || (self.mode == Mode::Text && !self.quiet)
             || self.fields.iter().any(|f| f.needs_analysis())
             || self.filter.as_ref().is_some_and(|f| f.any_field(&|f: Field| f.needs_analysis()))
+    }
+}
+
+impl Config {
+    /// Whether a connection's verdict is printed or filtered on (`synack.verdict*`; `-V` and
+    /// JSON without `-e` show every synack field).
+    pub(crate) fn needs_verdicts(&self) -> bool {
+        (self.mode == Mode::Text && self.verbose && !self.quiet)
+            || (self.mode != Mode::Text && !self.quiet && self.fields.iter().any(|f| f.needs_verdict()))
+            || self.filter.as_ref().is_some_and(|f| f.any_field(&|f: Field| f.needs_verdict()))
     }
 }
 

@@ -5,6 +5,7 @@ use std::io::{self, Write};
 
 use dissector_core::conn::{CloseKind, ConnSummary, Endpoint, SynOptions};
 
+use crate::explain::Lang;
 use crate::views::json_str;
 
 /// Output formats of `conv`.
@@ -73,7 +74,7 @@ pub fn handshake(s: &ConnSummary) -> &'static str {
 /// The columns of a row, in order: the name in CSV and JSON, and the heading in the table
 /// (`None`: not in the table, whose options lines and DNS name follow each row instead).
 #[rustfmt::skip]
-const COLUMNS: [(&str, Option<&str>); 20] = [
+const COLUMNS: [(&str, Option<&str>); 22] = [
     ("stream", Some("#")), ("client", Some("client")), ("server", Some("server")),
     ("start_s", Some("start")), ("duration_s", Some("duration")),
     ("packets_c2s", Some("pkts→")), ("packets_s2c", Some("pkts←")),
@@ -82,6 +83,7 @@ const COLUMNS: [(&str, Option<&str>); 20] = [
     ("client_options", None), ("server_options", None), ("closed_by", Some("closed by")),
     ("client_state", Some("client")), ("server_state", Some("server")),
     ("conn_state", Some("zeek")), ("history", Some("history")), ("dns_name", None),
+    ("verdict", Some("verdict")), ("verdict_text", None),
 ];
 
 /// The table's columns: (position in [`COLUMNS`], heading).
@@ -94,11 +96,11 @@ const NUMERIC: [&str; 5] = ["stream", "packets_c2s", "packets_s2c", "bytes_c2s",
 
 /// Write the cells of a row, in [`COLUMNS`] order, into `cells` (cleared first; the Strings are
 /// kept from row to row, so a row allocates nothing once they have grown).
-fn fill_row(cells: &mut [String; 20], s: &ConnSummary, first_ns: i128) {
+fn fill_row(cells: &mut [String; 22], s: &ConnSummary, first_ns: i128, lang: Lang) {
     for c in cells.iter_mut() {
         c.clear();
     }
-    let [stream, client, server, start, duration, pc, ps, bc, bs, hs, irtt, refused, copt, sopt, closed, cstate, sstate, zeek, history, dns] =
+    let [stream, client, server, start, duration, pc, ps, bc, bs, hs, irtt, refused, copt, sopt, closed, cstate, sstate, zeek, history, dns, verdict, verdict_text] =
         cells;
     let _ = write!(stream, "{}", s.stream);
     write_endpoint(client, &s.client);
@@ -132,6 +134,13 @@ fn fill_row(cells: &mut [String; 20], s: &ConnSummary, first_ns: i128) {
     if let Some(d) = &s.dns {
         dns.push_str(&d.name);
     }
+    for (i, c) in s.verdict.codes().enumerate() {
+        if i > 0 {
+            verdict.push(' ');
+        }
+        verdict.push_str(c);
+    }
+    verdict_text.push_str(&crate::verdict::sentence(&s.verdict, lang));
 }
 
 /// Rows held back to print in stream order; past this many, rows are printed as connections
@@ -148,13 +157,14 @@ pub struct ConvWriter<'o> {
     widths: Option<Vec<usize>>,
     rows: usize,
     /// The current row's cells and line, kept between rows.
-    cells: [String; 20],
+    cells: [String; 22],
     line: String,
+    lang: Lang,
 }
 
 impl<'o> ConvWriter<'o> {
     /// A writer; `first_ns` is the capture's first timestamp.
-    pub fn new(out: &'o mut dyn Write, format: ConvFormat, first_ns: i128) -> Self {
+    pub fn new(out: &'o mut dyn Write, format: ConvFormat, first_ns: i128, lang: Lang) -> Self {
         ConvWriter {
             out,
             format,
@@ -164,6 +174,7 @@ impl<'o> ConvWriter<'o> {
             rows: 0,
             cells: Default::default(),
             line: String::new(),
+            lang,
         }
     }
 
@@ -186,7 +197,7 @@ impl<'o> ConvWriter<'o> {
 
     /// The table's cells of `s`, in [`table_columns`] order, into `self.cells`.
     fn table_cells(&mut self, s: &ConnSummary) -> impl Iterator<Item = &str> {
-        fill_row(&mut self.cells, s, self.first_ns);
+        fill_row(&mut self.cells, s, self.first_ns, self.lang);
         let cells = &self.cells;
         table_columns().map(move |(i, _)| cells[i].as_str())
     }
@@ -234,6 +245,7 @@ impl<'o> ConvWriter<'o> {
                 self.line.push_str("; server ");
                 write_options(&mut self.line, &c.options[1]);
                 writeln!(self.out, "{}", self.line)?;
+                writeln!(self.out, "    {}", crate::verdict::sentence(&c.verdict, self.lang))?;
             }
         }
         Ok(())
@@ -242,7 +254,7 @@ impl<'o> ConvWriter<'o> {
     fn write_row(&mut self, s: &ConnSummary) -> io::Result<()> {
         match self.format {
             ConvFormat::Json => {
-                fill_row(&mut self.cells, s, self.first_ns);
+                fill_row(&mut self.cells, s, self.first_ns, self.lang);
                 let line = &mut self.line;
                 line.clear();
                 line.push_str(if self.rows == 0 { "  {" } else { ",\n  {" });
@@ -262,7 +274,7 @@ impl<'o> ConvWriter<'o> {
                 self.out.write_all(line.as_bytes())?;
             }
             ConvFormat::Csv => {
-                fill_row(&mut self.cells, s, self.first_ns);
+                fill_row(&mut self.cells, s, self.first_ns, self.lang);
                 let line = &mut self.line;
                 line.clear();
                 for (j, v) in self.cells.iter().enumerate() {

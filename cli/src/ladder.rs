@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use dissector_core::conn::{Ctl, Revision, Stage, State, TcpTrack};
+use dissector_core::conn::{Ctl, Revision, Stage, State, TcpTrack, Verdict};
 use dissector_core::tcp::TcpOption;
 use dissector_core::{columns, Layer, Packet};
 
@@ -31,12 +31,23 @@ pub struct Collector {
     at: HashMap<u32, usize>,
     endpoints: Option<(String, String)>,
     dns: HashMap<u32, (String, Option<u32>, Option<i128>)>,
+    /// The connection's verdict, the latest given.
+    verdict: Option<Verdict>,
 }
 
 impl Collector {
     /// Collect stream `stream`, or the first connection whose SYN is seen.
     pub fn new(stream: Option<u32>) -> Collector {
         Collector { stream, ..Collector::default() }
+    }
+
+    /// Verdicts (stream, last frame, verdict) of connections let go: the chosen one's is kept.
+    pub fn verdicts(&mut self, v: Vec<(u32, u32, Verdict)>) {
+        for (stream, _, verdict) in v {
+            if Some(stream) == self.stream {
+                self.verdict = Some(verdict);
+            }
+        }
     }
 
     /// Look at one packet.
@@ -296,7 +307,7 @@ impl Collector {
         writeln!(out, "{}", st.dim(&msg))
     }
 
-    /// What the handshake negotiated, and how long it took (or how it ended).
+    /// What the handshake negotiated, how long it took, and the connection's verdict.
     /// `gap`: a blank line is still needed before it.
     fn draw_footer(&self, out: &mut dyn Write, lang: Lang, width: usize, gap: bool) -> io::Result<()> {
         let ko = lang == Lang::Ko;
@@ -359,30 +370,9 @@ impl Collector {
                 format!("initial RTT (SYN → handshake ACK): {} ms", explain::ms(irtt))
             });
         }
-        if let Some((syn, rst)) = self.refused() {
-            let port = rst.facts.ports.0;
-            let took = explain::ms(rst.facts.rel_ns - syn.facts.rel_ns);
-            lines.push(if ko {
-                format!("연결 거부: SYN 뒤 {took} ms 만에 RST (포트 {port}에서 기다리는 프로그램 없음)")
-            } else {
-                format!("refused: RST {took} ms after the SYN (nothing listens on port {port})")
-            });
-        }
-        if let Some(syns) = self.unanswered() {
-            let at: Vec<String> = syns.iter().map(|s| explain::ms(s.facts.rel_ns)).collect();
-            let n = syns.len();
-            lines.push(match (ko, n) {
-                (false, 1) => format!("unanswered: one SYN (at {} ms), and no SYN+ACK or RST before the capture ends", at[0]),
-                (false, _) => format!(
-                    "unanswered: the client sent its SYN {n} times (at {} ms), and no SYN+ACK or RST came back before the capture ends",
-                    at.join(", ")
-                ),
-                (true, 1) => format!("응답 없음: SYN 한 번({} ms), 캡처가 끝날 때까지 SYN+ACK도 RST도 없음", at[0]),
-                (true, _) => format!(
-                    "응답 없음: 클라이언트가 SYN을 {n}번 보냈고({} ms), 캡처가 끝날 때까지 SYN+ACK도 RST도 돌아오지 않음",
-                    at.join(", ")
-                ),
-            });
+        if let Some(v) = &self.verdict {
+            let s = crate::verdict::sentence(v, lang);
+            lines.push(if ko { format!("판정: {s}") } else { format!("verdict: {s}") });
         }
         if gap && !lines.is_empty() {
             writeln!(out)?;
@@ -393,15 +383,6 @@ impl Collector {
             }
         }
         Ok(())
-    }
-
-    /// The client's SYNs, when the server never sent anything back.
-    fn unanswered(&self) -> Option<Vec<&Step>> {
-        if self.steps.iter().any(|s| !s.track.from_client || s.track.itself) {
-            return None;
-        }
-        let syns: Vec<&Step> = self.steps.iter().filter(|s| s.facts.syn && !s.facts.ack).collect();
-        (!syns.is_empty() && syns.len() == self.steps.len()).then_some(syns)
     }
 
     /// The receiver's last segment, before frame `until`, that shows the segment of step `i`
@@ -429,18 +410,6 @@ impl Collector {
                 }
             })
             .last()
-    }
-
-    /// The client's first SYN and the server's RST that refused it, if that is how it ended.
-    fn refused(&self) -> Option<(&Step, &Step)> {
-        let syn = self.steps.iter().find(|s| s.track.stage == Some(Stage::Syn))?;
-        if self.steps.iter().any(|s| !s.track.from_client && s.facts.syn) {
-            return None;
-        }
-        let rst = self.steps.iter().find(|s| {
-            !s.track.from_client && s.facts.rst && s.facts.ack && s.facts.ack_raw == syn.facts.seq_raw.wrapping_add(1)
-        })?;
-        Some((syn, rst))
     }
 }
 

@@ -17,6 +17,7 @@ mod ladder;
 mod output;
 mod run;
 mod style;
+mod verdict;
 mod views;
 mod width;
 

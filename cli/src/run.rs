@@ -28,8 +28,12 @@ fn open_path(path: &std::path::Path) -> Result<Box<dyn Read + Send>, RunError> {
 /// The first of two passes: what later frames tell about earlier ones (DNS responses, the
 /// streams that used them, and the informed rows of states).
 fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunError> {
-    let mut dissector =
-        Dissector::with_options(Options { collect_late: true, analysis: false, ..Options::with_limits(c.limits) });
+    let mut dissector = Dissector::with_options(Options {
+        collect_late: true,
+        analysis: c.needs_verdicts(),
+        verdicts: c.needs_verdicts(),
+        ..Options::with_limits(c.limits)
+    });
     read_frames(input, &c.input, None, &mut dissector, |_, pkt| Ok(c.count.is_none_or(|n| pkt.meta.number < n)))?;
     Ok(dissector.into_late_facts())
 }
@@ -120,7 +124,9 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
         late = Some(first);
     }
     let analysis = c.needs_analysis();
-    let mut dissector = Dissector::with_options(Options { tracking, late, analysis, ..Options::with_limits(c.limits) });
+    let verdicts = c.needs_verdicts();
+    let mut dissector =
+        Dissector::with_options(Options { tracking, late, analysis, verdicts, ..Options::with_limits(c.limits) });
     let mut printer = output::FieldsPrinter::new(c);
     if c.header && c.mode == Mode::Fields && !c.quiet {
         printer.header(out)?;
@@ -196,12 +202,13 @@ pub(crate) fn run_conv(
 ) -> Result<(), RunError> {
     let progress = progress_bar(&a.read, err_is_tty);
     let input = open_path(&a.read)?;
+    // The verdict column reads the sequence analysis (loss, stalls).
     let mut d = Dissector::with_options(Options {
         summaries: true,
-        analysis: false,
+        verdicts: false,
         ..Options::with_limits(a.common.limits())
     });
-    let mut w = conv::ConvWriter::new(out, a.format, 0);
+    let mut w = conv::ConvWriter::new(out, a.format, 0, a.lang);
     let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt| {
         if pkt.meta.number == 1 {
             w.set_first(pkt.meta.ts_ns);
@@ -237,19 +244,18 @@ pub(crate) fn run_ladder(
     let progress = progress_bar(&a.read, err_is_tty);
     let input = open_path(&a.read)?;
     // The ladder shows the informed view: rows that later frames revise are shown revised.
-    let mut d = Dissector::with_options(Options {
-        revisions: true,
-        analysis: false,
-        ..Options::with_limits(a.common.limits())
-    });
+    // Its footer's verdict reads the sequence analysis (loss, stalls).
+    let mut d = Dissector::with_options(Options { revisions: true, ..Options::with_limits(a.common.limits()) });
     let mut col = ladder::Collector::new(a.stream);
     let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt| {
         col.packet(pkt);
         col.revise(d.take_revisions());
+        col.verdicts(d.take_verdicts());
         Ok(true)
     })?;
     d.finalize();
     col.revise(d.take_revisions());
+    col.verdicts(d.take_verdicts());
     // The terminal's width when writing to one (COLUMNS is rarely exported to programs).
     let term = if out_is_tty { terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)) } else { None };
     let width = a.width.or(term).or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())).unwrap_or(100);

@@ -5,7 +5,9 @@ use crate::conn::analysis::Analysis;
 use crate::conn::lookup::{DnsConv, LateFacts, Lookups};
 use crate::conn::table::{Connections, Pending};
 use crate::conn::tracker::TcpInput;
-use crate::conn::{ConnKey, ConnSummary, Endpoint, Revision, Row, TcpTrack};
+use std::sync::Arc;
+
+use crate::conn::{ConnKey, ConnSummary, Endpoint, Revision, Row, TcpTrack, Verdict};
 use crate::defrag::{DatagramKey, Reassembler};
 use crate::dns::{self, Message};
 use crate::hash::Map;
@@ -71,6 +73,10 @@ pub struct Options {
     /// On by default; off, those stay empty and each connection keeps no list of unacknowledged
     /// segments.
     pub analysis: bool,
+    /// Show each connection's verdict (`synack.verdict`) on the frame that closes it. On by
+    /// default; with [`Options::late`], on its last frame instead. Its loss and stall findings
+    /// need [`Options::analysis`].
+    pub verdicts: bool,
 }
 
 impl Default for Options {
@@ -83,6 +89,7 @@ impl Default for Options {
             late: None,
             revisions: false,
             analysis: true,
+            verdicts: true,
         }
     }
 }
@@ -107,6 +114,9 @@ pub struct Dissector {
     /// Rows of the informed view an earlier pass found, by frame (shown instead of the rows as
     /// known at each frame).
     rows: Map<u32, Row>,
+    /// Verdicts an earlier pass found, by each connection's last frame (shown there, and no
+    /// verdict anywhere else).
+    late_verdicts: Option<Map<u32, Arc<Verdict>>>,
 }
 
 impl Default for Dissector {
@@ -224,14 +234,22 @@ impl Dissector {
         let mut lookups = Lookups::with_limits(l.max_dns_transactions, l.max_dns_addresses);
         let mut late = options.late;
         let rows = late.as_mut().map(|f| std::mem::take(&mut f.rows)).unwrap_or_default();
+        let late_verdicts = late.as_mut().map(|f| std::mem::take(&mut f.verdicts));
         lookups.set_late(late, options.collect_late);
         Dissector {
             first_ts: None,
-            conns: Connections::new(l, options.summaries, options.revisions || options.collect_late, options.analysis),
+            conns: Connections::new(
+                l,
+                options.summaries,
+                options.revisions || options.collect_late,
+                options.analysis,
+                options.verdicts && late_verdicts.is_none(),
+            ),
             lookups,
             defrag: Reassembler::default(),
             tracking: options.tracking,
             rows,
+            late_verdicts,
         }
     }
 
@@ -255,7 +273,21 @@ impl Dissector {
         let rows = self.take_revisions().into_iter().collect();
         let mut late = self.lookups.late_facts().cloned().unwrap_or_default();
         late.rows = rows;
+        // A stream has one verdict: the last given (a connection expired while idle and picked
+        // up again is summarised twice).
+        let mut by_stream: Map<u32, (u32, Verdict)> = Map::default();
+        for (stream, frame, v) in self.conns.take_verdicts() {
+            by_stream.insert(stream, (frame, v));
+        }
+        late.verdicts = by_stream.into_values().map(|(frame, v)| (frame, Arc::new(v))).collect();
         late
+    }
+
+    /// Verdicts found since the last call (with [`Options::revisions`]): (stream, last frame,
+    /// verdict) of each connection let go, and at [`Dissector::finalize`] of each still open
+    /// (a later call may give a connection's verdict again, on a later frame).
+    pub fn take_verdicts(&mut self) -> Vec<(u32, u32, Verdict)> {
+        self.conns.take_verdicts()
     }
 
     /// What the limits made synack drop so far.
@@ -455,6 +487,16 @@ impl Dissector {
             header: &h,
             options: &layer.options,
             seglen,
+            ttl: ctx
+                .layers
+                .iter()
+                .rev()
+                .find_map(|l| match l {
+                    Layer::Ipv4(h) => Some(h.ttl),
+                    Layer::Ipv6(h) => Some(h.hop_limit),
+                    _ => None,
+                })
+                .unwrap_or(0),
         };
         let track = (!in_icmp && hl >= 20 && self.tracking).then_some(&mut *ctx.track);
         let lookups = &mut self.lookups;
@@ -466,6 +508,9 @@ impl Dissector {
         // A second pass shows the informed row an earlier pass found for this frame.
         if let (Some(t), Some(row)) = (ctx.track.as_mut(), self.rows.get(&ctx.meta.number)) {
             t.apply(row);
+        }
+        if let (Some(t), Some(v)) = (ctx.track.as_mut(), &self.late_verdicts) {
+            t.verdict = v.get(&ctx.meta.number).cloned();
         }
         layer.view = Some(view);
         layer.seglen = seglen;

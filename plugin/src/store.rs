@@ -3,7 +3,8 @@
 //! frames many times and in any order (the GUI, `tshark -2`); what they show must not move
 //! when it does, so it is read back from here.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use dissector_core::{Dissector, FrameMeta, Options};
 
@@ -23,6 +24,8 @@ pub struct Store {
     inferred: HashSet<u32>,
     /// Rows were finalized since the last frame of the first pass.
     finalized: bool,
+    /// The frame each connection's verdict is shown on, by stream.
+    verdict_at: HashMap<u32, u32>,
 }
 
 impl Default for Store {
@@ -36,13 +39,8 @@ impl Store {
     pub fn new() -> Store {
         // The GUI and tshark -2 re-dissect: later frames' facts about earlier ones are shown then,
         // and the states of earlier frames as later evidence revised them (the informed view).
-        // Wireshark shows its own sequence analysis: the plugin needs none of it.
-        let dissector = Dissector::with_options(Options {
-            collect_late: true,
-            revisions: true,
-            analysis: false,
-            ..Options::default()
-        });
+        // Wireshark shows its own sequence analysis; the verdicts read the core's (loss, stalls).
+        let dissector = Dissector::with_options(Options { collect_late: true, revisions: true, ..Options::default() });
         Store {
             dissector,
             scratch: Vec::new(),
@@ -50,6 +48,7 @@ impl Store {
             annos: Vec::new(),
             inferred: HashSet::new(),
             finalized: false,
+            verdict_at: HashMap::new(),
         }
     }
 
@@ -66,7 +65,12 @@ impl Store {
         let a = anno::annotate(&pkt, first_inferred);
         drop(pkt);
         if let Some(a) = a {
+            let closes = a.track.as_ref().filter(|t| t.verdict.is_some()).map(|t| t.stream);
             self.keep(meta.number, a);
+            // One pass shows a verdict on the frame that closed the connection.
+            if let Some(s) = closes {
+                self.verdict_at.insert(s, meta.number);
+            }
         }
         // Connection summaries are for the CLI; the plugin lets them go.
         self.dissector.take_summaries();
@@ -87,8 +91,19 @@ impl Store {
         self.finalized
     }
 
-    /// Show the rows later evidence revised instead of those kept.
+    /// Show the rows later evidence revised instead of those kept, and each verdict found on
+    /// its connection's last frame (moved from where it was shown before).
     fn revise(&mut self) {
+        for (stream, frame, v) in self.dissector.take_verdicts() {
+            if let Some(old) = self.verdict_at.insert(stream, frame) {
+                if let Some(t) = self.track_mut(old) {
+                    t.verdict = None;
+                }
+            }
+            if let Some(t) = self.track_mut(frame) {
+                t.verdict = Some(Arc::new(v));
+            }
+        }
         for (frame, row) in self.dissector.take_revisions() {
             let at = self.index.get(frame as usize).copied().unwrap_or(0);
             if let Some(t) =
@@ -97,6 +112,11 @@ impl Store {
                 t.apply(&row);
             }
         }
+    }
+
+    fn track_mut(&mut self, frame: u32) -> Option<&mut dissector_core::conn::TcpTrack> {
+        let at = self.index.get(frame as usize).copied().unwrap_or(0);
+        at.checked_sub(1).and_then(|i| self.annos.get_mut(i as usize)).and_then(|a| a.track.as_mut())
     }
 
     /// The annotation of frame `num`, if it has one.

@@ -17,6 +17,12 @@ run gives the capture at the client and the capture at the server:
     sudo python3 tests/scripts/make_captures.py close_crossing
 
 writes tests/captures/local_close_crossing_at_client.pcap and ..._at_server.pcap.
+
+The relay also plays the network's part in the verdict scenarios (outgoing_policy): a firewall
+beside the client that answers one port's SYNs with its own RST (refused_paths), a path that
+loses everything the client sends after its SYN (half_open), a SYN+ACK held 300 ms
+(slow_handshake); and each namespace can have its own TCP settings (SYSCTLS: a server without
+window scaling, SACK or ECN in options_stripped).
 """
 import os
 import socket
@@ -307,6 +313,52 @@ def rst_in_close_wait():
     srv.close()
 
 
+def zero_window():
+    """The server reads nothing for a second with a small receive buffer: its window falls to
+    zero and the client probes until it reads again (a receiver stall)."""
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
+    srv.bind((H, PORT))
+    srv.listen(1)
+
+    def server():
+        c, _ = srv.accept()
+        time.sleep(1.0)
+        while c.recv(65536):
+            pass
+        c.close()
+
+    t = threading.Thread(target=server)
+    t.start()
+    cl = socket.create_connection((H, PORT))
+    cl.sendall(b"x" * 200000)
+    cl.shutdown(socket.SHUT_WR)
+    cl.recv(10)
+    cl.close()
+    t.join()
+    srv.close()
+
+
+def port_reuse():
+    """The client connects twice from the same port: the server closes first each time (so the
+    client keeps no TIME_WAIT), and the second SYN reuses the first connection's ports."""
+    srv = listener(PORT)
+    for _ in range(2):
+        cl = socket.socket()
+        cl.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        cl.bind((H, 18299))
+        cl.connect((H, PORT))
+        c, _ = srv.accept()
+        c.sendall(b"hello")
+        c.close()
+        cl.recv(10)
+        cl.recv(10)
+        cl.close()
+        time.sleep(0.2)
+    srv.close()
+
+
 SCENARIOS = {
     f.__name__: f
     for f in (
@@ -319,6 +371,8 @@ SCENARIOS = {
         syn_unanswered,
         rst_in_fin_wait_2,
         rst_in_close_wait,
+        zero_window,
+        port_reuse,
     )
 }
 
@@ -406,10 +460,152 @@ def pair_rst_in_syn_received(role, at):
         time.sleep(0.3)
 
 
+def pair_refused_paths(role, at):
+    """Three connections from the client: one the server accepts (how fast and with which TTL
+    the host answers), one to a port nothing listens on (the host's RST), one that a firewall
+    beside the client refuses (the relay answers the SYN with its own RST, TTL 255)."""
+    if role == "server":
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((SERVER, PAIR_PORT))
+        srv.listen(1)
+        c, _ = srv.accept()
+        c.recv(100)
+        c.sendall(b"reply")
+        c.close()
+        time.sleep(1.0)
+        srv.close()
+    else:
+        cl = socket.create_connection((SERVER, PAIR_PORT))
+        cl.sendall(b"request")
+        cl.recv(100)
+        cl.close()
+        for port in (PAIR_PORT + 1, FIREWALLED):
+            time.sleep(0.2)
+            try:
+                socket.create_connection((SERVER, port), timeout=1)
+            except OSError:
+                pass
+
+
+def pair_exchange(role, at, client_opts=()):
+    """One request and one reply, the client closing first."""
+    if role == "server":
+        srv = socket.socket()
+        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        srv.bind((SERVER, PAIR_PORT))
+        srv.listen(1)
+        srv.settimeout(8)
+        try:
+            c, _ = srv.accept()
+            c.recv(100)
+            c.sendall(b"reply")
+            c.recv(100)
+            c.close()
+        except OSError:
+            pass
+        srv.close()
+    else:
+        cl = socket.socket()
+        for level, opt, val in client_opts:
+            cl.setsockopt(level, opt, val)
+        cl.settimeout(8)
+        try:
+            cl.connect((SERVER, PAIR_PORT))
+            cl.sendall(b"request")
+            cl.recv(100)
+        except OSError:
+            pass
+        cl.close()
+
+
+def pair_options_stripped(role, at):
+    """The server's host has window scaling, SACK and ECN off; the client asks for ECN and
+    announces an MSS of 1300 (as behind a clamping tunnel)."""
+    pair_exchange(role, at, [(socket.IPPROTO_TCP, socket.TCP_MAXSEG, 1300)])
+
+
+def pair_half_open(role, at):
+    """Everything the client sends after its SYN is lost: the server's SYN+ACK is never
+    acknowledged (seen at the server: a half-open connection)."""
+    if role == "server":
+        pair_exchange(role, at)
+    else:
+        cl = socket.socket()
+        cl.settimeout(2)
+        try:
+            cl.connect((SERVER, PAIR_PORT))
+            cl.sendall(b"request")
+        except OSError:
+            pass
+        time.sleep(5)
+        cl.close()
+
+
+FIREWALLED = PAIR_PORT + 2
+
+
+def ip_checksum(b):
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def firewall_rst(syn):
+    """The RST+ACK a firewall sends for an IPv4 SYN, with its own TTL (255)."""
+    ihl = (syn[0] & 15) * 4
+    src, dst = syn[12:16], syn[16:20]
+    sport, dport, seq = struct.unpack("!HHI", syn[ihl : ihl + 8])
+    tcp = struct.pack("!HHIIBBHHH", dport, sport, 0, (seq + 1) & 0xFFFFFFFF, 5 << 4, 0x14, 0, 0, 0)
+    pseudo = dst + src + struct.pack("!BBH", 0, 6, len(tcp))
+    tcp = tcp[:16] + struct.pack("!H", ip_checksum(pseudo + tcp)) + tcp[18:]
+    ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 255, 6, 0, dst, src)
+    ip = ip[:10] + struct.pack("!H", ip_checksum(ip)) + ip[12:]
+    return ip + tcp
+
+
+def tcp_of(pkt):
+    """(flags, destination port) of an IPv4 TCP packet, else None."""
+    if len(pkt) < 40 or pkt[0] >> 4 != 4 or pkt[9] != 6:
+        return None
+    ihl = (pkt[0] & 15) * 4
+    return pkt[ihl + 13], struct.unpack("!H", pkt[ihl + 2 : ihl + 4])[0]
+
+
+def outgoing_policy(name, role, pkt):
+    """What the relay does with a packet this host sends: ("pass", extra delay), ("drop",) or
+    ("reply", packet written back to this host instead)."""
+    t = tcp_of(pkt)
+    if t is None:
+        return ("pass", 0)
+    flags, dport = t
+    if name == "refused_paths" and role == "client" and dport == FIREWALLED and flags & 0x02:
+        return ("reply", firewall_rst(pkt))
+    if name == "half_open" and role == "client" and flags & 0x12 != 0x02:
+        return ("drop",)
+    if name == "slow_handshake" and role == "server" and flags & 0x12 == 0x12:
+        return ("pass", 0.3)
+    return ("pass", 0)
+
+
 PAIRS = {
     "close_crossing": (pair_close_crossing, 0.025),
     "half_close_in_flight": (pair_half_close_in_flight, 0.025),
     "rst_in_syn_received": (pair_rst_in_syn_received, 0.025),
+    "refused_paths": (pair_refused_paths, 0.020),
+    "slow_handshake": (pair_exchange, 0.010),
+    "options_stripped": (pair_options_stripped, 0.010),
+    "half_open": (pair_half_open, 0.010),
+}
+
+# Per-namespace settings of a pair's hosts.
+SYSCTLS = {
+    ("options_stripped", "server"): ["net.ipv4.tcp_window_scaling=0", "net.ipv4.tcp_sack=0", "net.ipv4.tcp_ecn=0"],
+    ("options_stripped", "client"): ["net.ipv4.tcp_ecn=1"],
+    ("half_open", "server"): ["net.ipv4.tcp_synack_retries=2"],
 }
 
 
@@ -438,6 +634,8 @@ def pair_side(name, role, fd, at):
         "ethtool -K tun0 tso off gso off 2>/dev/null || true",
     ):
         subprocess.run(["sh", "-c", cmd], check=True)
+    for s in SYSCTLS.get((name, role), []):
+        subprocess.run(["sysctl", "-q", "-w", s], check=True)
     out = os.path.abspath(os.path.join(OUT, "local_%s_at_%s.pcap" % (name, role)))
     cap = subprocess.Popen(["dumpcap", "-q", "-P", "-i", "tun0", "-f", "tcp", "-w", out])
     link = socket.socket(fileno=fd)
@@ -449,7 +647,14 @@ def pair_side(name, role, fd, at):
             wait = max(0.0, held[0][0] - time.time()) if held else 0.05
             ready, _, _ = select.select([tun, link], [], [], min(wait, 0.05))
             if tun in ready:
-                link.send(os.read(tun, 65535))
+                pkt = os.read(tun, 65535)
+                action = outgoing_policy(name, role, pkt)
+                if action[0] == "reply":
+                    os.write(tun, action[1])
+                elif action[0] == "pass" and action[1] == 0:
+                    link.send(pkt)
+                elif action[0] == "pass":
+                    threading.Timer(action[1], link.send, [pkt]).start()
             if link in ready:
                 n += 1
                 heapq.heappush(held, (time.time() + delay, n, link.recv(65535)))

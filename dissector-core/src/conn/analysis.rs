@@ -375,6 +375,11 @@ impl SeqAnalysis {
         if full && (seglen > 0 || flags & (Flags::SYN | Flags::FIN) != 0) {
             let x = f.extra.get_or_insert_with(Box::default);
             if x.segments.len() < MAX_UNACKED {
+                // Room for one at first (Vec's first growth is to four): most connections of a
+                // SYN flood never have a second (tests/limits.rs).
+                if x.segments.capacity() == 0 {
+                    x.segments.reserve_exact(1);
+                }
                 x.segments.push(Unacked { frame: s.frame, seq, nextseq, ts_ns: now });
             }
         }

@@ -80,6 +80,8 @@ pub struct LateFacts {
     /// Frame -> its TCP segment's row in the informed view, where it differs from the row as
     /// known at that frame.
     pub rows: Map<u32, super::track::Row>,
+    /// A connection's last frame -> its verdict.
+    pub verdicts: Map<u32, std::sync::Arc<super::verdict::Verdict>>,
 }
 
 impl LateFacts {

@@ -15,6 +15,7 @@ pub mod summary;
 pub(crate) mod table;
 pub mod track;
 pub(crate) mod tracker;
+pub mod verdict;
 pub mod view;
 pub(crate) mod zeek;
 
@@ -24,4 +25,5 @@ pub use lookup::{DnsLink, LateFacts, Transaction};
 pub use state::{transition, Role, Segment, State};
 pub use summary::{CloseKind, Closer, ConnSummary};
 pub use track::{Anomalies, Change, Ctl, Negotiated, Note, Row, Stage, SynOptions, TcpTrack};
+pub use verdict::{Finding, HostAnswer, Outcome, RefusedBy, Verdict};
 pub use view::FlowView;

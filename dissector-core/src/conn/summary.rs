@@ -5,6 +5,7 @@ use super::key::Endpoint;
 use super::lookup::DnsLink;
 use super::state::State;
 use super::track::SynOptions;
+use super::verdict::Verdict;
 
 /// How a connection was first closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,4 +66,6 @@ pub struct ConnSummary {
     pub history: String,
     /// The DNS lookup that named the server.
     pub dns: Option<DnsLink>,
+    /// What happened to it.
+    pub verdict: Verdict,
 }

@@ -19,6 +19,7 @@ use super::lookup::DnsLink;
 use super::summary::ConnSummary;
 use super::track::TcpTrack;
 use super::tracker::{TcpInput, Track};
+use super::verdict::{HostAnswer, Verdict};
 use super::view::{FlowView, TcpView};
 use crate::limits::Limits;
 
@@ -118,13 +119,46 @@ pub(crate) struct Connections {
     dropped: Dropped,
     /// Rows of earlier frames that later evidence changed (the informed view), when asked.
     revisions: Option<Vec<Revision>>,
+    /// Whether a connection's verdict is shown on the frame that closes it.
+    verdict_on_close: bool,
+    /// Verdicts of connections let go (or, at [`Connections::finalize_all`], of those still
+    /// open): (stream, last frame, verdict), collected with the revisions.
+    verdicts: Vec<(u32, u32, Verdict)>,
+    /// How each server's host answers SYNs (bounded: cleared when full), to weigh a refusal.
+    hosts: crate::hash::Map<(u8, [u8; 16]), HostAnswer>,
 }
+
+/// Hosts remembered for [`Connections::hosts`].
+const MAX_HOSTS: usize = 4096;
 
 impl Connections {
     /// An empty table bounded by `limits`; `summarise`: keep a summary of each retired
     /// connection (drained with [`Connections::take_summaries`]).
-    pub(crate) fn new(limits: Limits, summarise: bool, revisions: bool, analysis: bool) -> Connections {
-        Connections { limits, summarise, analysis, revisions: revisions.then(Vec::new), ..Connections::default() }
+    pub(crate) fn new(
+        limits: Limits,
+        summarise: bool,
+        revisions: bool,
+        analysis: bool,
+        verdict_on_close: bool,
+    ) -> Connections {
+        Connections {
+            limits,
+            summarise,
+            analysis,
+            verdict_on_close,
+            revisions: revisions.then(Vec::new),
+            ..Connections::default()
+        }
+    }
+
+    /// Verdicts collected so far (with revisions on): (stream, last frame, verdict).
+    pub(crate) fn take_verdicts(&mut self) -> Vec<(u32, u32, Verdict)> {
+        std::mem::take(&mut self.verdicts)
+    }
+
+    fn host(hosts: &crate::hash::Map<(u8, [u8; 16]), HostAnswer>, t: &Track) -> Option<HostAnswer> {
+        let s = t.server();
+        hosts.get(&(s.family, s.addr)).copied()
     }
 
     /// The revisions collected so far (empty unless asked for).
@@ -136,9 +170,13 @@ impl Connections {
     /// them (revisions collected), without retiring any.
     pub(crate) fn finalize_all(&mut self) {
         let revisions = &mut self.revisions;
+        let collect = revisions.is_some();
         for c in self.table.iter_mut() {
             if let Some(t) = &mut c.track {
                 t.finalize(revisions.as_mut());
+                if collect {
+                    self.verdicts.push((c.stream, t.last_frame(), t.verdict(Self::host(&self.hosts, t))));
+                }
             }
         }
     }
@@ -191,6 +229,9 @@ impl Connections {
             dns_buffers,
             revisions,
             analysis,
+            verdict_on_close,
+            verdicts,
+            hosts,
             ..
         } = self;
         let mut reused_from = None;
@@ -209,8 +250,12 @@ impl Connections {
                         if let Some(mut t) = old.track {
                             *tracked -= 1;
                             t.finalize(revisions.as_mut());
+                            let v = t.verdict(Self::host(hosts, &t));
+                            if revisions.is_some() {
+                                verdicts.push((old.stream, t.last_frame(), v.clone()));
+                            }
                             if *summarise {
-                                summaries.push(t.summary(old.stream));
+                                summaries.push(t.summary(old.stream, v));
                             }
                         }
                     }
@@ -238,10 +283,24 @@ impl Connections {
             Box::new(Track::new(inp, *summarise))
         });
         let stream = conn.stream;
-        *slot = Some(t.on_segment(inp, &view, |addr| dns_link(addr, stream), revisions.as_mut()));
+        let tt = slot.insert(t.on_segment(inp, &view, seq.as_ref(), |addr| dns_link(addr, stream), revisions.as_mut()));
+        if tt.stage == Some(super::track::Stage::SynAck) {
+            if let Some((rtt_ns, ttl)) = t.server_answer() {
+                if hosts.len() >= MAX_HOSTS {
+                    hosts.clear();
+                }
+                let s = t.server();
+                let e = hosts.entry((s.family, s.addr)).or_insert(HostAnswer { rtt_ns, ttl });
+                *e = HostAnswer { rtt_ns: e.rtt_ns.min(rtt_ns), ttl };
+            }
+        }
         if t.is_finished() && !t.queued {
             t.queued = true;
             closed.push_back((inp.ts_ns, key, stream));
+            // One pass: the frame that closed it shows the verdict as it stands.
+            if *verdict_on_close {
+                tt.verdict = Some(std::sync::Arc::new(t.verdict(Self::host(hosts, t))));
+            }
         }
         (view, seq)
     }
@@ -298,8 +357,16 @@ impl Connections {
     /// summary when summaries are on.
     fn finish_track(&mut self, mut t: Box<Track>, stream: u32) {
         t.finalize(self.revisions.as_mut());
+        let collect = self.revisions.is_some();
+        if !collect && !self.summarise {
+            return;
+        }
+        let v = t.verdict(Self::host(&self.hosts, &t));
+        if collect {
+            self.verdicts.push((stream, t.last_frame(), v.clone()));
+        }
         if self.summarise {
-            self.summaries.push(t.summary(stream));
+            self.summaries.push(t.summary(stream, v));
         }
     }
 

@@ -4,6 +4,7 @@
 
 use super::lookup::DnsLink;
 use super::state::State;
+use super::verdict::Verdict;
 use crate::tcp::TcpOptions;
 
 /// A step of the three-way handshake (RFC 9293 §3.5, Figure 6), or of a simultaneous open
@@ -295,6 +296,9 @@ pub struct TcpTrack {
     pub dns: Option<DnsLink>,
     /// Flags for expert infos.
     pub anomalies: Anomalies,
+    /// On the connection's last frame: what happened to it (in one pass, the frame that
+    /// closed it; with two passes, its last frame in the capture).
+    pub verdict: Option<std::sync::Arc<Verdict>>,
 }
 
 impl TcpTrack {

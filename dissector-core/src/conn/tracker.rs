@@ -9,6 +9,7 @@
 //! has seen; the rules it applies are in [`super::rules`]. The table that owns each connection's tracker state, and expires it, is
 //! [`super::table::Connections`].
 
+use super::analysis::Analysis;
 use super::arrival::{Revision, Seg, Timeline};
 use super::key::Endpoint;
 use super::lookup::DnsLink;
@@ -16,6 +17,7 @@ use super::rules::{self, HandshakeSoFar, Side};
 use super::state::{Segment, State};
 use super::summary::{CloseKind, Closer, ConnSummary};
 use super::track::{Anomalies, Stage, SynOptions, TcpTrack};
+use super::verdict::{ConnView, FactSeg, Facts, HostAnswer, Verdict};
 use super::view::FlowView;
 use super::zeek::{ZConn, ZSegment};
 use crate::tcp::{SeqNumber, TcpHeader, TcpOptions};
@@ -39,6 +41,8 @@ pub(crate) struct TcpInput<'a> {
     pub(crate) options: &'a TcpOptions<'a>,
     /// Payload length, when known.
     pub(crate) seglen: Option<u32>,
+    /// IP TTL or hop limit.
+    pub(crate) ttl: u8,
 }
 
 /// Counts of what one endpoint sent, for the summary.
@@ -76,6 +80,8 @@ pub(crate) struct Track {
     zeek: Option<Box<ZConn>>,
     dns: Option<DnsLink>,
     irtt_ns: Option<i128>,
+    /// What the verdict is read from.
+    facts: Facts,
     /// Waiting in the table's queue of closed connections.
     pub(crate) queued: bool,
 }
@@ -121,6 +127,7 @@ impl Track {
             zeek: summarise.then(|| Box::new(ZConn::new(!client_is_src))),
             dns: None,
             irtt_ns: None,
+            facts: Facts::default(),
             queued: false,
         }
     }
@@ -129,6 +136,11 @@ impl Track {
     pub(crate) fn is_finished(&self) -> bool {
         let [c, s] = self.timeline.states();
         rules::is_closed(c) && rules::is_closed(s)
+    }
+
+    /// The last frame tracked.
+    pub(crate) fn last_frame(&self) -> u32 {
+        self.last.0
     }
 
     /// Capture time of the last segment tracked.
@@ -148,6 +160,7 @@ impl Track {
         &mut self,
         inp: &TcpInput<'_>,
         v: &FlowView,
+        analysis: Option<&Analysis>,
         dns_link: impl FnOnce(&Endpoint) -> Option<DnsLink>,
         revisions: Option<&mut Vec<Revision>>,
     ) -> TcpTrack {
@@ -188,6 +201,9 @@ impl Track {
             anomalies |= Anomalies::DATA_ON_SYN;
         }
 
+        let before = self.timeline.states();
+        let mut states = if itself { [before[0]; 2] } else { [before[me], before[peer]] };
+        let was_complete = self.complete;
         let row = self.timeline.push(
             Seg {
                 frame: inp.frame,
@@ -220,6 +236,25 @@ impl Track {
             }
             _ => {}
         }
+        // A RST from an endpoint that had given up on its open came from CLOSED (the informed
+        // view; one pass took it to have received the SYN+ACK).
+        if matches!(row.note, Some(super::track::Note::GaveUp { .. })) {
+            states[0] = State::Closed;
+        }
+        let client_isn = self.sides[0].isn.map(|i| (i, self.sides[0].syn_data));
+        self.facts.on_segment(&FactSeg {
+            from_client,
+            header: h,
+            options: inp.options,
+            ts_ns: inp.ts_ns,
+            ttl: inp.ttl,
+            analysis,
+            states,
+            was_complete,
+            completes: self.complete && !was_complete,
+            reused_from: v.reused_from,
+            client_isn,
+        });
         // A RST from the server answering the client's SYN, before any SYN+ACK: refused.
         if rst && !from_client && acks_peer_syn && self.handshake[1].is_none() {
             if let Some(t) = self.syn_ns {
@@ -267,6 +302,7 @@ impl Track {
             negotiated: classified.negotiated,
             dns,
             anomalies: Anomalies(anomalies),
+            verdict: None,
         };
         track.apply(&row);
         track
@@ -307,8 +343,37 @@ impl Track {
         rexmit
     }
 
+    /// The SYN+ACK's time after the SYN, and its TTL (for [`HostAnswer`]).
+    pub(crate) fn server_answer(&self) -> Option<(i64, u8)> {
+        self.facts.server_answer()
+    }
+
+    /// The server's endpoint.
+    pub(crate) fn server(&self) -> &Endpoint {
+        &self.server
+    }
+
+    /// What happened to the connection, as far as it is known; `host`: how the server's host
+    /// answers other connections.
+    pub(crate) fn verdict(&self, host: Option<HostAnswer>) -> Verdict {
+        Verdict::of(&ConnView {
+            facts: &self.facts,
+            client: &self.client,
+            inferred: self.inferred,
+            itself: self.itself,
+            complete: self.complete,
+            refused_after_ns: self.refused_after_ns,
+            payload: [self.counts[0].payload, self.counts[1].payload],
+            packets: [self.counts[0].packets, self.counts[1].packets],
+            options: [self.sides[0].syn, self.sides[1].syn],
+            syn_data: self.sides[0].syn_data,
+            first_fin_by_client: self.closer.filter(|c| c.kind == CloseKind::Fin).map(|c| c.client),
+            host,
+        })
+    }
+
     /// The connection's summary, as it stands (finalize first for the informed states).
-    pub(crate) fn summary(self, stream: u32) -> ConnSummary {
+    pub(crate) fn summary(self, stream: u32, verdict: Verdict) -> ConnSummary {
         let c = self;
         let [client_state, server_state] = c.timeline.states();
         ConnSummary {
@@ -330,6 +395,7 @@ impl Track {
             zeek_state: c.zeek.as_ref().map_or_else(|| ZConn::default().conn_state(), |z| z.conn_state()),
             history: c.zeek.map(|z| z.history).unwrap_or_default(),
             dns: c.dns,
+            verdict,
         }
     }
 }

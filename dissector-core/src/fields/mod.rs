@@ -278,6 +278,8 @@ field_table! {
     SynackDnsFrame = "synack.dns.frame", "DNS response in", FrameNum, None, Track, "On stage 1: the frame of that DNS response";
     SynackDnsUsedBy = "synack.dns.used_by", "Used by stream", U32, Dec, DnsLink, "On a DNS response: streams that connected to an address it gave (needs -2)";
     SynackAnomaly = "synack.anomaly", "Anomaly", Str, None, Track, "Handshake and state anomalies of this segment";
+    SynackVerdict = "synack.verdict", "Verdict", Str, None, Track, "On a connection's last frame (one pass: the frame that closed it): what happened to it, in one sentence";
+    SynackVerdictCode = "synack.verdict.code", "Verdict code", Str, None, Track, "The verdict's stable short codes, outcome first: refused, unanswered, half-open, reset, aborted, no-data, closed, open; then rst-middlebox, midstream, port-reuse, loss, zero-window, slow-handshake, no-window-scaling, no-sack, low-mss, tfo-accepted, tfo-refused, tfo-cookie, ecn, ecn-refused";
     SynackDnsSummary = "synack.dns.summary", "DNS transaction", Str, None, DnsLink, "One line per DNS message: query or response, answers, delay";
     SynackOptMss = "synack.opt.mss", "MSS", U16, Dec, Opt, "Maximum segment size this segment announces (RFC 6691)";
     SynackOptWs = "synack.opt.ws", "Window scale", U8, Dec, Opt, "Window-scale shift this segment announces, as sent (RFC 7323 2.2)";
@@ -313,7 +315,12 @@ impl Field {
     /// The field shows tshark's TCP sequence analysis: its own values, or the Info column's
     /// `[TCP ...]` tags.
     pub fn needs_analysis(self) -> bool {
-        self.info().group == Group::TcpSeq || self == Field::ColInfo
+        self.info().group == Group::TcpSeq || self == Field::ColInfo || self.needs_verdict()
+    }
+
+    /// The field shows a connection's verdict (which reads the sequence analysis too).
+    pub fn needs_verdict(self) -> bool {
+        matches!(self, Field::SynackVerdict | Field::SynackVerdictCode)
     }
 
     /// Look a field up by its filter name.

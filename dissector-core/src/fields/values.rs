@@ -390,6 +390,12 @@ pub fn each_track_value<'p>(tr: &'p TcpTrack, want: impl Fn(Field) -> bool, mut 
             put(F::SynackAnomaly, Some(Value::Str(n)));
         }
     }
+    field!(F::SynackVerdict, tr.verdict.as_ref().map(|v| Value::String(v.sentence())));
+    if want(F::SynackVerdictCode) {
+        for c in tr.verdict.iter().flat_map(|v| v.codes()) {
+            put(F::SynackVerdictCode, Some(Value::Str(c)));
+        }
+    }
 }
 
 fn dns_values<'p>(layer: &'p DnsLayer, field: Field, out: &mut Vec<Value<'p>>) {
@@ -624,6 +630,11 @@ mod tests {
             }),
             dns: Some(DnsLink { name: "www.example.test".into(), frame: 3, msg: 0 }),
             anomalies: Anomalies(Anomalies::ACK_MISMATCH | Anomalies::NOT_ACCEPTABLE),
+            verdict: Some(std::sync::Arc::new(crate::conn::Verdict {
+                outcome: crate::conn::Outcome::Closed { by_client: true, both: true, payload: [10, 20] },
+                findings: vec![crate::conn::Finding::NoSack { client: false }],
+                itself: false,
+            })),
         }
     }
 

@@ -17,7 +17,7 @@ use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Mutex;
 
 use dissector_core::conn::Anomalies;
-use dissector_core::fields::{FieldInfo, FieldType};
+use dissector_core::fields::{Field, FieldInfo, FieldType};
 use dissector_core::FrameMeta;
 
 use crate::anno::{self, FrameAnno};
@@ -70,7 +70,7 @@ const MAX_FIELDS: usize = 64;
 #[allow(clippy::declare_interior_mutable_const)]
 const UNSET: AtomicI32 = AtomicI32::new(-1);
 static HF: [AtomicI32; MAX_FIELDS] = [UNSET; MAX_FIELDS];
-static ETT: [AtomicI32; 1] = [UNSET; 1];
+static ETT: [AtomicI32; 2] = [UNSET; 2];
 static PROTO: AtomicI32 = AtomicI32::new(-1);
 /// The "append [SYN 1/3] tags to the Info column" preference, which Wireshark writes: a
 /// gboolean (int) before 4.4, a C bool from 4.4 on.
@@ -95,13 +95,15 @@ struct ExpertId {
 
 #[allow(clippy::declare_interior_mutable_const)]
 const EXPERT_UNSET: ExpertId = ExpertId { ei: AtomicI32::new(0), hf: AtomicI32::new(-1) };
-/// One expert info per anomaly bit, then "inferred" and "evicted".
-static EI: [ExpertId; 8] = [EXPERT_UNSET; 8];
+/// One expert info per anomaly bit, then "inferred", "evicted" and the two verdicts.
+static EI: [ExpertId; 10] = [EXPERT_UNSET; 10];
 const EI_INFERRED: usize = 6;
 const EI_EVICTED: usize = 7;
+const EI_VERDICT: usize = 8;
+const EI_VERDICT_PROBLEM: usize = 9;
 
-/// (anomaly bit, abbrev, group, severity, summary); the last two have no bit.
-const EXPERTS: [(u8, &str, u32, u32, &str); 8] = [
+/// (anomaly bit, abbrev, group, severity, summary); the last four have no bit.
+const EXPERTS: [(u8, &str, u32, u32, &str); 10] = [
     (
         Anomalies::ACK_MISMATCH,
         "synack.expert.ack_mismatch",
@@ -158,6 +160,8 @@ const EXPERTS: [(u8, &str, u32, u32, &str); 8] = [
         sys::PI_WARN,
         "Connection limit reached: the least recently used connections were forgotten",
     ),
+    (0, "synack.expert.verdict", sys::PI_SEQUENCE, sys::PI_CHAT, "Connection verdict"),
+    (0, "synack.expert.verdict_problem", sys::PI_SEQUENCE, sys::PI_WARN, "Connection verdict: a problem"),
 ];
 
 static STATE: Mutex<Option<Store>> = Mutex::new(None);
@@ -409,6 +413,9 @@ fn show(
             let Some(hf) = HF.get(index) else { continue };
             let mut item = sys::synack_item_t {
                 hf: hf.load(Ordering::Relaxed),
+                level: c_int::from(
+                    anno::plugin_fields().get(index).is_some_and(|f| f.field == Field::SynackVerdictCode),
+                ),
                 kind: 0,
                 u: 0,
                 secs: 0,
@@ -435,6 +442,7 @@ fn show(
                 tree,
                 PROTO.load(Ordering::Relaxed),
                 ETT[0].load(Ordering::Relaxed),
+                ETT[1].load(Ordering::Relaxed),
                 tvb,
                 built.text.as_ptr().cast(),
                 items.as_ptr(),
@@ -448,10 +456,21 @@ fn show(
 }
 
 fn experts(anno: &FrameAnno, pinfo: *mut sys::packet_info, top: *mut sys::proto_item) {
+    if let Some(v) = anno.track.as_ref().and_then(|t| t.verdict.as_ref()) {
+        let i = if v.is_problem() { EI_VERDICT_PROBLEM } else { EI_VERDICT };
+        if let Ok(text) = std::ffi::CString::new(format!("Verdict: {}", v.sentence())) {
+            // SAFETY: shim call with an expert id registered in register_protoinfo; the text is
+            // NUL-terminated and outlives the call (Wireshark copies it).
+            unsafe {
+                sys::synack_expert_text(pinfo, top, (&EI[i] as *const ExpertId).cast_mut().cast(), text.as_ptr())
+            };
+        }
+    }
     for (i, &(bit, ..)) in EXPERTS.iter().enumerate() {
         let on = match i {
             EI_INFERRED => anno.inferred_start,
             EI_EVICTED => anno.evicted > 0,
+            EI_VERDICT | EI_VERDICT_PROBLEM => false,
             _ => anno.anomalies().has(bit),
         };
         if on {
