@@ -326,12 +326,11 @@ fn analysis_off_changes_only_its_own_fields() {
     use dissector_core::fields::Field;
     let off = dissector_core::Options { analysis: false, ..dissector_core::Options::default() };
     // The Info column keeps its text and loses only the tags: not compared here (its test is
-    // tests/columns.rs). A verdict stays, without its loss and stall findings (its own test is
-    // tests/verdict.rs).
+    // tests/columns.rs). The verdict keeps its loss and stall findings (compared here).
     let compared = crate::support::switched_off_changes_only(
         off,
-        |f| f.needs_analysis() && f != Field::ColInfo && !f.needs_verdict(),
-        |f| f == Field::ColInfo || f.needs_verdict(),
+        |f| f.needs_analysis() && f != Field::ColInfo,
+        |f| f == Field::ColInfo,
     );
     assert!(compared > 50_000, "only {compared} values compared");
 }

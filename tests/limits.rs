@@ -9,7 +9,7 @@ use crate::support::{synack, synack_release_binary};
 
 /// Peak memory the CLI (release build) may use on the SYN flood, default limits (16,384
 /// connections tracked). Measured 25 MiB when this was written; `conv` 30 MiB before the
-/// verdict, 34 MiB with it (its facts and the sequence analysis it reads: docs/performance.md).
+/// verdict, 32 MiB with it (the facts it reads: docs/performance.md).
 const FLOOD_RSS_BOUND_KIB: u64 = 40 * 1024;
 
 /// A pcap (LINKTYPE_RAW) of `n` SYNs from distinct sources to 192.0.2.1:80, 1 µs apart.

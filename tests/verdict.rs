@@ -210,9 +210,13 @@ fn slow_handshake_against_the_data_round_trip() {
     assert_eq!(codes(&v), ["closed", "slow-handshake"]);
     let hs = ts(c, "tcp.flags.syn == 1", &["frame.time_relative"]);
     let answer = secs(&hs[1][0]) - secs(&hs[0][0]);
-    // The server acknowledging the client's data: tshark's ack_rtt on the server's ACKs.
-    let rtts = ts(c, "tcp.srcport == 18300 and tcp.flags.syn == 0 and tcp.analysis.ack_rtt", &["tcp.analysis.ack_rtt"]);
-    let data = rtts.iter().map(|r| secs(&r[0])).fold(f64::MAX, f64::min);
+    // The server acknowledging the client's data (RFC 6298 §3 sampling): the client's first
+    // data segment after the handshake, to the server's first ACK that covers it.
+    let sent = &ts(c, "tcp.dstport == 18300 and tcp.len > 0", &["frame.time_relative", "tcp.seq_raw", "tcp.len"])[0];
+    let end = sent[1].parse::<u64>().unwrap() + sent[2].parse::<u64>().unwrap();
+    let acks = ts(c, "tcp.srcport == 18300 and tcp.flags.syn == 0", &["frame.time_relative", "tcp.ack_raw"]);
+    let acked = acks.iter().find(|r| r[1].parse::<u64>().unwrap() >= end).expect("an ACK of the request");
+    let data = secs(&acked[0]) - secs(&sent[0]);
     assert!(answer > 0.3 && data < 0.05, "the capture is not what the scenario made: {answer} {data}");
     assert!(
         v.1.contains(&format!(

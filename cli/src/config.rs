@@ -67,8 +67,7 @@ impl Config {
     /// of unacknowledged segments (docs/performance.md); `-q` prints nothing, so only its
     /// filter can ask for it.
     pub(crate) fn needs_analysis(&self) -> bool {
-        self.needs_verdicts()
-            || (self.mode == Mode::Text && !self.quiet)
+        (self.mode == Mode::Text && !self.quiet)
             || self.fields.iter().any(|f| f.needs_analysis())
             || self.filter.as_ref().is_some_and(|f| f.any_field(&|f: Field| f.needs_analysis()))
     }

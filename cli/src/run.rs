@@ -30,7 +30,7 @@ fn open_path(path: &std::path::Path) -> Result<Box<dyn Read + Send>, RunError> {
 fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunError> {
     let mut dissector = Dissector::with_options(Options {
         collect_late: true,
-        analysis: c.needs_verdicts(),
+        analysis: false,
         verdicts: c.needs_verdicts(),
         ..Options::with_limits(c.limits)
     });
@@ -202,9 +202,9 @@ pub(crate) fn run_conv(
 ) -> Result<(), RunError> {
     let progress = progress_bar(&a.read, err_is_tty);
     let input = open_path(&a.read)?;
-    // The verdict column reads the sequence analysis (loss, stalls).
     let mut d = Dissector::with_options(Options {
         summaries: true,
+        analysis: false,
         verdicts: false,
         ..Options::with_limits(a.common.limits())
     });
@@ -244,8 +244,11 @@ pub(crate) fn run_ladder(
     let progress = progress_bar(&a.read, err_is_tty);
     let input = open_path(&a.read)?;
     // The ladder shows the informed view: rows that later frames revise are shown revised.
-    // Its footer's verdict reads the sequence analysis (loss, stalls).
-    let mut d = Dissector::with_options(Options { revisions: true, ..Options::with_limits(a.common.limits()) });
+    let mut d = Dissector::with_options(Options {
+        revisions: true,
+        analysis: false,
+        ..Options::with_limits(a.common.limits())
+    });
     let mut col = ladder::Collector::new(a.stream);
     let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt| {
         col.packet(pkt);

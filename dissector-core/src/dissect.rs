@@ -73,9 +73,11 @@ pub struct Options {
     /// On by default; off, those stay empty and each connection keeps no list of unacknowledged
     /// segments.
     pub analysis: bool,
-    /// Show each connection's verdict (`synack.verdict`) on the frame that closes it. On by
-    /// default; with [`Options::late`], on its last frame instead. Its loss and stall findings
-    /// need [`Options::analysis`].
+    /// Make each connection's verdict (`synack.verdict`) and show it on the frame that closes
+    /// it; with [`Options::late`], on its last frame instead. On by default; off (and without
+    /// [`Options::summaries`], which carry it), the tracker gathers none of its facts. Its loss
+    /// and stall findings read the sequence analysis's flags, worked out whether or not
+    /// [`Options::analysis`] shows them.
     pub verdicts: bool,
 }
 
@@ -243,7 +245,8 @@ impl Dissector {
                 options.summaries,
                 options.revisions || options.collect_late,
                 options.analysis,
-                options.verdicts && late_verdicts.is_none(),
+                options.verdicts,
+                late_verdicts.is_none(),
             ),
             lookups,
             defrag: Reassembler::default(),

@@ -39,8 +39,14 @@ impl Store {
     pub fn new() -> Store {
         // The GUI and tshark -2 re-dissect: later frames' facts about earlier ones are shown then,
         // and the states of earlier frames as later evidence revised them (the informed view).
-        // Wireshark shows its own sequence analysis; the verdicts read the core's (loss, stalls).
-        let dissector = Dissector::with_options(Options { collect_late: true, revisions: true, ..Options::default() });
+        // Wireshark shows its own sequence analysis: the plugin needs none of it shown (the
+        // verdicts read the flags, worked out either way).
+        let dissector = Dissector::with_options(Options {
+            collect_late: true,
+            revisions: true,
+            analysis: false,
+            ..Options::default()
+        });
         Store {
             dissector,
             scratch: Vec::new(),

@@ -119,11 +119,13 @@ pub(crate) struct Connections {
     dropped: Dropped,
     /// Rows of earlier frames that later evidence changed (the informed view), when asked.
     revisions: Option<Vec<Revision>>,
+    /// Whether verdicts are made: the tracker gathers their facts (on with summaries too).
+    verdicts: bool,
     /// Whether a connection's verdict is shown on the frame that closes it.
     verdict_on_close: bool,
     /// Verdicts of connections let go (or, at [`Connections::finalize_all`], of those still
-    /// open): (stream, last frame, verdict), collected with the revisions.
-    verdicts: Vec<(u32, u32, Verdict)>,
+    /// open): (stream, last frame, verdict), collected with the revisions when verdicts are on.
+    found: Vec<(u32, u32, Verdict)>,
     /// How each server's host answers SYNs (bounded: cleared when full), to weigh a refusal.
     hosts: crate::hash::Map<(u8, [u8; 16]), HostAnswer>,
 }
@@ -139,21 +141,24 @@ impl Connections {
         summarise: bool,
         revisions: bool,
         analysis: bool,
+        verdicts: bool,
         verdict_on_close: bool,
     ) -> Connections {
         Connections {
             limits,
             summarise,
             analysis,
-            verdict_on_close,
+            verdicts: verdicts || summarise,
+            verdict_on_close: verdicts && verdict_on_close,
             revisions: revisions.then(Vec::new),
             ..Connections::default()
         }
     }
 
-    /// Verdicts collected so far (with revisions on): (stream, last frame, verdict).
+    /// Verdicts collected so far (with revisions and verdicts on): (stream, last frame,
+    /// verdict).
     pub(crate) fn take_verdicts(&mut self) -> Vec<(u32, u32, Verdict)> {
-        std::mem::take(&mut self.verdicts)
+        std::mem::take(&mut self.found)
     }
 
     fn host(hosts: &crate::hash::Map<(u8, [u8; 16]), HostAnswer>, t: &Track) -> Option<HostAnswer> {
@@ -170,12 +175,12 @@ impl Connections {
     /// them (revisions collected), without retiring any.
     pub(crate) fn finalize_all(&mut self) {
         let revisions = &mut self.revisions;
-        let collect = revisions.is_some();
+        let collect = revisions.is_some() && self.verdicts;
         for c in self.table.iter_mut() {
             if let Some(t) = &mut c.track {
                 t.finalize(revisions.as_mut());
                 if collect {
-                    self.verdicts.push((c.stream, t.last_frame(), t.verdict(Self::host(&self.hosts, t))));
+                    self.found.push((c.stream, t.last_frame(), t.verdict(Self::host(&self.hosts, t))));
                 }
             }
         }
@@ -231,6 +236,7 @@ impl Connections {
             analysis,
             verdict_on_close,
             verdicts,
+            found,
             hosts,
             ..
         } = self;
@@ -250,12 +256,14 @@ impl Connections {
                         if let Some(mut t) = old.track {
                             *tracked -= 1;
                             t.finalize(revisions.as_mut());
-                            let v = t.verdict(Self::host(hosts, &t));
-                            if revisions.is_some() {
-                                verdicts.push((old.stream, t.last_frame(), v.clone()));
-                            }
-                            if *summarise {
-                                summaries.push(t.summary(old.stream, v));
+                            if *verdicts {
+                                let v = t.verdict(Self::host(hosts, &t));
+                                if revisions.is_some() {
+                                    found.push((old.stream, t.last_frame(), v.clone()));
+                                }
+                                if *summarise {
+                                    summaries.push(t.summary(old.stream, v));
+                                }
                             }
                         }
                     }
@@ -273,14 +281,16 @@ impl Connections {
             conn.view.on_segment(fwd, h, inp.options, inp.seglen, (inp.frame, inp.ts_ns), *analysis);
         view.stream = conn.stream;
         view.ports_reused = reused_from.is_some();
-        if view.ports_reused && *analysis {
+        if view.ports_reused {
             seq.get_or_insert_with(Analysis::default).flags |= flag::REUSED_PORTS;
         }
         view.reused_from = reused_from;
-        let Some(slot) = track else { return (view, seq) };
+        // The flags are always worked out (the verdict reads them), shown only when asked for.
+        let shown = |seq: Option<Analysis>| seq.filter(|_| *analysis);
+        let Some(slot) = track else { return (view, shown(seq)) };
         let t = conn.track.get_or_insert_with(|| {
             *tracked += 1;
-            Box::new(Track::new(inp, *summarise))
+            Box::new(Track::new(inp, *summarise, *verdicts))
         });
         let stream = conn.stream;
         let tt = slot.insert(t.on_segment(inp, &view, seq.as_ref(), |addr| dns_link(addr, stream), revisions.as_mut()));
@@ -302,7 +312,7 @@ impl Connections {
                 tt.verdict = Some(std::sync::Arc::new(t.verdict(Self::host(hosts, t))));
             }
         }
-        (view, seq)
+        (view, shown(seq))
     }
 
     /// Retire the tracker state of connections closed for the linger time, and of connections
@@ -358,12 +368,12 @@ impl Connections {
     fn finish_track(&mut self, mut t: Box<Track>, stream: u32) {
         t.finalize(self.revisions.as_mut());
         let collect = self.revisions.is_some();
-        if !collect && !self.summarise {
+        if !self.verdicts || (!collect && !self.summarise) {
             return;
         }
         let v = t.verdict(Self::host(&self.hosts, &t));
         if collect {
-            self.verdicts.push((stream, t.last_frame(), v.clone()));
+            self.found.push((stream, t.last_frame(), v.clone()));
         }
         if self.summarise {
             self.summaries.push(t.summary(stream, v));

@@ -80,8 +80,8 @@ pub(crate) struct Track {
     zeek: Option<Box<ZConn>>,
     dns: Option<DnsLink>,
     irtt_ns: Option<i128>,
-    /// What the verdict is read from.
-    facts: Facts,
+    /// What the verdict is read from, gathered only when verdicts or summaries are wanted.
+    facts: Option<Box<Facts>>,
     /// Waiting in the table's queue of closed connections.
     pub(crate) queued: bool,
 }
@@ -89,7 +89,7 @@ pub(crate) struct Track {
 impl Track {
     /// The state of a connection whose first segment seen is `inp`; Zeek's view is followed
     /// only when `summarise` is on.
-    pub(crate) fn new(inp: &TcpInput<'_>, summarise: bool) -> Track {
+    pub(crate) fn new(inp: &TcpInput<'_>, summarise: bool, facts: bool) -> Track {
         let f = inp.header.flags;
         let (src, dst) = (inp.src, inp.dst);
         // Who is the client, and where both stood before the first segment seen.
@@ -127,7 +127,7 @@ impl Track {
             zeek: summarise.then(|| Box::new(ZConn::new(!client_is_src))),
             dns: None,
             irtt_ns: None,
-            facts: Facts::default(),
+            facts: facts.then(Box::default),
             queued: false,
         }
     }
@@ -242,19 +242,22 @@ impl Track {
             states[0] = State::Closed;
         }
         let client_isn = self.sides[0].isn.map(|i| (i, self.sides[0].syn_data));
-        self.facts.on_segment(&FactSeg {
-            from_client,
-            header: h,
-            options: inp.options,
-            ts_ns: inp.ts_ns,
-            ttl: inp.ttl,
-            analysis,
-            states,
-            was_complete,
-            completes: self.complete && !was_complete,
-            reused_from: v.reused_from,
-            client_isn,
-        });
+        if let Some(facts) = &mut self.facts {
+            facts.on_segment(&FactSeg {
+                from_client,
+                seglen,
+                header: h,
+                options: inp.options,
+                ts_ns: inp.ts_ns,
+                ttl: inp.ttl,
+                analysis,
+                states,
+                was_complete,
+                completes: self.complete && !was_complete,
+                reused_from: v.reused_from,
+                client_isn,
+            });
+        }
         // A RST from the server answering the client's SYN, before any SYN+ACK: refused.
         if rst && !from_client && acks_peer_syn && self.handshake[1].is_none() {
             if let Some(t) = self.syn_ns {
@@ -345,7 +348,7 @@ impl Track {
 
     /// The SYN+ACK's time after the SYN, and its TTL (for [`HostAnswer`]).
     pub(crate) fn server_answer(&self) -> Option<(i64, u8)> {
-        self.facts.server_answer()
+        self.facts.as_ref()?.server_answer()
     }
 
     /// The server's endpoint.
@@ -357,7 +360,7 @@ impl Track {
     /// answers other connections.
     pub(crate) fn verdict(&self, host: Option<HostAnswer>) -> Verdict {
         Verdict::of(&ConnView {
-            facts: &self.facts,
+            facts: self.facts.as_deref().unwrap_or(&Facts::default()),
             client: &self.client,
             inferred: self.inferred,
             itself: self.itself,

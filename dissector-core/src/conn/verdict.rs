@@ -79,8 +79,6 @@ struct Trouble {
     spurious: [u32; 2],
     lost: [u32; 2],
     dup_acks: [u32; 2],
-    /// Smallest time for the other side to acknowledge each side's data (tshark's ack_rtt).
-    data_rtt_ns: [Option<i64>; 2],
     /// Zero-window stalls of each receiver (0 the client's window).
     stalls: [Stall; 2],
 }
@@ -114,11 +112,16 @@ pub(crate) struct Facts {
     /// The stream whose ports this connection reused.
     reused_from: Option<u32>,
     last_ns: i64,
+    /// Each side's data segment being timed (the sequence number after it, when it was sent),
+    /// and the smallest time the other side took to acknowledge one.
+    timing: [(u32, At); 2],
+    data_rtt_ns: [At; 2],
 }
 
 /// One segment as the facts need it.
 pub(crate) struct FactSeg<'a> {
     pub(crate) from_client: bool,
+    pub(crate) seglen: u32,
     pub(crate) header: &'a TcpHeader,
     pub(crate) options: &'a TcpOptions<'a>,
     pub(crate) ts_ns: i128,
@@ -221,29 +224,25 @@ impl Facts {
                 after_fins: self.fins[0] && self.fins[1],
             });
         }
-        let Some(a) = s.analysis else { return };
-        let rexmit = a.has(flag::RETRANSMISSION | flag::FAST_RETRANSMISSION | flag::SPURIOUS_RETRANSMISSION) && !syn;
-        let gap = a.has(flag::LOST_SEGMENT);
-        let dup = a.has(flag::DUPLICATE_ACK);
-        let zero = a.has(flag::ZERO_WINDOW);
-        // The ACK's sender acknowledges the other side's data; handshake ACKs are the iRTT's.
-        let rtt = (a.acks_frame != 0 && s.was_complete && !syn && a.ack_rtt_ns >= 0).then_some(a.ack_rtt_ns);
+        let flags = s.analysis.map_or(0, |a| a.flags);
+        let has = |bits: u16| flags & bits != 0;
+        let rexmit = has(flag::RETRANSMISSION | flag::FAST_RETRANSMISSION | flag::SPURIOUS_RETRANSMISSION) && !syn;
+        self.time_data(s, me, rexmit, now);
+        let gap = has(flag::LOST_SEGMENT);
+        let dup = has(flag::DUPLICATE_ACK);
+        let zero = has(flag::ZERO_WINDOW);
         let stalled = self.trouble.as_ref().is_some_and(|t| t.stalls[me].since.is_some());
-        if !(rexmit || gap || dup || zero || rtt.is_some() || stalled) {
+        if !(rexmit || gap || dup || zero || stalled) {
             return;
         }
         let t = self.trouble.get_or_insert_with(Box::default);
         if rexmit {
             t.rexmit[me] = t.rexmit[me].saturating_add(1);
-            t.fast[me] = t.fast[me].saturating_add(u32::from(a.has(flag::FAST_RETRANSMISSION)));
-            t.spurious[me] = t.spurious[me].saturating_add(u32::from(a.has(flag::SPURIOUS_RETRANSMISSION)));
+            t.fast[me] = t.fast[me].saturating_add(u32::from(has(flag::FAST_RETRANSMISSION)));
+            t.spurious[me] = t.spurious[me].saturating_add(u32::from(has(flag::SPURIOUS_RETRANSMISSION)));
         }
         t.lost[me] = t.lost[me].saturating_add(u32::from(gap));
         t.dup_acks[me] = t.dup_acks[me].saturating_add(u32::from(dup));
-        if let Some(r) = rtt {
-            let d = &mut t.data_rtt_ns[1 - me];
-            *d = Some(d.map_or(r, |x| x.min(r)));
-        }
         // A receiver's stall lasts from its zero window to its next non-zero one.
         if zero {
             let st = &mut t.stalls[me];
@@ -253,6 +252,32 @@ impl Facts {
             }
         } else if h.window != 0 && !rst {
             t.stalls[me].close(now);
+        }
+    }
+
+    /// The data's round trip, sampled as a TCP sender does (RFC 6298 §3): one data segment
+    /// of each side timed at a time, from when it was sent to the other side's first ACK that
+    /// covers it; a retransmission while timing spoils the sample (Karn's algorithm). Only once
+    /// the handshake is over (its segments are the iRTT's).
+    fn time_data(&mut self, s: &FactSeg<'_>, me: usize, rexmit: bool, now: i64) {
+        let h = s.header;
+        if !s.was_complete || h.flags.syn() {
+            return;
+        }
+        let peer = 1 - me;
+        let (end, sent) = self.timing[peer];
+        if let (true, Some(t)) = (h.flags.ack(), sent.get()) {
+            if crate::tcp::SeqNumber(h.ack) >= crate::tcp::SeqNumber(end) {
+                let r = now.saturating_sub(t);
+                let best = &mut self.data_rtt_ns[peer];
+                *best = At(best.get().map_or(r, |b| b.min(r)));
+                self.timing[peer].1 = At::NONE;
+            }
+        }
+        if rexmit {
+            self.timing[me].1 = At::NONE;
+        } else if s.seglen > 0 && self.timing[me].1 == At::NONE {
+            self.timing[me] = (h.seq.wrapping_add(s.seglen), At(now));
         }
     }
 
@@ -551,7 +576,7 @@ impl Verdict {
             let server_half = half(f.synack_ns.get(), f.last_syn_ns.get());
             let client_half = half(f.ack3_ns.get(), f.synack_ns.get());
             // The server's half is the client's data acknowledged by the server, and back.
-            let data_ns = t.data_rtt_ns;
+            let data_ns = f.data_rtt_ns.map(At::get);
             let syn = i128::from(f.first_syn_ns);
             let ack = i128::from(ack);
             let slow = [slow_half(server_half, data_ns[0]), slow_half(client_half, data_ns[1])];
@@ -935,7 +960,7 @@ mod tests {
     #[test]
     fn facts_stay_small_for_a_syn_flood() {
         // Every tracked connection carries them (tests/limits.rs bounds a million SYNs).
-        assert!(std::mem::size_of::<Facts>() <= 112, "{}", std::mem::size_of::<Facts>());
+        assert!(std::mem::size_of::<Facts>() <= 144, "{}", std::mem::size_of::<Facts>());
     }
 
     #[test]

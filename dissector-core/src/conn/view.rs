@@ -182,9 +182,9 @@ impl TcpView {
             nxtseq = Some(if flags.syn() || flags.fin() { n.wrapping_add(1) } else { n });
         }
         // The sender's SACK blocks count for the peer's bytes in flight until its next segment.
-        if !full {
-            analysis = None;
-        } else {
+        // The flags are worked out either way (the verdict counts them); the table shows them
+        // only when the analysis is on.
+        if full {
             conv.seq.set_sack(
                 fwd,
                 opts.entries

@@ -315,7 +315,7 @@ impl Field {
     /// The field shows tshark's TCP sequence analysis: its own values, or the Info column's
     /// `[TCP ...]` tags.
     pub fn needs_analysis(self) -> bool {
-        self.info().group == Group::TcpSeq || self == Field::ColInfo || self.needs_verdict()
+        self.info().group == Group::TcpSeq || self == Field::ColInfo
     }
 
     /// The field shows a connection's verdict (which reads the sequence analysis too).
