@@ -61,9 +61,11 @@ fn item_value(
     let uint = |n: u64| ItemValue::Uint(u32::try_from(n).unwrap_or(u32::MAX));
     Some(match (ftype, value) {
         (FieldType::Bool, Value::Bool(b)) => ItemValue::Bool(*b),
+        // Wireshark's nstime gives both parts the sign of the whole (-3 ms is 0 s and -3000000
+        // ns, not -1 s and 997000000 ns, which it prints as -1.997).
         (FieldType::RelTime, Value::Time(ns)) => ItemValue::RelTime {
-            secs: i64::try_from(ns.div_euclid(1_000_000_000)).unwrap_or(0),
-            nsecs: ns.rem_euclid(1_000_000_000) as i32,
+            secs: i64::try_from(ns / 1_000_000_000).unwrap_or(0),
+            nsecs: (ns % 1_000_000_000) as i32,
         },
         (FieldType::U8 | FieldType::U16 | FieldType::U32 | FieldType::FrameNum, Value::U(n)) => uint(*n),
         (FieldType::U8 | FieldType::U16 | FieldType::U32 | FieldType::FrameNum, Value::I(n)) => {
@@ -113,6 +115,16 @@ impl Items {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn negative_times_keep_one_sign() {
+        let info = dissector_core::fields::Field::SynackIrtt.info();
+        let (mut text, mut f) = (Vec::new(), String::new());
+        let v = item_value(FieldType::RelTime, &Value::Time(-3_000_000), info, &mut text, &mut f);
+        assert_eq!(v, Some(ItemValue::RelTime { secs: 0, nsecs: -3_000_000 }));
+        let v = item_value(FieldType::RelTime, &Value::Time(-1_500_000_000), info, &mut text, &mut f);
+        assert_eq!(v, Some(ItemValue::RelTime { secs: -1, nsecs: -500_000_000 }));
+    }
 
     #[test]
     fn strings_are_nul_terminated_and_show_inner_nuls() {
