@@ -14,6 +14,7 @@ mod properties;
 mod robustness;
 mod support;
 mod tracker;
+mod tunnels;
 mod verdict;
 mod versions;
 mod views;

@@ -40,6 +40,12 @@ pub fn protocol(pkt: &Packet<'_>) -> &'static str {
             Layer::Udp(u) if u.in_icmp => p,
             Layer::Tcp(_) => "TCP",
             Layer::Udp(_) => "UDP",
+            Layer::Gre(_) => "GRE",
+            Layer::Vxlan(_) => "VXLAN",
+            Layer::Geneve(_) => "Geneve",
+            Layer::Teredo(_) => "Teredo",
+            Layer::Mpls(_) => "MPLS",
+            Layer::Pppoe(_) => "PPPoES",
             Layer::Dns(m) if m.message.multicast => "MDNS",
             Layer::Dns(_) if p == "ICMP" || p == "ICMPv6" => p,
             Layer::Dns(_) => "DNS",
@@ -50,12 +56,19 @@ pub fn protocol(pkt: &Packet<'_>) -> &'static str {
 
 /// The Source and Destination columns: the outermost IP addresses, else the link addresses.
 pub fn addresses(pkt: &Packet<'_>) -> (String, String) {
+    // The innermost IP header of a tunnel; a header quoted in an ICMP error does not count.
+    let mut ip = None;
     for l in &pkt.layers {
         match l {
-            Layer::Ipv4(h) => return (format::ipv4(&h.src), format::ipv4(&h.dst)),
-            Layer::Ipv6(h) => return (format::ipv6(&h.src), format::ipv6(&h.dst)),
+            Layer::Ipv4(_) | Layer::Ipv6(_) => ip = Some(l),
+            Layer::Icmp(_) => break,
             _ => {}
         }
+    }
+    match ip {
+        Some(Layer::Ipv4(h)) => return (format::ipv4(&h.src), format::ipv4(&h.dst)),
+        Some(Layer::Ipv6(h)) => return (format::ipv6(&h.src), format::ipv6(&h.dst)),
+        _ => {}
     }
     for l in &pkt.layers {
         if let Layer::Ethernet(e) = l {

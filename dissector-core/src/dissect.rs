@@ -16,6 +16,7 @@ use crate::limits::{Evictions, Limits};
 use crate::link::{self, LinkHeader, Next};
 use crate::packet::{Anomaly, DnsLayer, FrameMeta, Layer, Packet, TcpLayer, UdpLayer};
 use crate::tcp::{self, TcpOptions};
+use crate::tunnel;
 use crate::udp::{self, UdpHeader};
 
 /// An IP address held inline (no allocation per packet).
@@ -142,6 +143,8 @@ struct Ctx<'a, 'p> {
     prepared: Prepared,
     /// Address of the frame's first byte, to place the prepared work in it.
     base: usize,
+    /// Encapsulations entered so far (bounded by [`tunnel::MAX_DEPTH`]).
+    depth: u8,
 }
 
 /// Work on a frame that needs no per-capture state, so that a caller can do it ahead, on
@@ -359,6 +362,7 @@ impl Dissector {
             dns_count: 0,
             prepared,
             base: data.as_ptr() as usize,
+            depth: 0,
         };
         let next = link::walk_link(meta.linktype, data, |l| {
             ctx.layers.push(match l {
@@ -369,13 +373,168 @@ impl Dissector {
             })
         });
         match next {
-            Ok((Next::Ipv4, b)) => self.ip(&mut ctx, 4, b, false),
-            Ok((Next::Ipv6, b)) => self.ip(&mut ctx, 6, b, false),
-            Ok((Next::Other(_), _)) => {}
+            Ok((n, b)) => self.after_link(&mut ctx, n, b),
             Err(p) => ctx.anomalies.push(Anomaly::Link(p)),
         }
         let evicted = self.conns.enforce_cap(self.tracking);
         Packet { meta, rel_ns: meta.ts_ns - first, layers, anomalies, evicted, track, analysis }
+    }
+
+    /// What a link header (or an encapsulated Ethernet frame) says follows: IP, or an MPLS
+    /// label stack or a PPPoE session carrying it.
+    fn after_link<'a>(&mut self, ctx: &mut Ctx<'a, '_>, next: Next, b: &'a [u8]) {
+        match next {
+            Next::Ipv4 => self.ip(ctx, 4, b, false),
+            Next::Ipv6 => self.ip(ctx, 6, b, false),
+            Next::Other(t) if t == u32::from(tunnel::ETHERTYPE_MPLS) || t == u32::from(tunnel::ETHERTYPE_MPLS_MC) => {
+                self.mpls(ctx, b)
+            }
+            Next::Other(t) if t == u32::from(tunnel::ETHERTYPE_PPPOE_SESSION) => self.pppoe(ctx, b),
+            Next::Other(_) => {}
+        }
+    }
+
+    /// One more encapsulation level: false (and a warning) past [`tunnel::MAX_DEPTH`].
+    fn deeper(ctx: &mut Ctx<'_, '_>) -> bool {
+        if ctx.depth >= tunnel::MAX_DEPTH {
+            ctx.anomalies.push(Anomaly::TooDeep);
+            return false;
+        }
+        ctx.depth += 1;
+        true
+    }
+
+    /// An Ethernet frame inside a tunnel (VXLAN, GRE transparent bridging).
+    fn inner_ethernet<'a>(&mut self, ctx: &mut Ctx<'a, '_>, b: &'a [u8]) {
+        let next = link::walk_link(link::LINKTYPE_ETHERNET, b, |l| {
+            ctx.layers.push(match l {
+                LinkHeader::Ethernet(e) => Layer::Ethernet(e),
+                LinkHeader::Sll(s) => Layer::Sll(s),
+                LinkHeader::Null(f) => Layer::Null(f),
+                LinkHeader::Vlan(v) => Layer::Vlan(v),
+            })
+        });
+        match next {
+            Ok((n, b)) => self.after_link(ctx, n, b),
+            Err(p) => ctx.anomalies.push(Anomaly::Link(p)),
+        }
+    }
+
+    /// RFC 3032: labels until the bottom of the stack, then (as tshark 4.0 guesses from the
+    /// first nibble) IPv4 or IPv6; anything else (a pseudowire) is left unread.
+    fn mpls<'a>(&mut self, ctx: &mut Ctx<'a, '_>, mut b: &'a [u8]) {
+        if !Self::deeper(ctx) {
+            return;
+        }
+        loop {
+            let Ok((rest, l)) = tunnel::parse_mpls(b) else {
+                ctx.anomalies.push(Anomaly::Tunnel("MPLS"));
+                return;
+            };
+            ctx.layers.push(Layer::Mpls(l));
+            b = rest;
+            if l.bottom {
+                break;
+            }
+            // A stack longer than a frame's layers can hold is not a label stack.
+            if ctx.layers.len() > 32 {
+                ctx.anomalies.push(Anomaly::TooDeep);
+                return;
+            }
+        }
+        match b.first().map(|x| x >> 4) {
+            Some(4) => self.ip(ctx, 4, b, false),
+            Some(6) => self.ip(ctx, 6, b, false),
+            _ => {}
+        }
+    }
+
+    /// RFC 2516 §5: a session's PPP frames; IPv4 and IPv6 are read on.
+    fn pppoe<'a>(&mut self, ctx: &mut Ctx<'a, '_>, b: &'a [u8]) {
+        if !Self::deeper(ctx) {
+            return;
+        }
+        let Ok((rest, p)) = tunnel::parse_pppoe_session(b) else {
+            ctx.anomalies.push(Anomaly::Tunnel("PPPoE"));
+            return;
+        };
+        ctx.layers.push(Layer::Pppoe(p));
+        match p.ppp_protocol {
+            tunnel::PPP_IPV4 => self.ip(ctx, 4, rest, false),
+            tunnel::PPP_IPV6 => self.ip(ctx, 6, rest, false),
+            _ => {}
+        }
+    }
+
+    /// Tunnels over UDP, by their ports (as tshark's UDP port table does, the lower port
+    /// first): VXLAN (RFC 7348), Geneve (RFC 8926), Teredo (RFC 4380). Returns whether the
+    /// datagram was one.
+    fn udp_tunnel<'a>(&mut self, ctx: &mut Ctx<'a, '_>, h: &UdpHeader, data: &'a [u8]) -> bool {
+        let end = usize::from(h.length).min(data.len());
+        let body = data.get(8..end).unwrap_or(&[]);
+        let (lo, hi) = (h.src_port.min(h.dst_port), h.src_port.max(h.dst_port));
+        let is_tunnel = |p: u16| matches!(p, tunnel::VXLAN_PORT | tunnel::GENEVE_PORT | tunnel::TEREDO_PORT);
+        // The first port with a dissector decides (DNS's ports are registered too).
+        let Some(port) = [lo, hi].into_iter().find(|p| *p != 0 && registered(*p)).filter(|p| is_tunnel(*p)) else {
+            return false;
+        };
+        // A Teredo port with something else than Teredo on it is left to the rest.
+        if port == tunnel::TEREDO_PORT && tunnel::parse_teredo(body).is_err() {
+            return false;
+        }
+        if !Self::deeper(ctx) {
+            return true;
+        }
+        match port {
+            tunnel::VXLAN_PORT => match tunnel::parse_vxlan(body) {
+                Ok((rest, v)) => {
+                    ctx.layers.push(Layer::Vxlan(v));
+                    self.inner_ethernet(ctx, rest);
+                }
+                Err(_) => ctx.anomalies.push(Anomaly::Tunnel("VXLAN")),
+            },
+            tunnel::GENEVE_PORT => match tunnel::parse_geneve(body) {
+                Ok((rest, g)) => {
+                    ctx.layers.push(Layer::Geneve(g));
+                    self.by_ethertype(ctx, g.proto, rest);
+                }
+                Err(_) => ctx.anomalies.push(Anomaly::Tunnel("Geneve")),
+            },
+            _ => {
+                if let Ok((rest, t)) = tunnel::parse_teredo(body) {
+                    ctx.layers.push(Layer::Teredo(t));
+                    self.ip(ctx, 6, rest, false);
+                }
+            }
+        }
+        true
+    }
+
+    /// What an EtherType names inside a tunnel: IPv4, IPv6, an Ethernet frame (0x6558) or MPLS.
+    fn by_ethertype<'a>(&mut self, ctx: &mut Ctx<'a, '_>, ethertype: u16, rest: &'a [u8]) {
+        match ethertype {
+            link::ETHERTYPE_IPV4 => self.ip(ctx, 4, rest, false),
+            link::ETHERTYPE_IPV6 => self.ip(ctx, 6, rest, false),
+            tunnel::ETHERTYPE_TEB => self.inner_ethernet(ctx, rest),
+            t if t == tunnel::ETHERTYPE_MPLS => self.mpls(ctx, rest),
+            _ => {}
+        }
+    }
+
+    /// RFC 2784: what the protocol type names: IPv4, IPv6 or an Ethernet frame (0x6558).
+    fn gre<'a>(&mut self, ctx: &mut Ctx<'a, '_>, b: &'a [u8]) {
+        if !Self::deeper(ctx) {
+            return;
+        }
+        let Ok((rest, g)) = tunnel::parse_gre(b) else {
+            ctx.anomalies.push(Anomaly::Tunnel("GRE"));
+            return;
+        };
+        ctx.layers.push(Layer::Gre(g));
+        if g.flags_version & 0x7 != 0 {
+            return;
+        }
+        self.by_ethertype(ctx, g.proto, rest);
     }
 
     fn ip<'a>(&mut self, ctx: &mut Ctx<'a, '_>, version: u8, b: &'a [u8], in_icmp: bool) {
@@ -416,6 +575,11 @@ impl Dissector {
             }
         };
         match payload.proto {
+            // Past the depth bound (a warning) nothing more is read.
+            tunnel::PROTO_IPIP | tunnel::PROTO_IPV6 if !in_icmp && Self::deeper(ctx) => {
+                self.ip(ctx, if payload.proto == tunnel::PROTO_IPIP { 4 } else { 6 }, payload.data, false)
+            }
+            tunnel::PROTO_GRE if !in_icmp => self.gre(ctx, payload.data),
             ip::PROTO_TCP => self.tcp(ctx, src.bytes(), dst.bytes(), payload, in_icmp),
             ip::PROTO_UDP => self.udp(ctx, src.bytes(), dst.bytes(), payload, in_icmp),
             ip::PROTO_ICMP | ip::PROTO_ICMPV6 if !in_icmp => {
@@ -593,6 +757,9 @@ impl Dissector {
         ctx.layers.push(Layer::Udp(UdpLayer { header: h, in_icmp }));
         if h.length < 8 {
             ctx.anomalies.push(Anomaly::UdpBad);
+            return;
+        }
+        if !in_icmp && self.udp_tunnel(ctx, &h, p.data) {
             return;
         }
         let Some((msg, multicast)) = dns_in_udp(&h, p.data, in_icmp) else { return };
@@ -778,5 +945,50 @@ mod limit_tests {
         assert_eq!(d.live_connections(), 1);
         feed(&mut d, 3, 10, &seg(2, 1000, 0x02, 1, &[]));
         assert_eq!(d.live_connections(), 1);
+    }
+}
+
+#[cfg(test)]
+mod tunnel_tests {
+    //! Encapsulations: nesting is followed to [`tunnel::MAX_DEPTH`], no further.
+    use super::*;
+    use crate::link::LINKTYPE_RAW;
+
+    /// `levels` IPv4-in-IPv4 headers around a TCP SYN.
+    fn nested(levels: usize) -> Vec<u8> {
+        let mut p = vec![0x9c, 0x40, 0, 80, 0, 0, 0, 1, 0, 0, 0, 0, 0x50, 0x02, 0xff, 0xff, 0, 0, 0, 0];
+        for i in 0..=levels {
+            let proto = if i == 0 { ip::PROTO_TCP } else { tunnel::PROTO_IPIP };
+            let total = 20 + p.len();
+            let mut h = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, proto, 0, 0];
+            h.extend_from_slice(&[10, 0, 0, i as u8, 10, 0, 1, i as u8]);
+            h.extend_from_slice(&p);
+            p = h;
+        }
+        p
+    }
+
+    fn dissect(frame: &[u8]) -> (usize, bool, bool) {
+        let meta = FrameMeta {
+            number: 1,
+            ts_ns: 0,
+            caplen: frame.len() as u32,
+            len: frame.len() as u32,
+            linktype: LINKTYPE_RAW,
+        };
+        let mut d = Dissector::new();
+        let mut scratch = Vec::new();
+        let p = d.dissect(meta, frame, &mut scratch);
+        let ips = p.layers.iter().filter(|l| matches!(l, Layer::Ipv4(_))).count();
+        (ips, p.tcp().is_some(), p.anomalies.contains(&Anomaly::TooDeep))
+    }
+
+    #[test]
+    fn nesting_stops_at_the_bound_with_a_warning() {
+        let max = usize::from(tunnel::MAX_DEPTH);
+        assert_eq!(dissect(&nested(max)), (max + 1, true, false));
+        assert_eq!(dissect(&nested(max + 1)), (max + 1, false, true));
+        // Far deeper: the same bound, no recursion past it.
+        assert_eq!(dissect(&nested(200)).0, max + 1);
     }
 }

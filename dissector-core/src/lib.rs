@@ -65,6 +65,7 @@ pub mod limits;
 pub mod link;
 pub mod packet;
 pub mod tcp;
+pub mod tunnel;
 pub mod udp;
 pub(crate) mod udp_ports;
 

@@ -90,6 +90,18 @@ pub enum Layer<'a> {
     Udp(UdpLayer),
     /// A DNS message.
     Dns(Box<DnsLayer>),
+    /// A GRE header.
+    Gre(crate::tunnel::Gre),
+    /// A VXLAN header.
+    Vxlan(crate::tunnel::Vxlan),
+    /// A Geneve header.
+    Geneve(crate::tunnel::Geneve),
+    /// Teredo's indications before an IPv6 header.
+    Teredo(crate::tunnel::Teredo),
+    /// One MPLS label stack entry.
+    Mpls(crate::tunnel::MplsLabel),
+    /// A PPPoE session header and its PPP protocol.
+    Pppoe(crate::tunnel::Pppoe),
 }
 
 /// A DNS message as seen in one frame: the parsed message, how it travelled, and how it pairs
@@ -142,6 +154,10 @@ pub enum Anomaly {
     Dns(DnsProblem),
     /// DNS message shorter than its header.
     DnsShort,
+    /// An encapsulation header (GRE, VXLAN, MPLS, PPPoE) cut short.
+    Tunnel(&'static str),
+    /// Encapsulations nested deeper than [`crate::tunnel::MAX_DEPTH`]: the rest is not read.
+    TooDeep,
 }
 
 impl core::fmt::Display for Anomaly {
@@ -156,6 +172,10 @@ impl core::fmt::Display for Anomaly {
             Anomaly::UdpBad => write!(f, "bad UDP header"),
             Anomaly::Dns(p) => write!(f, "{p}"),
             Anomaly::DnsShort => write!(f, "DNS message shorter than its header"),
+            Anomaly::Tunnel(what) => write!(f, "{what} header cut short"),
+            Anomaly::TooDeep => {
+                write!(f, "encapsulations nested deeper than {}: the rest is not read", crate::tunnel::MAX_DEPTH)
+            }
         }
     }
 }

@@ -20,6 +20,8 @@ pub enum FieldType {
     U8,
     /// FT_UINT16.
     U16,
+    /// FT_UINT24.
+    U24,
     /// FT_UINT32.
     U32,
     /// FT_INT32.
@@ -89,6 +91,8 @@ pub enum Group {
     DnsLink,
     /// synack's own decode of the TCP options (`synack.opt.*`): no tracker needed.
     Opt,
+    /// Encapsulations: GRE, VXLAN, MPLS, PPPoE and PPP.
+    Tunnel,
 }
 
 /// One row of the field table.
@@ -142,6 +146,16 @@ field_table! {
     EthDst = "eth.dst", "Destination", Ether, None, Eth, "Ethernet destination address";
     EthType = "eth.type", "Type", U16, Hex, Eth, "EtherType after the Ethernet header";
     VlanId = "vlan.id", "ID", U16, Dec, Eth, "802.1Q VLAN identifier";
+    MplsLabel = "mpls.label", "MPLS Label", U32, Dec, Tunnel, "MPLS label (RFC 3032), one per stack entry";
+    MplsExp = "mpls.exp", "MPLS Experimental Bits", U32, Dec, Tunnel, "MPLS traffic class";
+    MplsBottom = "mpls.bottom", "MPLS Bottom Of Label Stack", U32, Dec, Tunnel, "1 on the last stack entry";
+    MplsTtl = "mpls.ttl", "MPLS TTL", U32, Dec, Tunnel, "MPLS time to live";
+    PppoeVersion = "pppoe.version", "Version", U8, Dec, Tunnel, "PPPoE version (RFC 2516)";
+    PppoeType = "pppoe.type", "Type", U8, Dec, Tunnel, "PPPoE type";
+    PppoeCode = "pppoe.code", "Code", U8, Hex, Tunnel, "PPPoE code (0 in a session)";
+    PppoeSessionId = "pppoe.session_id", "Session ID", U16, Hex, Tunnel, "PPPoE session identifier";
+    PppoePayloadLength = "pppoe.payload_length", "Payload Length", U16, Dec, Tunnel, "PPPoE payload length";
+    PppProtocol = "ppp.protocol", "Protocol", U16, Hex, Tunnel, "PPP protocol of the payload (0x0021 IPv4, 0x0057 IPv6)";
     IpVersion = "ip.version", "Version", U8, Dec, Ip, "IP version (4)";
     IpHdrLen = "ip.hdr_len", "Header Length", U8, Dec, Ip, "IPv4 header length in bytes";
     IpLen = "ip.len", "Total Length", U16, Dec, Ip, "IPv4 total length";
@@ -155,6 +169,11 @@ field_table! {
     Ipv6Hlim = "ipv6.hlim", "Hop Limit", U8, Dec, Ip, "IPv6 hop limit";
     Ipv6Src = "ipv6.src", "Source Address", Ipv6, None, Ip, "IPv6 source address";
     Ipv6Dst = "ipv6.dst", "Destination Address", Ipv6, None, Ip, "IPv6 destination address";
+    GreFlagsAndVersion = "gre.flags_and_version", "Flags and Version", U16, Hex, Tunnel, "GRE flags (C, K, S) and version (RFC 2784, RFC 2890)";
+    GreProto = "gre.proto", "Protocol Type", U16, Hex, Tunnel, "EtherType of what the GRE packet carries";
+    GreChecksum = "gre.checksum", "Checksum", U16, Hex, Tunnel, "GRE checksum, when present";
+    GreKey = "gre.key", "Key", U32, Hex, Tunnel, "GRE key, when present (RFC 2890)";
+    GreSequenceNumber = "gre.sequence_number", "Sequence Number", U32, Dec, Tunnel, "GRE sequence number, when present (RFC 2890)";
     TcpSrcport = "tcp.srcport", "Source Port", U16, Dec, Tcp, "TCP source port";
     TcpDstport = "tcp.dstport", "Destination Port", U16, Dec, Tcp, "TCP destination port";
     TcpPort = "tcp.port", "Source or Destination Port", U16, Dec, Tcp, "Either TCP port";
@@ -222,6 +241,16 @@ field_table! {
     UdpDstport = "udp.dstport", "Destination Port", U16, Dec, Udp, "UDP destination port";
     UdpPort = "udp.port", "Source or Destination Port", U16, Dec, Udp, "Either UDP port";
     UdpLength = "udp.length", "Length", U16, Dec, Udp, "UDP length field";
+    VxlanFlags = "vxlan.flags", "Flags", U16, Hex, Tunnel, "VXLAN flags (I = 0x0800: the VNI is valid)";
+    VxlanVni = "vxlan.vni", "VXLAN Network Identifier (VNI)", U32, Dec, Tunnel, "VXLAN network identifier (RFC 7348)";
+    GeneveVersion = "geneve.version", "Version", U8, Dec, Tunnel, "Geneve version (RFC 8926)";
+    GeneveFlags = "geneve.flags", "Flags", U8, Hex, Tunnel, "Geneve O and C flags";
+    GeneveProtoType = "geneve.proto_type", "Protocol Type", U16, Hex, Tunnel, "EtherType of what the Geneve packet carries";
+    GeneveVni = "geneve.vni", "Virtual Network Identifier (VNI)", U24, Hex, Tunnel, "Geneve virtual network identifier";
+    TeredoOrigPort = "teredo.orig.port", "Origin UDP port", U16, Dec, Tunnel, "Teredo origin indication: the client's UDP port (RFC 4380 5.1.1)";
+    TeredoOrigAddr = "teredo.orig.addr", "Origin IPv4 address", Ipv4, None, Tunnel, "Teredo origin indication: the client's IPv4 address";
+    TeredoAuthIdlen = "teredo.auth.idlen", "Client identifier length", U8, Dec, Tunnel, "Teredo authentication indicator: client identifier length";
+    TeredoAuthAulen = "teredo.auth.aulen", "Authentication value length", U8, Dec, Tunnel, "Teredo authentication indicator: authentication value length";
     DnsLength = "dns.length", "Length", U16, Dec, Dns, "Length prefix of DNS over TCP";
     DnsId = "dns.id", "Transaction ID", U16, Hex, Dns, "DNS transaction ID";
     DnsFlags = "dns.flags", "Flags", U16, Hex, Dns, "DNS flags word";

@@ -13,6 +13,7 @@ pub fn write_value(out: &mut String, info: &FieldInfo, v: &Value<'_>) {
                 let _ = match info.ftype {
                     FieldType::U8 => write!(out, "0x{n:02x}"),
                     FieldType::U16 => write!(out, "0x{n:04x}"),
+                    FieldType::U24 => write!(out, "0x{n:06x}"),
                     _ => write!(out, "0x{n:08x}"),
                 };
             }

@@ -47,7 +47,7 @@ pub fn values<'p>(pkt: &'p Packet<'_>, field: Field, out: &mut Vec<Value<'p>>) {
 pub struct LayerIndex {
     /// Bit i: layer i is of that kind (by `Home as usize`). `None` past 64 layers (a long VLAN
     /// stack): the layers are then looked at one by one.
-    masks: Option<[u64; 5]>,
+    masks: Option<[u64; 6]>,
 }
 
 impl LayerIndex {
@@ -56,7 +56,7 @@ impl LayerIndex {
         if pkt.layers.len() > 64 {
             return LayerIndex { masks: None };
         }
-        let mut masks = [0u64; 5];
+        let mut masks = [0u64; 6];
         for (i, l) in pkt.layers.iter().enumerate() {
             if let Some(h) = Home::of_layer(l) {
                 masks[h as usize] |= 1 << i;
@@ -104,6 +104,7 @@ pub fn values_indexed<'p>(pkt: &'p Packet<'_>, index: &LayerIndex, field: Field,
         Group::Tcp | Group::Opt => Home::Tcp,
         Group::Udp => Home::Udp,
         Group::Dns | Group::DnsTx | Group::DnsLink => Home::Dns,
+        Group::Tunnel => Home::Tunnel,
     };
     // Each layer kind is asked only about its own protocol's fields: `-T fields` asks for every
     // field of every frame, and handing a DNS field to the TCP layer's decoding cost a call
@@ -126,7 +127,51 @@ pub fn values_indexed<'p>(pkt: &'p Packet<'_>, index: &LayerIndex, field: Field,
 /// The values of `field` that `layer` holds.
 fn layer_values<'p>(layer: &'p Layer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
     use Field as F;
+    let u = |v: u64| Value::U(v);
     match layer {
+        Layer::Gre(g) => match field {
+            F::GreFlagsAndVersion => out.push(u(u64::from(g.flags_version))),
+            F::GreProto => out.push(u(u64::from(g.proto))),
+            F::GreChecksum => out.extend(g.checksum.map(|c| u(u64::from(c)))),
+            F::GreKey => out.extend(g.key.map(|k| u(u64::from(k)))),
+            F::GreSequenceNumber => out.extend(g.seq.map(|s| u(u64::from(s)))),
+            _ => {}
+        },
+        Layer::Vxlan(v) => match field {
+            F::VxlanFlags => out.push(u(u64::from(v.flags))),
+            F::VxlanVni => out.push(u(u64::from(v.vni))),
+            _ => {}
+        },
+        Layer::Geneve(g) => match field {
+            F::GeneveVersion => out.push(u(u64::from(g.version))),
+            F::GeneveFlags => out.push(u(u64::from(g.flags))),
+            F::GeneveProtoType => out.push(u(u64::from(g.proto))),
+            F::GeneveVni => out.push(u(u64::from(g.vni))),
+            _ => {}
+        },
+        Layer::Teredo(t) => match field {
+            F::TeredoOrigPort => out.extend(t.origin.map(|(p, _)| u(u64::from(p)))),
+            F::TeredoOrigAddr => out.extend(t.origin.map(|(_, a)| Value::Ipv4(a))),
+            F::TeredoAuthIdlen => out.extend(t.auth.map(|(i, _)| u(u64::from(i)))),
+            F::TeredoAuthAulen => out.extend(t.auth.map(|(_, a)| u(u64::from(a)))),
+            _ => {}
+        },
+        Layer::Mpls(m) => match field {
+            F::MplsLabel => out.push(u(u64::from(m.label))),
+            F::MplsExp => out.push(u(u64::from(m.exp))),
+            F::MplsBottom => out.push(u(u64::from(m.bottom))),
+            F::MplsTtl => out.push(u(u64::from(m.ttl))),
+            _ => {}
+        },
+        Layer::Pppoe(p) => match field {
+            F::PppoeVersion => out.push(u(u64::from(p.ver_type >> 4))),
+            F::PppoeType => out.push(u(u64::from(p.ver_type & 0xf))),
+            F::PppoeCode => out.push(u(u64::from(p.code))),
+            F::PppoeSessionId => out.push(u(u64::from(p.session_id))),
+            F::PppoePayloadLength => out.push(u(u64::from(p.length))),
+            F::PppProtocol => out.push(u(u64::from(p.ppp_protocol))),
+            _ => {}
+        },
         Layer::Ethernet(e) => match field {
             F::EthSrc => out.push(Value::Ether(e.src)),
             F::EthDst => out.push(Value::Ether(e.dst)),
@@ -183,6 +228,8 @@ enum Home {
     Tcp = 2,
     Udp = 3,
     Dns = 4,
+    /// GRE, VXLAN, MPLS, PPPoE.
+    Tunnel = 5,
 }
 
 impl Home {
@@ -194,6 +241,12 @@ impl Home {
             Layer::Tcp(_) => Home::Tcp,
             Layer::Udp(_) => Home::Udp,
             Layer::Dns(_) => Home::Dns,
+            Layer::Gre(_)
+            | Layer::Vxlan(_)
+            | Layer::Geneve(_)
+            | Layer::Teredo(_)
+            | Layer::Mpls(_)
+            | Layer::Pppoe(_) => Home::Tunnel,
             Layer::Sll(_) | Layer::Null(_) | Layer::Icmp(_) => return None,
         })
     }
@@ -591,6 +644,7 @@ mod tests {
                 Some("tcp") => &[Group::Tcp, Group::TcpSeq],
                 Some("udp") => &[Group::Udp],
                 Some("dns") => &[Group::Dns, Group::DnsTx],
+                Some("gre" | "vxlan" | "geneve" | "teredo" | "mpls" | "pppoe" | "ppp") => &[Group::Tunnel],
                 _ if info.abbrev.starts_with("synack.opt.") => &[Group::Opt],
                 _ if info.abbrev.starts_with("synack.dns.")
                     && info.ftype != FieldType::FrameNum

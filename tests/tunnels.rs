@@ -1,0 +1,61 @@
+//! Encapsulations (issue 19): the tracker, DNS and `conv` run on the innermost TCP and UDP.
+//! Each gen_*.pcap (tests/scripts/make_tunnel_captures.py) carries one conversation: a
+//! handshake, a request, a reply and a close the client starts (RFC 9293 Figure 12: the client
+//! ends in TIME_WAIT, the server CLOSED). tshark's fields on every encapsulation capture are
+//! the cross-check's (tests/crosscheck.rs).
+
+use crate::support::{captures, name, synack};
+
+#[test]
+fn the_tracker_follows_the_connection_inside_every_encapsulation() {
+    let caps: Vec<_> = captures().into_iter().filter(|c| name(c).starts_with("gen_")).collect();
+    assert!(caps.len() >= 16, "{} generated encapsulation captures", caps.len());
+    for cap in caps {
+        let p = cap.to_str().expect("utf-8 path");
+        let (code, out, err) = synack(&["conv", "-T", "csv", "-r", p]);
+        assert_eq!(code, 0, "{err}");
+        let rows: Vec<&str> = out.lines().skip(1).collect();
+        assert_eq!(rows.len(), 1, "{}: {out}", name(&cap));
+        let c: Vec<&str> = rows[0].split(',').collect();
+        let inner = ["10.1.0.1:40001", "[fd00::1]:40002"];
+        assert!(inner.contains(&c[1]) && c[2].ends_with(":18400"), "{}: {}", name(&cap), rows[0]);
+        assert_eq!((c[9], c[14], c[15], c[16]), ("complete", "client FIN", "TIME_WAIT", "CLOSED"), "{}", name(&cap));
+        assert!(
+            rows[0].ends_with(
+                ",closed,\"closed normally, the client first (22 bytes from the client, 15 bytes from the server)\""
+            ),
+            "{}: {}",
+            name(&cap),
+            rows[0]
+        );
+        // The handshake's three steps, on the inner segments.
+        let (_, stages, _) = synack(&["-r", p, "-T", "fields", "-e", "synack.stage"]);
+        let stages: Vec<&str> = stages.lines().filter(|l| !l.is_empty()).collect();
+        assert_eq!(stages, ["1", "2", "3"], "{}", name(&cap));
+    }
+}
+
+#[test]
+fn dns_inside_a_tunnel_names_the_connection() {
+    for cap in ["gen_gre_ipv4.pcap", "gen_vxlan_dns.pcap"] {
+        let p = crate::support::cap(cap);
+        let (_, out, _) = synack(&[
+            "-r",
+            &p,
+            "-T",
+            "fields",
+            "-e",
+            "frame.number",
+            "-e",
+            "dns.time",
+            "-e",
+            "synack.dns.name",
+            "-e",
+            "synack.dns.frame",
+        ]);
+        let lines: Vec<&str> = out.lines().collect();
+        // The answer pairs with the query, and the SYN names the lookup that gave its address.
+        assert!(lines[1].starts_with("2\t0.001000000"), "{cap}: {out}");
+        assert_eq!(lines[2], "3\t\twww.example.test\t2", "{cap}: {out}");
+    }
+}
