@@ -55,12 +55,19 @@ fn field_line(info: &FieldInfo, vals: &[Value<'_>]) -> String {
 
 /// The `-V` tree: each layer synack reads with its fields, then synack's annotation.
 pub fn detail(out: &mut dyn Write, pkt: &Packet<'_>, st: &Style) -> io::Result<()> {
-    let groups: [(&str, &str); 9] = [
+    let groups: [(&str, &str); 16] = [
         ("Frame", "frame."),
         ("Ethernet II", "eth."),
         ("802.1Q Virtual LAN", "vlan."),
+        ("MultiProtocol Label Switching Header", "mpls."),
+        ("PPP-over-Ethernet Session", "pppoe."),
+        ("Point-to-Point Protocol", "ppp."),
         ("Internet Protocol Version 4", "ip."),
         ("Internet Protocol Version 6", "ipv6."),
+        ("Generic Routing Encapsulation", "gre."),
+        ("Virtual eXtensible Local Area Network", "vxlan."),
+        ("Generic Network Virtualization Encapsulation", "geneve."),
+        ("Teredo IPv6 over UDP tunneling", "teredo."),
         ("Transmission Control Protocol", "tcp."),
         ("User Datagram Protocol", "udp."),
         ("Domain Name System", "dns."),
