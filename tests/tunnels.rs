@@ -59,3 +59,38 @@ fn dns_inside_a_tunnel_names_the_connection() {
         assert_eq!(lines[2], "3\t\twww.example.test\t2", "{cap}: {out}");
     }
 }
+
+/// A raw-IPv4 pcap of `n` GRE version 1 packets (PPTP's enhanced GRE, which synack does not
+/// decode).
+fn pptp_gre(n: u32, path: &std::path::Path) {
+    let mut f = Vec::new();
+    f.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
+    f.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 228, 0, 0, 0]);
+    for i in 0..n {
+        let mut p = vec![0x45, 0, 0, 36, 0, 0, 0x40, 0, 64, 47, 0, 0, 192, 0, 2, 1, 192, 0, 2, 2];
+        p.extend_from_slice(&[0x30, 0x81, 0x88, 0x0b, 0, 0, 0, 7, 0, 0, 0, 1, 0xff, 0x03, 0, 0x21]);
+        for v in [1_700_000_000 + i, 0, p.len() as u32, p.len() as u32] {
+            f.extend_from_slice(&v.to_le_bytes());
+        }
+        f.extend_from_slice(&p);
+    }
+    std::fs::write(path, f).expect("write the capture");
+}
+
+#[test]
+fn an_encapsulation_not_decoded_is_named_once_per_capture() {
+    let dir = std::env::temp_dir().join(format!("synack-pptp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cap = dir.join("pptp.pcap");
+    pptp_gre(5, &cap);
+    let p = cap.to_str().expect("utf-8 path");
+    let (code, out, err) = synack(&["-r", p, "-T", "fields", "-e", "gre.flags_and_version"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out, "0x3081\n".repeat(5));
+    let warnings: Vec<&str> = err.lines().filter(|l| l.contains("does not decode")).collect();
+    assert_eq!(
+        warnings,
+        ["synack: warning: 5 frames carry GRE version 1 (PPTP), which synack does not decode: the connections inside are not tracked"]
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

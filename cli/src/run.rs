@@ -277,4 +277,13 @@ fn report_limits(d: &Dissector, err: &mut dyn Write) {
     if ev.any() {
         let _ = writeln!(err, "synack: limits reached: {ev} (raise --max-connections or --idle-timeout to keep more)");
     }
+    // One line per encapsulation synack does not decode, not one per frame.
+    for (what, n) in d.undecoded() {
+        let frames = if *n == 1 { "1 frame carries" } else { "frames carry" };
+        let count = if *n == 1 { String::new() } else { format!("{n} ") };
+        let _ = writeln!(
+            err,
+            "synack: warning: {count}{frames} {what}, which synack does not decode: the connections inside are not tracked"
+        );
+    }
 }

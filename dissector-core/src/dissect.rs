@@ -120,6 +120,8 @@ pub struct Dissector {
     /// Verdicts an earlier pass found, by each connection's last frame (shown there, and no
     /// verdict anywhere else).
     late_verdicts: Option<Map<u32, Arc<Verdict>>>,
+    /// Encapsulations met and not decoded, with how many frames carried each.
+    undecoded: Vec<(&'static str, u64)>,
 }
 
 impl Default for Dissector {
@@ -256,6 +258,7 @@ impl Dissector {
             tracking: options.tracking,
             rows,
             late_verdicts,
+            undecoded: Vec::new(),
         }
     }
 
@@ -294,6 +297,21 @@ impl Dissector {
     /// (a later call may give a connection's verdict again, on a later frame).
     pub fn take_verdicts(&mut self) -> Vec<(u32, u32, Verdict)> {
         self.conns.take_verdicts()
+    }
+
+    /// Encapsulations met so far that synack does not decode, each with the number of frames
+    /// that carried one (their inner connections are not tracked): one warning per capture, not
+    /// one per frame.
+    pub fn undecoded(&self) -> &[(&'static str, u64)] {
+        &self.undecoded
+    }
+
+    /// Count a frame carrying an encapsulation synack does not decode.
+    fn not_decoded(&mut self, what: &'static str) {
+        match self.undecoded.iter_mut().find(|(w, _)| *w == what) {
+            Some((_, n)) => *n += 1,
+            None => self.undecoded.push((what, 1)),
+        }
     }
 
     /// What the limits made synack drop so far.
@@ -445,7 +463,7 @@ impl Dissector {
         match b.first().map(|x| x >> 4) {
             Some(4) => self.ip(ctx, 4, b, false),
             Some(6) => self.ip(ctx, 6, b, false),
-            _ => {}
+            _ => self.not_decoded("MPLS pseudowire"),
         }
     }
 
@@ -475,7 +493,12 @@ impl Dissector {
         let (lo, hi) = (h.src_port.min(h.dst_port), h.src_port.max(h.dst_port));
         let is_tunnel = |p: u16| matches!(p, tunnel::VXLAN_PORT | tunnel::GENEVE_PORT | tunnel::TEREDO_PORT);
         // The first port with a dissector decides (DNS's ports are registered too).
-        let Some(port) = [lo, hi].into_iter().find(|p| *p != 0 && registered(*p)).filter(|p| is_tunnel(*p)) else {
+        let first = [lo, hi].into_iter().find(|p| *p != 0 && registered(*p));
+        if first == Some(tunnel::GTP_U_PORT) {
+            self.not_decoded("GTP-U");
+            return false;
+        }
+        let Some(port) = first.filter(|p| is_tunnel(*p)) else {
             return false;
         };
         // A Teredo port with something else than Teredo on it is left to the rest.
@@ -496,7 +519,9 @@ impl Dissector {
             tunnel::GENEVE_PORT => match tunnel::parse_geneve(body) {
                 Ok((rest, g)) => {
                     ctx.layers.push(Layer::Geneve(g));
-                    self.by_ethertype(ctx, g.proto, rest);
+                    if !self.by_ethertype(ctx, g.proto, rest) {
+                        self.not_decoded("Geneve with another protocol type");
+                    }
                 }
                 Err(_) => ctx.anomalies.push(Anomaly::Tunnel("Geneve")),
             },
@@ -511,14 +536,16 @@ impl Dissector {
     }
 
     /// What an EtherType names inside a tunnel: IPv4, IPv6, an Ethernet frame (0x6558) or MPLS.
-    fn by_ethertype<'a>(&mut self, ctx: &mut Ctx<'a, '_>, ethertype: u16, rest: &'a [u8]) {
+    /// Returns whether it was one of them.
+    fn by_ethertype<'a>(&mut self, ctx: &mut Ctx<'a, '_>, ethertype: u16, rest: &'a [u8]) -> bool {
         match ethertype {
             link::ETHERTYPE_IPV4 => self.ip(ctx, 4, rest, false),
             link::ETHERTYPE_IPV6 => self.ip(ctx, 6, rest, false),
             tunnel::ETHERTYPE_TEB => self.inner_ethernet(ctx, rest),
             t if t == tunnel::ETHERTYPE_MPLS => self.mpls(ctx, rest),
-            _ => {}
+            _ => return false,
         }
+        true
     }
 
     /// RFC 2784: what the protocol type names: IPv4, IPv6 or an Ethernet frame (0x6558).
@@ -532,9 +559,15 @@ impl Dissector {
         };
         ctx.layers.push(Layer::Gre(g));
         if g.flags_version & 0x7 != 0 {
-            return;
+            return self.not_decoded("GRE version 1 (PPTP)");
         }
-        self.by_ethertype(ctx, g.proto, rest);
+        if !self.by_ethertype(ctx, g.proto, rest) {
+            self.not_decoded(match g.proto {
+                0x88be | 0x22eb => "ERSPAN in GRE",
+                0x880b => "PPP in GRE",
+                _ => "GRE with another protocol type",
+            });
+        }
     }
 
     fn ip<'a>(&mut self, ctx: &mut Ctx<'a, '_>, version: u8, b: &'a [u8], in_icmp: bool) {
@@ -981,6 +1014,36 @@ mod tunnel_tests {
         let p = d.dissect(meta, frame, &mut scratch);
         let ips = p.layers.iter().filter(|l| matches!(l, Layer::Ipv4(_))).count();
         (ips, p.tcp().is_some(), p.anomalies.contains(&Anomaly::TooDeep))
+    }
+
+    /// IPv4 carrying GRE with `flags_version` and `proto`, then `inner`.
+    fn gre(flags_version: u16, proto: u16, inner: &[u8]) -> Vec<u8> {
+        let mut g = flags_version.to_be_bytes().to_vec();
+        g.extend_from_slice(&proto.to_be_bytes());
+        g.extend_from_slice(inner);
+        let total = 20 + g.len();
+        let mut h = vec![0x45, 0, (total >> 8) as u8, total as u8, 0, 0, 0x40, 0, 64, tunnel::PROTO_GRE, 0, 0];
+        h.extend_from_slice(&[192, 0, 2, 1, 192, 0, 2, 2]);
+        h.extend_from_slice(&g);
+        h
+    }
+
+    #[test]
+    fn encapsulations_not_decoded_are_counted_once_each() {
+        let mut d = Dissector::new();
+        let mut scratch = Vec::new();
+        let frames = [gre(0x3081, 0x880b, &[0; 12]), gre(0x3081, 0x880b, &[0; 12]), gre(0x1000, 0x88be, &[0; 12])];
+        for (i, f) in frames.iter().enumerate() {
+            let meta = FrameMeta {
+                number: i as u32 + 1,
+                ts_ns: 0,
+                caplen: f.len() as u32,
+                len: f.len() as u32,
+                linktype: LINKTYPE_RAW,
+            };
+            d.dissect(meta, f, &mut scratch);
+        }
+        assert_eq!(d.undecoded(), [("GRE version 1 (PPTP)", 2), ("ERSPAN in GRE", 1)]);
     }
 
     #[test]

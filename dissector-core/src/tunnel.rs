@@ -23,6 +23,8 @@ pub const VXLAN_PORT: u16 = 4789;
 pub const GENEVE_PORT: u16 = 6081;
 /// Teredo's UDP port (RFC 4380 §2.5).
 pub const TEREDO_PORT: u16 = 3544;
+/// GTP-U's UDP port (3GPP TS 29.281), not decoded yet.
+pub const GTP_U_PORT: u16 = 2152;
 
 /// EtherTypes.
 pub const ETHERTYPE_TEB: u16 = 0x6558;
