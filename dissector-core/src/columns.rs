@@ -42,6 +42,7 @@ pub fn protocol(pkt: &Packet<'_>) -> &'static str {
             Layer::Udp(_) => "UDP",
             Layer::Gre(_) => "GRE",
             Layer::Vxlan(_) => "VXLAN",
+            Layer::Erspan(_) => "ERSPAN",
             Layer::Geneve(_) => "Geneve",
             Layer::Teredo(_) => "Teredo",
             Layer::Mpls(_) => "MPLS",

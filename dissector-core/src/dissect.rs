@@ -561,12 +561,23 @@ impl Dissector {
         if g.flags_version & 0x7 != 0 {
             return self.not_decoded("GRE version 1 (PPTP)");
         }
-        if !self.by_ethertype(ctx, g.proto, rest) {
-            self.not_decoded(match g.proto {
-                0x88be | 0x22eb => "ERSPAN in GRE",
-                0x880b => "PPP in GRE",
-                _ => "GRE with another protocol type",
-            });
+        match g.proto {
+            // ERSPAN type I: no header of its own (and no GRE sequence number).
+            tunnel::ETHERTYPE_ERSPAN if g.seq.is_none() => self.inner_ethernet(ctx, rest),
+            tunnel::ETHERTYPE_ERSPAN | tunnel::ETHERTYPE_ERSPAN3 => {
+                match tunnel::parse_erspan(rest, g.proto == tunnel::ETHERTYPE_ERSPAN3) {
+                    Ok((inner, e)) => {
+                        ctx.layers.push(Layer::Erspan(e));
+                        self.inner_ethernet(ctx, inner);
+                    }
+                    Err(_) => ctx.anomalies.push(Anomaly::Tunnel("ERSPAN")),
+                }
+            }
+            p => {
+                if !self.by_ethertype(ctx, p, rest) {
+                    self.not_decoded(if p == 0x880b { "PPP in GRE" } else { "GRE with another protocol type" });
+                }
+            }
         }
     }
 
@@ -1032,7 +1043,7 @@ mod tunnel_tests {
     fn encapsulations_not_decoded_are_counted_once_each() {
         let mut d = Dissector::new();
         let mut scratch = Vec::new();
-        let frames = [gre(0x3081, 0x880b, &[0; 12]), gre(0x3081, 0x880b, &[0; 12]), gre(0x1000, 0x88be, &[0; 12])];
+        let frames = [gre(0x3081, 0x880b, &[0; 12]), gre(0x3081, 0x880b, &[0; 12]), gre(0x1000, 0x1234, &[0; 12])];
         for (i, f) in frames.iter().enumerate() {
             let meta = FrameMeta {
                 number: i as u32 + 1,
@@ -1043,7 +1054,7 @@ mod tunnel_tests {
             };
             d.dissect(meta, f, &mut scratch);
         }
-        assert_eq!(d.undecoded(), [("GRE version 1 (PPTP)", 2), ("ERSPAN in GRE", 1)]);
+        assert_eq!(d.undecoded(), [("GRE version 1 (PPTP)", 2), ("GRE with another protocol type", 1)]);
     }
 
     #[test]

@@ -94,6 +94,8 @@ pub enum Layer<'a> {
     Gre(crate::tunnel::Gre),
     /// A VXLAN header.
     Vxlan(crate::tunnel::Vxlan),
+    /// An ERSPAN header (types II and III).
+    Erspan(crate::tunnel::Erspan),
     /// A Geneve header.
     Geneve(crate::tunnel::Geneve),
     /// Teredo's indications before an IPv6 header.

@@ -79,6 +79,46 @@ pub fn parse_gre(i: &[u8]) -> IResult<&[u8], Gre> {
     Ok((i, Gre { flags_version, proto, checksum, key, seq }))
 }
 
+/// EtherTypes of ERSPAN (Cisco's encapsulated remote SPAN) in GRE: type I and II, type III.
+pub const ETHERTYPE_ERSPAN: u16 = 0x88be;
+/// ERSPAN type III.
+pub const ETHERTYPE_ERSPAN3: u16 = 0x22eb;
+
+/// An ERSPAN header (draft-foschiano-erspan): type II's 8 bytes or type III's 12 (and the 8 of
+/// its platform subheader, skipped); type I has none (a GRE header without sequence number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Erspan {
+    /// The version field (1: type II, 2: type III).
+    pub version: u16,
+    /// The original frame's VLAN.
+    pub vlan: u16,
+    /// The session (span) ID.
+    pub spanid: u16,
+    /// Type II: the port index.
+    pub index: Option<u32>,
+    /// Type III: the timestamp.
+    pub timestamp: Option<u32>,
+    /// Type III: whether the platform subheader follows.
+    pub o: Option<bool>,
+}
+
+/// Parse an ERSPAN type II (`type3` false) or type III header; an Ethernet frame follows.
+pub fn parse_erspan(i: &[u8], type3: bool) -> IResult<&[u8], Erspan> {
+    let (i, ver_vlan) = be_u16(i)?;
+    let (i, cos_session) = be_u16(i)?;
+    let (version, vlan, spanid) = (ver_vlan >> 12, ver_vlan & 0x0fff, cos_session & 0x03ff);
+    if !type3 {
+        let (i, index) = be_u32(i)?;
+        return Ok((i, Erspan { version, vlan, spanid, index: Some(index & 0x000f_ffff), timestamp: None, o: None }));
+    }
+    let (i, timestamp) = be_u32(i)?;
+    let (i, _sgt) = be_u16(i)?;
+    let (i, bits) = be_u16(i)?;
+    let o = bits & 1 != 0;
+    let (i, _platform) = nom::bytes::complete::take(if o { 8usize } else { 0 })(i)?;
+    Ok((i, Erspan { version, vlan, spanid, index: None, timestamp: Some(timestamp), o: Some(o) }))
+}
+
 /// A VXLAN header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Vxlan {

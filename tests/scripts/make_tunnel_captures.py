@@ -144,3 +144,11 @@ write(out('geneve_opts'),[gnv(fc, eth(*(((MAC_D,MAC_C) if fc else (MAC_C,MAC_D))
 write(out('vxlan_in_gre'),[outer4(fc, gre(0x0800, ip4(*(([172,16,0,1],[172,16,0,2]) if fc else ([172,16,0,2],[172,16,0,1])), 17,
     udp(*(([172,16,0,1],[172,16,0,2]) if fc else ([172,16,0,2],[172,16,0,1])), 50010 if fc else 50011, 4789,
         struct.pack('!BxxxI',0x08,(9<<8))+eth(*(((MAC_D,MAC_C) if fc else (MAC_C,MAC_D))+(0x0800, ip4(a,b,6,t))))))), 47) for fc,a,b,t in conv4])
+# ERSPAN type II (GRE with a sequence number, an 8-byte header: version 1, VLAN 10, session 5,
+# index 77) and type I (no sequence number, no header), each around an Ethernet frame
+def erspan2(fc, inner_eth, seq):
+    hdr=struct.pack('!HHI',(1<<12)|10,5,77)
+    return outer4(fc, gre(0x88be, hdr+inner_eth, seq=seq), 47)
+inner_eth=lambda fc,a,b,t: eth(*(((MAC_D,MAC_C) if fc else (MAC_C,MAC_D))+(0x0800, ip4(a,b,6,t))))
+write(out('erspan2'),[erspan2(fc, inner_eth(fc,a,b,t), i) for i,(fc,a,b,t) in enumerate(conv4)])
+write(out('erspan1'),[outer4(fc, gre(0x88be, inner_eth(fc,a,b,t)), 47) for fc,a,b,t in conv4])

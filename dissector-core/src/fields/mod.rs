@@ -241,6 +241,12 @@ field_table! {
     UdpDstport = "udp.dstport", "Destination Port", U16, Dec, Udp, "UDP destination port";
     UdpPort = "udp.port", "Source or Destination Port", U16, Dec, Udp, "Either UDP port";
     UdpLength = "udp.length", "Length", U16, Dec, Udp, "UDP length field";
+    ErspanVersion = "erspan.version", "Version", U16, Dec, Tunnel, "ERSPAN version (1: type II, 2: type III)";
+    ErspanVlan = "erspan.vlan", "Vlan", U16, Dec, Tunnel, "ERSPAN: the mirrored frame's VLAN";
+    ErspanSpanid = "erspan.spanid", "SpanID", U16, Dec, Tunnel, "ERSPAN session ID";
+    ErspanIndex = "erspan.index", "Index", U32, Dec, Tunnel, "ERSPAN type II: port index";
+    ErspanTimestamp = "erspan.timestamp", "Timestamp", U32, Dec, Tunnel, "ERSPAN type III: timestamp";
+    ErspanO = "erspan.o", "Optional Sub-headers", U16, Dec, Tunnel, "ERSPAN type III: a platform sub-header follows";
     VxlanFlags = "vxlan.flags", "Flags", U16, Hex, Tunnel, "VXLAN flags (I = 0x0800: the VNI is valid)";
     VxlanVni = "vxlan.vni", "VXLAN Network Identifier (VNI)", U32, Dec, Tunnel, "VXLAN network identifier (RFC 7348)";
     GeneveVersion = "geneve.version", "Version", U8, Dec, Tunnel, "Geneve version (RFC 8926)";

@@ -137,6 +137,15 @@ fn layer_values<'p>(layer: &'p Layer<'_>, field: Field, out: &mut Vec<Value<'p>>
             F::GreSequenceNumber => out.extend(g.seq.map(|s| u(u64::from(s)))),
             _ => {}
         },
+        Layer::Erspan(e) => match field {
+            F::ErspanVersion => out.push(u(u64::from(e.version))),
+            F::ErspanVlan => out.push(u(u64::from(e.vlan))),
+            F::ErspanSpanid => out.push(u(u64::from(e.spanid))),
+            F::ErspanIndex => out.extend(e.index.map(|x| u(u64::from(x)))),
+            F::ErspanTimestamp => out.extend(e.timestamp.map(|x| u(u64::from(x)))),
+            F::ErspanO => out.extend(e.o.map(|x| u(u64::from(x)))),
+            _ => {}
+        },
         Layer::Vxlan(v) => match field {
             F::VxlanFlags => out.push(u(u64::from(v.flags))),
             F::VxlanVni => out.push(u(u64::from(v.vni))),
@@ -242,6 +251,7 @@ impl Home {
             Layer::Udp(_) => Home::Udp,
             Layer::Dns(_) => Home::Dns,
             Layer::Gre(_)
+            | Layer::Erspan(_)
             | Layer::Vxlan(_)
             | Layer::Geneve(_)
             | Layer::Teredo(_)
@@ -644,7 +654,7 @@ mod tests {
                 Some("tcp") => &[Group::Tcp, Group::TcpSeq],
                 Some("udp") => &[Group::Udp],
                 Some("dns") => &[Group::Dns, Group::DnsTx],
-                Some("gre" | "vxlan" | "geneve" | "teredo" | "mpls" | "pppoe" | "ppp") => &[Group::Tunnel],
+                Some("gre" | "erspan" | "vxlan" | "geneve" | "teredo" | "mpls" | "pppoe" | "ppp") => &[Group::Tunnel],
                 _ if info.abbrev.starts_with("synack.opt.") => &[Group::Opt],
                 _ if info.abbrev.starts_with("synack.dns.")
                     && info.ftype != FieldType::FrameNum
