@@ -145,7 +145,11 @@ pub const FIELDS: &[&str] = &[
     "pppoe.code",
     "pppoe.session_id",
     "pppoe.payload_length",
+    "ppp.address",
+    "ppp.control",
     "ppp.protocol",
+    "chdlc.address",
+    "chdlc.protocol",
 ];
 
 /// One line of tests/exceptions.tsv: capture, frame (or `*`), field (or `prefix.*`), reason.

@@ -55,9 +55,10 @@ fn field_line(info: &FieldInfo, vals: &[Value<'_>]) -> String {
 
 /// The `-V` tree: each layer synack reads with its fields, then synack's annotation.
 pub fn detail(out: &mut dyn Write, pkt: &Packet<'_>, st: &Style) -> io::Result<()> {
-    let groups: [(&str, &str); 16] = [
+    let groups: [(&str, &str); 17] = [
         ("Frame", "frame."),
         ("Ethernet II", "eth."),
+        ("Cisco HDLC", "chdlc."),
         ("802.1Q Virtual LAN", "vlan."),
         ("MultiProtocol Label Switching Header", "mpls."),
         ("PPP-over-Ethernet Session", "pppoe."),

@@ -47,6 +47,8 @@ pub fn protocol(pkt: &Packet<'_>) -> &'static str {
             Layer::Teredo(_) => "Teredo",
             Layer::Mpls(_) => "MPLS",
             Layer::Pppoe(_) => "PPPoES",
+            Layer::Ppp(_) => "PPP",
+            Layer::Chdlc(_) => "CHDLC",
             Layer::Dns(m) if m.message.multicast => "MDNS",
             Layer::Dns(_) if p == "ICMP" || p == "ICMPv6" => p,
             Layer::Dns(_) => "DNS",

@@ -42,6 +42,18 @@ impl Addr {
     }
 }
 
+/// The layer a link header becomes.
+fn link_layer(l: LinkHeader) -> Layer<'static> {
+    match l {
+        LinkHeader::Ethernet(e) => Layer::Ethernet(e),
+        LinkHeader::Sll(s) => Layer::Sll(s),
+        LinkHeader::Null(f) => Layer::Null(f),
+        LinkHeader::Vlan(v) => Layer::Vlan(v),
+        LinkHeader::Ppp(p) => Layer::Ppp(p),
+        LinkHeader::Chdlc(c) => Layer::Chdlc(c),
+    }
+}
+
 /// Ports with a DNS dissector in tshark: DNS, mDNS, LLMNR over UDP; DNS and mDNS over TCP.
 const DNS_UDP_PORTS: [u16; 3] = [53, 5353, 5355];
 const DNS_TCP_PORTS: [u16; 2] = [53, 5353];
@@ -382,14 +394,7 @@ impl Dissector {
             base: data.as_ptr() as usize,
             depth: 0,
         };
-        let next = link::walk_link(meta.linktype, data, |l| {
-            ctx.layers.push(match l {
-                LinkHeader::Ethernet(e) => Layer::Ethernet(e),
-                LinkHeader::Sll(s) => Layer::Sll(s),
-                LinkHeader::Null(f) => Layer::Null(f),
-                LinkHeader::Vlan(v) => Layer::Vlan(v),
-            })
-        });
+        let next = link::walk_link(meta.linktype, data, |l| ctx.layers.push(link_layer(l)));
         match next {
             Ok((n, b)) => self.after_link(&mut ctx, n, b),
             Err(p) => ctx.anomalies.push(Anomaly::Link(p)),
@@ -424,14 +429,7 @@ impl Dissector {
 
     /// An Ethernet frame inside a tunnel (VXLAN, GRE transparent bridging).
     fn inner_ethernet<'a>(&mut self, ctx: &mut Ctx<'a, '_>, b: &'a [u8]) {
-        let next = link::walk_link(link::LINKTYPE_ETHERNET, b, |l| {
-            ctx.layers.push(match l {
-                LinkHeader::Ethernet(e) => Layer::Ethernet(e),
-                LinkHeader::Sll(s) => Layer::Sll(s),
-                LinkHeader::Null(f) => Layer::Null(f),
-                LinkHeader::Vlan(v) => Layer::Vlan(v),
-            })
-        });
+        let next = link::walk_link(link::LINKTYPE_ETHERNET, b, |l| ctx.layers.push(link_layer(l)));
         match next {
             Ok((n, b)) => self.after_link(ctx, n, b),
             Err(p) => ctx.anomalies.push(Anomaly::Link(p)),

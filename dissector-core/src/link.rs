@@ -11,6 +11,12 @@ use nom::IResult;
 pub const LINKTYPE_NULL: u32 = 0;
 /// LINKTYPE_ETHERNET.
 pub const LINKTYPE_ETHERNET: u32 = 1;
+/// LINKTYPE_PPP: PPP (RFC 1661), with or without the HDLC-like address and control bytes.
+pub const LINKTYPE_PPP: u32 = 9;
+/// LINKTYPE_PPP_HDLC: PPP in HDLC-like framing (RFC 1662).
+pub const LINKTYPE_PPP_HDLC: u32 = 50;
+/// LINKTYPE_C_HDLC: Cisco HDLC.
+pub const LINKTYPE_C_HDLC: u32 = 104;
 /// DLT_RAW as some BSDs number it.
 pub const LINKTYPE_RAW_BSD: u32 = 12;
 /// LINKTYPE_RAW: raw IPv4 or IPv6, chosen by the version nibble.
@@ -30,8 +36,11 @@ pub const LINKTYPE_LINUX_SLL2: u32 = 276;
 pub const SUPPORTED: &[u32] = &[
     LINKTYPE_NULL,
     LINKTYPE_ETHERNET,
+    LINKTYPE_PPP,
+    LINKTYPE_PPP_HDLC,
     LINKTYPE_RAW_BSD,
     LINKTYPE_RAW,
+    LINKTYPE_C_HDLC,
     LINKTYPE_LOOP,
     LINKTYPE_LINUX_SLL,
     LINKTYPE_IPV4,
@@ -215,6 +224,44 @@ pub enum LinkHeader {
     Null(u32),
     /// An 802.1Q / 802.1ad tag.
     Vlan(Vlan),
+    /// A PPP header.
+    Ppp(Ppp),
+    /// A Cisco HDLC header.
+    Chdlc(Chdlc),
+}
+
+/// A PPP header (RFC 1661 §2): the HDLC-like address and control bytes when present (RFC 1662
+/// §3.1), and the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ppp {
+    /// Address (0xff) and control (0x03), when present.
+    pub address_control: Option<(u8, u8)>,
+    /// Protocol (0x0021 IPv4, 0x0057 IPv6).
+    pub protocol: u16,
+}
+
+/// A Cisco HDLC header: address, control, and an EtherType.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Chdlc {
+    /// Address (0x0f unicast, 0x8f broadcast).
+    pub address: u8,
+    /// EtherType of the payload.
+    pub protocol: u16,
+}
+
+/// A PPP header and what follows it.
+fn parse_ppp(data: &[u8]) -> Option<(Ppp, &[u8])> {
+    let (address_control, rest) = match data {
+        [0xff, 0x03, rest @ ..] => (Some((0xff, 0x03)), rest),
+        _ => (None, data),
+    };
+    // RFC 1661 §6.5: a compressed protocol field is one odd byte.
+    let (protocol, rest) = match rest {
+        [p, rest @ ..] if p & 1 == 1 => (u16::from(*p), rest),
+        [a, b, rest @ ..] => (u16::from_be_bytes([*a, *b]), rest),
+        _ => return None,
+    };
+    Some((Ppp { address_control, protocol }, rest))
 }
 
 /// Why the link layer could not be walked to its end.
@@ -289,6 +336,22 @@ fn walk_supported(linktype: u32, data: &[u8], mut each: impl FnMut(LinkHeader)) 
             Some(v) => Some((Next::Other(u32::from(v)), data)),
             None => None,
         },
+        LINKTYPE_PPP | LINKTYPE_PPP_HDLC => {
+            let (ppp, rest) = parse_ppp(data)?;
+            each(LinkHeader::Ppp(ppp));
+            let next = match ppp.protocol {
+                0x0021 => Next::Ipv4,
+                0x0057 => Next::Ipv6,
+                p => Next::Other(u32::from(p)),
+            };
+            Some((next, rest))
+        }
+        LINKTYPE_C_HDLC => {
+            let [address, _control, a, b, rest @ ..] = data else { return None };
+            let protocol = u16::from_be_bytes([*a, *b]);
+            each(LinkHeader::Chdlc(Chdlc { address: *address, protocol }));
+            Some((next_from_ethertype(protocol), rest))
+        }
         LINKTYPE_IPV4 => Some((Next::Ipv4, data)),
         LINKTYPE_IPV6 => Some((Next::Ipv6, data)),
         _ => None,

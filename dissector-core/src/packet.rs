@@ -104,6 +104,10 @@ pub enum Layer<'a> {
     Mpls(crate::tunnel::MplsLabel),
     /// A PPPoE session header and its PPP protocol.
     Pppoe(crate::tunnel::Pppoe),
+    /// A PPP link header.
+    Ppp(crate::link::Ppp),
+    /// A Cisco HDLC link header.
+    Chdlc(crate::link::Chdlc),
 }
 
 /// A DNS message as seen in one frame: the parsed message, how it travelled, and how it pairs

@@ -152,3 +152,9 @@ def erspan2(fc, inner_eth, seq):
 inner_eth=lambda fc,a,b,t: eth(*(((MAC_D,MAC_C) if fc else (MAC_C,MAC_D))+(0x0800, ip4(a,b,6,t))))
 write(out('erspan2'),[erspan2(fc, inner_eth(fc,a,b,t), i) for i,(fc,a,b,t) in enumerate(conv4)])
 write(out('erspan1'),[outer4(fc, gre(0x88be, inner_eth(fc,a,b,t)), 47) for fc,a,b,t in conv4])
+# PPP and Cisco HDLC link types (LINKTYPE_PPP 9 with and without the HDLC-like address and
+# control bytes, LINKTYPE_PPP_HDLC 50, LINKTYPE_C_HDLC 104)
+write(out('ppp'),[b'\xff\x03\x00\x21'+ip4(a,b,6,t) for fc,a,b,t in conv4],9)
+write(out('ppp_no_address'),[b'\x00\x21'+ip4(a,b,6,t) for fc,a,b,t in conv4],9)
+write(out('ppp_hdlc'),[b'\xff\x03\x00\x21'+ip4(a,b,6,t) for fc,a,b,t in conv4],50)
+write(out('chdlc'),[(b'\x0f' if fc else b'\x8f')+b'\x00\x08\x00'+ip4(a,b,6,t) for fc,a,b,t in conv4],104)

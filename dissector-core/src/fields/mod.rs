@@ -155,7 +155,11 @@ field_table! {
     PppoeCode = "pppoe.code", "Code", U8, Hex, Tunnel, "PPPoE code (0 in a session)";
     PppoeSessionId = "pppoe.session_id", "Session ID", U16, Hex, Tunnel, "PPPoE session identifier";
     PppoePayloadLength = "pppoe.payload_length", "Payload Length", U16, Dec, Tunnel, "PPPoE payload length";
+    PppAddress = "ppp.address", "Address", U8, Hex, Tunnel, "PPP HDLC-like address (0xff), when present";
+    PppControl = "ppp.control", "Control", U8, Hex, Tunnel, "PPP HDLC-like control (0x03), when present";
     PppProtocol = "ppp.protocol", "Protocol", U16, Hex, Tunnel, "PPP protocol of the payload (0x0021 IPv4, 0x0057 IPv6)";
+    ChdlcAddress = "chdlc.address", "Address", U8, Hex, Tunnel, "Cisco HDLC address (0x0f unicast, 0x8f broadcast)";
+    ChdlcProtocol = "chdlc.protocol", "Protocol", U16, Hex, Tunnel, "Cisco HDLC: EtherType of the payload";
     IpVersion = "ip.version", "Version", U8, Dec, Ip, "IP version (4)";
     IpHdrLen = "ip.hdr_len", "Header Length", U8, Dec, Ip, "IPv4 header length in bytes";
     IpLen = "ip.len", "Total Length", U16, Dec, Ip, "IPv4 total length";

@@ -137,6 +137,17 @@ fn layer_values<'p>(layer: &'p Layer<'_>, field: Field, out: &mut Vec<Value<'p>>
             F::GreSequenceNumber => out.extend(g.seq.map(|s| u(u64::from(s)))),
             _ => {}
         },
+        Layer::Ppp(p) => match field {
+            F::PppAddress => out.extend(p.address_control.map(|(a, _)| u(u64::from(a)))),
+            F::PppControl => out.extend(p.address_control.map(|(_, c)| u(u64::from(c)))),
+            F::PppProtocol => out.push(u(u64::from(p.protocol))),
+            _ => {}
+        },
+        Layer::Chdlc(c) => match field {
+            F::ChdlcAddress => out.push(u(u64::from(c.address))),
+            F::ChdlcProtocol => out.push(u(u64::from(c.protocol))),
+            _ => {}
+        },
         Layer::Erspan(e) => match field {
             F::ErspanVersion => out.push(u(u64::from(e.version))),
             F::ErspanVlan => out.push(u(u64::from(e.vlan))),
@@ -256,7 +267,9 @@ impl Home {
             | Layer::Geneve(_)
             | Layer::Teredo(_)
             | Layer::Mpls(_)
-            | Layer::Pppoe(_) => Home::Tunnel,
+            | Layer::Pppoe(_)
+            | Layer::Ppp(_)
+            | Layer::Chdlc(_) => Home::Tunnel,
             Layer::Sll(_) | Layer::Null(_) | Layer::Icmp(_) => return None,
         })
     }
@@ -654,7 +667,9 @@ mod tests {
                 Some("tcp") => &[Group::Tcp, Group::TcpSeq],
                 Some("udp") => &[Group::Udp],
                 Some("dns") => &[Group::Dns, Group::DnsTx],
-                Some("gre" | "erspan" | "vxlan" | "geneve" | "teredo" | "mpls" | "pppoe" | "ppp") => &[Group::Tunnel],
+                Some("gre" | "erspan" | "vxlan" | "geneve" | "teredo" | "mpls" | "pppoe" | "ppp" | "chdlc") => {
+                    &[Group::Tunnel]
+                }
                 _ if info.abbrev.starts_with("synack.opt.") => &[Group::Opt],
                 _ if info.abbrev.starts_with("synack.dns.")
                     && info.ftype != FieldType::FrameNum
