@@ -38,10 +38,13 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.environ.get("SYNACK_CAPTURES_OUT", os.path.join(HERE, "..", "captures"))
 
 
-def listener(port, backlog=8):
+def listener(port, backlog=8, host=H, rcvbuf=None):
+    """A listening socket; `rcvbuf` is set before listen(), where it bounds the window."""
     s = socket.socket()
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    s.bind((H, port))
+    if rcvbuf:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, rcvbuf)
+    s.bind((host, port))
     s.listen(backlog)
     return s
 
@@ -316,11 +319,7 @@ def rst_in_close_wait():
 def zero_window():
     """The server reads nothing for a second with a small receive buffer: its window falls to
     zero and the client probes until it reads again (a receiver stall)."""
-    srv = socket.socket()
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    srv.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
-    srv.bind((H, PORT))
-    srv.listen(1)
+    srv = listener(PORT, 1, rcvbuf=4096)
 
     def server():
         c, _ = srv.accept()
@@ -385,10 +384,7 @@ def pair_close_crossing(role, at):
     """Both ends shut down their sending side at the same instant, 25 ms apart on the wire:
     the FINs cross (a simultaneous close, RFC 9293 Figure 13)."""
     if role == "server":
-        srv = socket.socket()
-        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        srv.bind((SERVER, PAIR_PORT))
-        srv.listen(1)
+        srv = listener(PAIR_PORT, 1, SERVER)
         c, _ = srv.accept()
         c.recv(100)
         c.sendall(b"reply")
@@ -413,10 +409,7 @@ def pair_half_close_in_flight(role, at):
     """The client shuts down its sending side while the server's data is on the wire: the
     server's next segments, sent before the FIN reached it, do not acknowledge it."""
     if role == "server":
-        srv = socket.socket()
-        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        srv.bind((SERVER, PAIR_PORT))
-        srv.listen(1)
+        srv = listener(PAIR_PORT, 1, SERVER)
         c, _ = srv.accept()
         c.recv(100)
         for i in range(6):
@@ -442,10 +435,7 @@ def pair_rst_in_syn_received(role, at):
     has no socket for it and answers with RST, which returns the server's half-open
     connection (SYN_RECEIVED, from LISTEN) to LISTEN."""
     if role == "server":
-        srv = socket.socket()
-        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        srv.bind((SERVER, PAIR_PORT))
-        srv.listen(1)
+        srv = listener(PAIR_PORT, 1, SERVER)
         time.sleep(max(0, at - time.time()) + 0.5)
         srv.close()
     else:
@@ -465,10 +455,7 @@ def pair_refused_paths(role, at):
     the host answers), one to a port nothing listens on (the host's RST), one that a firewall
     beside the client refuses (the relay answers the SYN with its own RST, TTL 255)."""
     if role == "server":
-        srv = socket.socket()
-        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        srv.bind((SERVER, PAIR_PORT))
-        srv.listen(1)
+        srv = listener(PAIR_PORT, 1, SERVER)
         c, _ = srv.accept()
         c.recv(100)
         c.sendall(b"reply")
@@ -491,10 +478,7 @@ def pair_refused_paths(role, at):
 def pair_exchange(role, at, client_opts=()):
     """One request and one reply, the client closing first."""
     if role == "server":
-        srv = socket.socket()
-        srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        srv.bind((SERVER, PAIR_PORT))
-        srv.listen(1)
+        srv = listener(PAIR_PORT, 1, SERVER)
         srv.settimeout(8)
         try:
             c, _ = srv.accept()
