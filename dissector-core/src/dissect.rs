@@ -475,10 +475,11 @@ impl Dissector {
             return;
         };
         ctx.layers.push(Layer::Pppoe(p));
-        match p.ppp_protocol {
-            tunnel::PPP_IPV4 => self.ip(ctx, 4, rest, false),
-            tunnel::PPP_IPV6 => self.ip(ctx, 6, rest, false),
-            _ => {}
+        // PPP's protocol numbers are not EtherTypes: only IP is read on.
+        match link::next_from_ppp(p.ppp_protocol) {
+            Next::Ipv4 => self.ip(ctx, 4, rest, false),
+            Next::Ipv6 => self.ip(ctx, 6, rest, false),
+            Next::Other(_) => {}
         }
     }
 

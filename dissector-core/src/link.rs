@@ -249,6 +249,20 @@ pub struct Chdlc {
     pub protocol: u16,
 }
 
+/// PPP protocol numbers (RFC 1332, RFC 5072).
+pub const PPP_IPV4: u16 = 0x0021;
+/// IPv6 over PPP.
+pub const PPP_IPV6: u16 = 0x0057;
+
+/// What a PPP protocol number names next (a PPP link or a PPPoE session).
+pub(crate) fn next_from_ppp(protocol: u16) -> Next {
+    match protocol {
+        PPP_IPV4 => Next::Ipv4,
+        PPP_IPV6 => Next::Ipv6,
+        p => Next::Other(u32::from(p)),
+    }
+}
+
 /// A PPP header and what follows it.
 fn parse_ppp(data: &[u8]) -> Option<(Ppp, &[u8])> {
     let (address_control, rest) = match data {
@@ -339,12 +353,7 @@ fn walk_supported(linktype: u32, data: &[u8], mut each: impl FnMut(LinkHeader)) 
         LINKTYPE_PPP | LINKTYPE_PPP_HDLC => {
             let (ppp, rest) = parse_ppp(data)?;
             each(LinkHeader::Ppp(ppp));
-            let next = match ppp.protocol {
-                0x0021 => Next::Ipv4,
-                0x0057 => Next::Ipv6,
-                p => Next::Other(u32::from(p)),
-            };
-            Some((next, rest))
+            Some((next_from_ppp(ppp.protocol), rest))
         }
         LINKTYPE_C_HDLC => {
             let [address, _control, a, b, rest @ ..] = data else { return None };

@@ -4,8 +4,10 @@
 //! own header and says what follows; the dissector walks on, to a bounded depth
 //! ([`MAX_DEPTH`]).
 
+use nom::combinator::cond;
 use nom::number::complete::{be_u16, be_u32, be_u8};
-use nom::IResult;
+use nom::sequence::terminated;
+use nom::{IResult, Parser};
 
 /// Encapsulations followed within one frame at most; past that the frame says so.
 pub const MAX_DEPTH: u8 = 8;
@@ -56,26 +58,10 @@ pub struct Gre {
 pub fn parse_gre(i: &[u8]) -> IResult<&[u8], Gre> {
     let (i, flags_version) = be_u16(i)?;
     let (i, proto) = be_u16(i)?;
-    let (i, checksum) = if flags_version & 0x8000 != 0 {
-        // RFC 2784 §2.1: the checksum, then 16 reserved bits.
-        let (i, c) = be_u16(i)?;
-        let (i, _) = be_u16(i)?;
-        (i, Some(c))
-    } else {
-        (i, None)
-    };
-    let (i, key) = if flags_version & 0x2000 != 0 {
-        let (i, k) = be_u32(i)?;
-        (i, Some(k))
-    } else {
-        (i, None)
-    };
-    let (i, seq) = if flags_version & 0x1000 != 0 {
-        let (i, s) = be_u32(i)?;
-        (i, Some(s))
-    } else {
-        (i, None)
-    };
+    // RFC 2784 §2.1: the checksum, then 16 reserved bits; RFC 2890: the key, the sequence number.
+    let (i, checksum) = cond(flags_version & 0x8000 != 0, terminated(be_u16, be_u16)).parse(i)?;
+    let (i, key) = cond(flags_version & 0x2000 != 0, be_u32).parse(i)?;
+    let (i, seq) = cond(flags_version & 0x1000 != 0, be_u32).parse(i)?;
     Ok((i, Gre { flags_version, proto, checksum, key, seq }))
 }
 
@@ -238,11 +224,6 @@ pub fn parse_pppoe_session(i: &[u8]) -> IResult<&[u8], Pppoe> {
     Ok((i, Pppoe { ver_type, code, session_id, length, ppp_protocol }))
 }
 
-/// PPP protocol numbers (RFC 1332, RFC 5072).
-pub const PPP_IPV4: u16 = 0x0021;
-/// IPv6 over PPP.
-pub const PPP_IPV6: u16 = 0x0057;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -263,6 +244,6 @@ mod tests {
         let (_, m) = parse_mpls(&[0x00, 0x06, 0x41, 0x40]).unwrap();
         assert_eq!((m.label, m.exp, m.bottom, m.ttl), (100, 0, true, 64));
         let (_, p) = parse_pppoe_session(&[0x11, 0, 0, 0x2a, 0, 42, 0, 0x21]).unwrap();
-        assert_eq!((p.session_id, p.length, p.ppp_protocol), (0x2a, 42, PPP_IPV4));
+        assert_eq!((p.session_id, p.length, p.ppp_protocol), (0x2a, 42, crate::link::PPP_IPV4));
     }
 }
