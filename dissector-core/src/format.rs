@@ -2,9 +2,11 @@
 
 use core::fmt::Write;
 
-/// Show bytes from the wire as text the way Wireshark's `format_text` does: printable ASCII as
-/// itself, control characters as C escapes (`\n`, `\t`, `\001`), valid printable UTF-8 as
-/// itself, non-printable code points as `\uXXXX`, and invalid UTF-8 bytes as `\xNN`.
+/// Show bytes from the wire as text the way Wireshark 4.0's `format_text` does: printable
+/// ASCII as itself, ASCII controls as C escapes (`\n`, `\t`, `\001`); above ASCII, each UTF-8
+/// sequence is decoded leniently (an overlong form gives its code point), shown as itself when
+/// GLib calls it printable and as `\uXXXX` / `\UXXXXXXXX` when not; a sequence that breaks off,
+/// a stray byte, a surrogate or a value past U+10FFFF shows as one U+FFFD.
 pub fn format_text(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     write_text(&mut out, bytes);
@@ -13,48 +15,69 @@ pub fn format_text(bytes: &[u8]) -> String {
 
 /// [`format_text`] into `out`.
 pub fn write_text(out: &mut impl Write, bytes: &[u8]) {
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        match core::str::from_utf8(rest) {
-            Ok(s) => {
-                push_valid(out, s);
-                break;
-            }
-            Err(e) => {
-                let (good, bad) = rest.split_at(e.valid_up_to());
-                // valid_up_to guarantees `good` is UTF-8.
-                push_valid(out, core::str::from_utf8(good).unwrap_or_default());
-                let n = e.error_len().unwrap_or(bad.len()).max(1).min(bad.len());
-                for b in &bad[..n] {
-                    let _ = write!(out, "\\x{b:02x}");
-                }
-                rest = &bad[n..];
-            }
+    // Most text is printable ASCII, which is kept as it is.
+    if bytes.iter().all(|b| matches!(b, b' '..=b'~')) {
+        // Only ASCII was checked for.
+        let _ = out.write_str(core::str::from_utf8(bytes).unwrap_or_default());
+        return;
+    }
+    let mut i = 0;
+    while let Some(&b) = bytes.get(i) {
+        if b < 0x80 {
+            let _ = match b {
+                b' '..=b'~' => out.write_char(char::from(b)),
+                0x07 => out.write_str("\\a"),
+                0x08 => out.write_str("\\b"),
+                0x0c => out.write_str("\\f"),
+                b'\n' => out.write_str("\\n"),
+                b'\r' => out.write_str("\\r"),
+                b'\t' => out.write_str("\\t"),
+                0x0b => out.write_str("\\v"),
+                _ => write!(out, "\\{b:03o}"),
+            };
+            i += 1;
+            continue;
         }
+        // The sequence length its lead byte announces (the pre-2003 UTF-8 allowed 5 and 6).
+        let (len, lead_bits) = match b {
+            0xc0..=0xdf => (2, b & 0x1f),
+            0xe0..=0xef => (3, b & 0x0f),
+            0xf0..=0xf7 => (4, b & 0x07),
+            0xf8..=0xfb => (5, b & 0x03),
+            0xfc..=0xfd => (6, b & 0x01),
+            _ => (1, 0),
+        };
+        let mut cp = u32::from(lead_bits);
+        let mut n = 1;
+        while n < len {
+            match bytes.get(i + n) {
+                Some(&c) if c & 0xc0 == 0x80 => cp = cp << 6 | u32::from(c & 0x3f),
+                _ => break,
+            }
+            n += 1;
+        }
+        i += n;
+        let _ = match char::from_u32(cp).filter(|_| n == len && len > 1) {
+            None => out.write_char('\u{fffd}'),
+            Some(c) if printable(cp) => out.write_char(c),
+            Some(_) if cp < 0x10000 => write!(out, "\\u{cp:04X}"),
+            Some(_) => write!(out, "\\U{cp:08X}"),
+        };
     }
 }
 
-fn push_valid(out: &mut impl Write, s: &str) {
-    // Most text is printable ASCII, which is kept as it is.
-    if s.bytes().all(|b| matches!(b, b' '..=b'~')) {
-        let _ = out.write_str(s);
-        return;
+/// GLib's `g_unichar_isprint` for any code point (ASCII controls are handled before).
+fn printable(cp: u32) -> bool {
+    if cp < 0x20 || cp == 0x7f {
+        return false;
     }
-    for c in s.chars() {
-        let _ = match c {
-            ' '..='~' => out.write_char(c),
-            '\u{7}' => out.write_str("\\a"),
-            '\u{8}' => out.write_str("\\b"),
-            '\u{c}' => out.write_str("\\f"),
-            '\n' => out.write_str("\\n"),
-            '\r' => out.write_str("\\r"),
-            '\t' => out.write_str("\\t"),
-            '\u{b}' => out.write_str("\\v"),
-            c if (c as u32) < 0x80 => write!(out, "\\{:03o}", c as u32),
-            c if c.is_control() => write!(out, "\\u{:04x}", c as u32),
-            c => out.write_char(c),
-        };
+    if cp < 0x80 {
+        return true;
     }
+    let r = &crate::unprintable::RANGES;
+    // The first range ending at or after `cp` holds it if it starts at or before it.
+    let at = r.partition_point(|&(_, hi)| hi < cp);
+    r.get(at).is_none_or(|&(lo, _)| lo > cp)
 }
 
 /// Format bytes as lowercase hex without separators.
@@ -97,7 +120,13 @@ mod tests {
         assert_eq!(format_text(b"www.example.com"), "www.example.com");
         assert_eq!(format_text(b"a\x01b\tc"), "a\\001b\\tc");
         assert_eq!(format_text(b"caf\xc3\xa9"), "café");
-        assert_eq!(format_text(b"x\xffy"), "x\\xffy");
+        // Past ASCII: one U+FFFD per stray byte or broken-off sequence, overlong forms decoded,
+        // unprintable code points escaped.
+        assert_eq!(format_text(b"x\xffy"), "x\u{fffd}y");
+        assert_eq!(format_text(b"\xe2\x80z\x80\x80"), "\u{fffd}z\u{fffd}\u{fffd}");
+        assert_eq!(format_text(b"\xc0\xaf\xc0\x80"), "/\\u0000");
+        assert_eq!(format_text(b"\xe2\x80\x8b\xf3\xa0\x80\x81\xee\x80\x80"), "\\u200B\\U000E0001\u{e000}");
+        assert_eq!(format_text(b"\xed\xa0\x80\xf4\x90\x80\x80\xfc\x84\x80\x80\x80\x80"), "\u{fffd}\u{fffd}\u{fffd}");
     }
 
     #[test]

@@ -68,6 +68,7 @@ pub mod tcp;
 pub mod tunnel;
 pub mod udp;
 pub(crate) mod udp_ports;
+mod unprintable;
 
 pub use dissect::{prepare, Dissector, Options, Prepared};
 pub use fields::{Field, FieldInfo, FieldType, FIELDS};
