@@ -304,40 +304,11 @@ fn rcode_name(rc: u16) -> String {
 
 /// tshark's name for a record type in the Info column.
 fn type_name(t: u16) -> String {
-    let n = match t {
-        1 => "A",
-        2 => "NS",
-        5 => "CNAME",
-        6 => "SOA",
-        12 => "PTR",
-        13 => "HINFO",
-        15 => "MX",
-        16 => "TXT",
-        28 => "AAAA",
-        29 => "LOC",
-        33 => "SRV",
-        35 => "NAPTR",
-        39 => "DNAME",
-        41 => "OPT",
-        43 => "DS",
-        46 => "RRSIG",
-        47 => "NSEC",
-        48 => "DNSKEY",
-        50 => "NSEC3",
-        51 => "NSEC3PARAM",
-        52 => "TLSA",
-        64 => "SVCB",
-        65 => "HTTPS",
-        99 => "SPF",
-        249 => "TKEY",
-        250 => "TSIG",
-        251 => "IXFR",
-        252 => "AXFR",
-        255 => "ANY",
-        257 => "CAA",
-        n => return format!("Unknown ({n})"),
-    };
-    n.to_string()
+    match crate::dns::type_mnemonic(t) {
+        Some(n) => n.to_string(),
+        None if t == 0 => "Unused".to_string(),
+        None => format!("Unknown ({t})"),
+    }
 }
 
 fn dns_info(s: &mut String, m: &Message) {
@@ -353,13 +324,14 @@ fn dns_info(s: &mut String, m: &Message) {
             let _ = write!(s, ", \"{}\" question", if q.qclass & 0x8000 != 0 { "QU" } else { "QM" });
         }
     }
-    for r in &m.records {
-        let _ = write!(s, " {}", type_name(r.rtype));
+    let cut = m.cut_record.map(|(rtype, class)| (rtype, class, None));
+    for (rtype, class, data) in m.records.iter().map(|r| (r.rtype, r.class, Some(&r.data))).chain(cut) {
+        let _ = write!(s, " {}", type_name(rtype));
         // RFC 6762 §10.2: the top bit of an mDNS record's class is the cache-flush bit.
-        if m.multicast && r.rtype != rtype::OPT && r.class & 0x8000 != 0 {
+        if m.multicast && rtype != rtype::OPT && class & 0x8000 != 0 {
             s.push_str(", cache flush");
         }
-        let Ok(d) = &r.data else { continue };
+        let Some(Ok(d)) = data else { continue };
         match d {
             RecordData::A(a) => {
                 let _ = write!(s, " {}", format::ipv4(a));

@@ -843,7 +843,9 @@ impl Dissector {
                 if let Some(p) = m.message.problem {
                     ctx.anomalies.push(Anomaly::Dns(p));
                 }
-                if let Some(conv) = conv.filter(|_| self.tracking) {
+                // A message cut short is not paired: tshark's dissection of it ends first.
+                let whole = !m.message.problem.is_some_and(|p| p.cut_short());
+                if let Some(conv) = conv.filter(|_| self.tracking && whole) {
                     let meta = &ctx.meta;
                     m.transaction =
                         Some(self.lookups.annotate(conv, meta.number, ctx.dns_count, meta.ts_ns, &m.message));

@@ -2,9 +2,11 @@
 """Write tests/captures/synth_dns_label_bytes.pcap: DNS queries whose names hold every byte
 value (`a<byte>b`), UTF-8 sequences valid, overlong, broken off, surrogate, past U+10FFFF and
 of 5 and 6 bytes, and code points GLib calls unprintable (format, unassigned, private use,
-noncharacters), so that the cross-check holds synack's name text to tshark 4.0's.
+noncharacters), so that the cross-check holds synack's name text to tshark 4.0's; and
+synth_dns_types.pcap: one query for each record type 0-270 and the named ones above, so that
+the Info column test holds synack's type mnemonics to tshark's.
 
-    python3 tests/scripts/make_dns_text_capture.py [OUT]
+    python3 tests/scripts/make_dns_text_capture.py [DIR]
 
 Deterministic; written with struct alone (raw IPv4, link type 101).
 """
@@ -23,9 +25,9 @@ def csum(b):
     return ~s & 0xFFFF
 
 
-def query(i, label):
+def query(i, label, qtype=1):
     qn = bytes([len(label)]) + label + b"\x04test\x00"
-    q = struct.pack("!HHHHHH", i, 0x0100, 1, 0, 0, 0) + qn + struct.pack("!HH", 1, 1)
+    q = struct.pack("!HHHHHH", i, 0x0100, 1, 0, 0, 0) + qn + struct.pack("!HH", qtype, 1)
     u = struct.pack("!HHHH", 40000 + i % 1000, 53, 8 + len(q), 0) + q
     ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(u), i, 0, 64, 17, 0, bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2]))
     return ip[:10] + struct.pack("!H", csum(ip)) + ip[12:] + u
@@ -49,9 +51,14 @@ for _ in range(200):
         s += chr(cp).encode("utf-8")
     labels.append(s)
 
-out = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captures", "synth_dns_label_bytes.pcap")
-with open(out, "wb") as f:
-    f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))
-    for i, label in enumerate(labels):
-        p = query(i, label)
-        f.write(struct.pack("<IIII", 1700000000, i * 1000, len(p), len(p)) + p)
+def write(name, packets):
+    d = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "captures")
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(struct.pack("<IHHiIII", 0xA1B2C3D4, 2, 4, 0, 0, 65535, 101))
+        for i, p in enumerate(packets):
+            f.write(struct.pack("<IIII", 1700000000, i * 1000, len(p), len(p)) + p)
+
+
+write("synth_dns_label_bytes.pcap", [query(i, label) for i, label in enumerate(labels)])
+types = list(range(0, 271)) + [32767, 32768, 32769, 32770, 65280, 65281, 65282, 65283, 65422, 65534, 65535]
+write("synth_dns_types.pcap", [query(i, b"x", t) for i, t in enumerate(types)])

@@ -8,7 +8,7 @@ pub mod name;
 pub mod rdata;
 
 pub use name::{parse_name, Name, NameError, NameFlags};
-pub use rdata::{parse_rdata, rtype, EdnsOption, RdataError, RecordData};
+pub use rdata::{parse_rdata, rtype, type_mnemonic, EdnsOption, RdataError, RecordData};
 
 /// Length of the fixed header.
 pub const HEADER_LEN: usize = 12;
@@ -124,6 +124,14 @@ pub enum DnsProblem {
     },
 }
 
+impl DnsProblem {
+    /// Whether the message ends before what it declares (a name or record cut off): Wireshark
+    /// stops there with an exception, before it pairs the message with its query or response.
+    pub fn cut_short(&self) -> bool {
+        matches!(self, DnsProblem::Truncated { .. } | DnsProblem::Name { error: NameError::Truncated, .. })
+    }
+}
+
 impl std::error::Error for DnsProblem {}
 
 impl core::fmt::Display for DnsProblem {
@@ -150,6 +158,9 @@ pub struct Message {
     pub multicast: bool,
     /// Set when parsing stopped early.
     pub problem: Option<DnsProblem>,
+    /// The type and class of a record whose RDATA runs past the message: Wireshark names it
+    /// in the Info column and shows none of its fields.
+    pub cut_record: Option<(u16, u16)>,
 }
 
 impl Message {
@@ -210,7 +221,8 @@ fn be16(b: &[u8], at: usize) -> Option<u16> {
 /// on is recorded in [`Message::problem`] with everything read before it.
 pub fn parse_message(msg: &[u8], multicast: bool) -> Result<Message, DnsProblem> {
     let header = parse_header(msg)?;
-    let mut m = Message { header, questions: Vec::new(), records: Vec::new(), multicast, problem: None };
+    let mut m =
+        Message { header, questions: Vec::new(), records: Vec::new(), multicast, problem: None, cut_record: None };
     if let Err(p) = parse_sections(msg, &mut m) {
         m.problem = Some(p);
     }
@@ -250,8 +262,11 @@ fn parse_sections(msg: &[u8], m: &mut Message) -> Result<(), DnsProblem> {
             let start = at + 10;
             let data = parse_rdata(msg, rtype, start, usize::from(rdlen));
             let stop = match &data {
+                // Wireshark puts a record's subtree over its whole RDATA first: one that runs
+                // past the message shows nothing of itself.
                 Err(RdataError::Short) if start + usize::from(rdlen) > msg.len() => {
-                    Some(DnsProblem::Truncated { at: msg.len() })
+                    m.cut_record = Some((rtype, class));
+                    return Err(DnsProblem::Truncated { at: msg.len() });
                 }
                 Err(error) => Some(DnsProblem::BadRdata { at: start, error: *error }),
                 Ok(_) => None,

@@ -219,7 +219,7 @@ fn name_in(msg: &[u8], at: usize, rd_end: usize) -> Result<Name, RdataError> {
     Ok(parse_name(bounded, at)?)
 }
 
-/// The mnemonic of a type (RFC 1035 §3.2.2 and later registrations), or `TYPE<n>` (RFC 3597 §5).
+/// The mnemonic of a type (RFC 1035 §3.2.2 and IANA's registry), or `TYPE<n>` (RFC 3597 §5).
 pub fn type_name(t: u16) -> String {
     let mut s = String::new();
     write_type_name(&mut s, t);
@@ -228,35 +228,108 @@ pub fn type_name(t: u16) -> String {
 
 /// [`type_name`] appended to `s`.
 pub fn write_type_name(s: &mut String, t: u16) {
-    let n = match t {
-        rtype::A => "A",
-        rtype::NS => "NS",
-        rtype::CNAME => "CNAME",
-        rtype::SOA => "SOA",
-        rtype::PTR => "PTR",
-        rtype::MX => "MX",
-        rtype::TXT => "TXT",
-        rtype::AAAA => "AAAA",
-        rtype::SRV => "SRV",
-        rtype::OPT => "OPT",
-        rtype::DS => "DS",
-        rtype::RRSIG => "RRSIG",
-        rtype::NSEC => "NSEC",
-        rtype::DNSKEY => "DNSKEY",
-        rtype::NSEC3 => "NSEC3",
-        rtype::SVCB => "SVCB",
-        rtype::HTTPS => "HTTPS",
-        rtype::CAA => "CAA",
-        251 => "IXFR",
-        252 => "AXFR",
-        255 => "ANY",
-        _ => {
+    match type_mnemonic(t) {
+        Some(n) => s.push_str(n),
+        None => {
             use core::fmt::Write;
             let _ = write!(s, "TYPE{t}");
-            return;
         }
-    };
-    s.push_str(n);
+    }
+}
+
+/// The mnemonics tshark 4.0 knows (IANA's DNS parameters registry, with the obsolete and
+/// private ones it keeps): the one table the Info column and synack's summaries read.
+pub fn type_mnemonic(t: u16) -> Option<&'static str> {
+    Some(match t {
+        1 => "A",
+        2 => "NS",
+        3 => "MD",
+        4 => "MF",
+        5 => "CNAME",
+        6 => "SOA",
+        7 => "MB",
+        8 => "MG",
+        9 => "MR",
+        10 => "NULL",
+        11 => "WKS",
+        12 => "PTR",
+        13 => "HINFO",
+        14 => "MINFO",
+        15 => "MX",
+        16 => "TXT",
+        17 => "RP",
+        18 => "AFSDB",
+        19 => "X25",
+        20 => "ISDN",
+        21 => "RT",
+        22 => "NSAP",
+        23 => "NSAP-PTR",
+        24 => "SIG",
+        25 => "KEY",
+        26 => "PX",
+        27 => "GPOS",
+        28 => "AAAA",
+        29 => "LOC",
+        30 => "NXT",
+        31 => "EID",
+        32 => "NIMLOC",
+        33 => "SRV",
+        34 => "ATMA",
+        35 => "NAPTR",
+        36 => "KX",
+        37 => "CERT",
+        38 => "A6",
+        39 => "DNAME",
+        40 => "SINK",
+        41 => "OPT",
+        42 => "APL",
+        43 => "DS",
+        44 => "SSHFP",
+        45 => "IPSECKEY",
+        46 => "RRSIG",
+        47 => "NSEC",
+        48 => "DNSKEY",
+        49 => "DHCID",
+        50 => "NSEC3",
+        51 => "NSEC3PARAM",
+        52 => "TLSA",
+        55 => "HIP",
+        57 => "RKEY",
+        58 => "TALINK",
+        59 => "CDS",
+        60 => "CDNSKEY",
+        61 => "OPENPGPKEY",
+        62 => "CSYNC",
+        63 => "ZONEMD",
+        64 => "SVCB",
+        65 => "HTTPS",
+        99 => "SPF",
+        100 => "UINFO",
+        101 => "UID",
+        102 => "GID",
+        103 => "UNSPEC",
+        104 => "NID",
+        105 => "L32",
+        106 => "L64",
+        107 => "LP",
+        108 => "EUI48",
+        109 => "EUI64",
+        249 => "TKEY",
+        250 => "TSIG",
+        251 => "IXFR",
+        252 => "AXFR",
+        253 => "MAILA",
+        254 => "MAILB",
+        255 => "ANY",
+        256 => "URI",
+        257 => "CAA",
+        32768 => "TA",
+        32769 => "DLV",
+        65281 => "WINS",
+        65282 => "WINS-R",
+        65422 => "XPF",
+        _ => return None,
+    })
 }
 
 /// Decode the RDATA of type `rtype` found at `msg[start..start + len]`.
