@@ -285,7 +285,8 @@ fn synack_fields_equal_tshark_fields_on_every_capture() {
 }
 
 /// synack's own option fields agree with tshark's decode of the same options (first occurrence;
-/// tshark shows SACK-permitted as the option's bytes, synack as a boolean).
+/// tshark shows SACK-permitted as the option's bytes, synack as a boolean). A segment quoted in
+/// an ICMP error is no segment of the frame's connection: synack.opt.* says nothing of it.
 #[test]
 fn synack_option_fields_agree_with_tshark_options() {
     let theirs_f = [
@@ -294,6 +295,8 @@ fn synack_option_fields_agree_with_tshark_options() {
         "tcp.options.sack_perm",
         "tcp.options.timestamp.tsval",
         "tcp.options.timestamp.tsecr",
+        "icmp.type",
+        "icmpv6.type",
     ];
     let ours_f = ["synack.opt.mss", "synack.opt.ws", "synack.opt.sack_perm", "synack.opt.tsval", "synack.opt.tsecr"];
     let mut compared = 0usize;
@@ -312,6 +315,9 @@ fn synack_option_fields_agree_with_tshark_options() {
         assert_eq!(code, 0, "{err}");
         for (i, (t, o)) in theirs.lines().zip(ours.lines()).enumerate() {
             let mut t: Vec<String> = t.split('\t').map(String::from).collect();
+            if t.len() > 5 && t.drain(5..).any(|x| !x.is_empty()) {
+                continue;
+            }
             if !t[2].is_empty() {
                 t[2] = "1".into();
             }

@@ -219,6 +219,10 @@ fn tcp_info(s: &mut String, t: &TcpLayer<'_>) {
             // RFC 7413 §4.1.1: an empty cookie is a request.
             TcpOption::FastOpen(c) => s.push_str(if c.is_empty() { " TFO=R" } else { " TFO=C" }),
             TcpOption::Unknown { kind: k @ (172 | 174), data } => acc_ecn(s, *k == 172, data),
+            // RFC 7413 §4.1.1 before kind 34: TFO in the experimental kind 254, ExID 0xF989.
+            TcpOption::Unknown { kind: 254, data } if data.starts_with(&[0xf9, 0x89]) => {
+                s.push_str(if data.len() == 2 { " TFO=R" } else { " TFO=C" })
+            }
             // RFC 6994: the experimental kind 254 with ExID 0xACC0 / 0xACC1 carries AccECN too.
             TcpOption::Unknown { kind: 254, data } if data.len() >= 2 && data[0] == 0xac && data[1] & 0xfe == 0xc0 => {
                 acc_ecn(s, data[1] == 0xc0, &data[2..])

@@ -629,6 +629,14 @@ impl Dissector {
                 let v = if payload.proto == ip::PROTO_ICMP { 4 } else { 6 };
                 if let Ok((icmp, quoted)) = ip::parse_icmp(v, payload.data) {
                     ctx.layers.push(Layer::Icmp(icmp));
+                    // RFC 792: a Redirect quotes the IP header and 64 bits of the datagram;
+                    // Wireshark reads no further there, whatever the router sent.
+                    let quoted = match quoted {
+                        Some(q) if v == 4 && icmp.icmp_type == 5 => {
+                            q.get(..usize::from(q.first().map_or(0, |b| b & 0xf)) * 4 + 8).or(Some(q))
+                        }
+                        q => q,
+                    };
                     if let Some(q) = quoted {
                         match q.first().map(|b| b >> 4) {
                             Some(4) => self.ip(ctx, 4, q, true),
@@ -659,9 +667,13 @@ impl Dissector {
             view: None,
             payload: &[],
             in_icmp,
+            quoted_seq: None,
         };
         let Ok(h) = tcp::parse_header(b) else {
-            if !in_icmp {
+            if in_icmp {
+                // RFC 792: an error quotes at least 64 bits of the datagram: ports, sequence.
+                layer.quoted_seq = b.get(4..8).map(|s| u32::from_be_bytes([s[0], s[1], s[2], s[3]]));
+            } else {
                 ctx.anomalies.push(Anomaly::TcpShortHeader);
             }
             ctx.layers.push(Layer::Tcp(layer));
@@ -683,7 +695,8 @@ impl Dissector {
             let area = b.get(20..b.len().min(hl)).unwrap_or(&[]);
             layer.options = tcp::parse_options(area, options_len);
             layer.options_len = options_len;
-            if let Some(pr) = layer.options.problem {
+            // A quote in an ICMP error is short by design (RFC 792: 64 bits at least).
+            if let (Some(pr), false) = (layer.options.problem, in_icmp) {
                 ctx.anomalies.push(Anomaly::TcpOptions(pr));
             }
         }

@@ -45,6 +45,8 @@ pub struct TcpLayer<'a> {
     pub payload: &'a [u8],
     /// This header is quoted inside an ICMP error.
     pub in_icmp: bool,
+    /// A quote that holds only the first 8 bytes (RFC 792): the sequence number it holds.
+    pub quoted_seq: Option<u32>,
 }
 
 impl TcpLayer<'_> {

@@ -158,3 +158,19 @@ write(out('ppp'),[b'\xff\x03\x00\x21'+ip4(a,b,6,t) for fc,a,b,t in conv4],9)
 write(out('ppp_no_address'),[b'\x00\x21'+ip4(a,b,6,t) for fc,a,b,t in conv4],9)
 write(out('ppp_hdlc'),[b'\xff\x03\x00\x21'+ip4(a,b,6,t) for fc,a,b,t in conv4],50)
 write(out('chdlc'),[(b'\x0f' if fc else b'\x8f')+b'\x00\x08\x00'+ip4(a,b,6,t) for fc,a,b,t in conv4],104)
+# Not a tunnel (so not gen_*, whose conversation tests/tunnels.rs checks), but the same kind of
+# check, in synth_icmp_quotes.pcap: ICMP errors quoting a TCP segment (the 8 bytes RFC
+# 792 asks for, or the whole header) as Destination Unreachable, Redirect (Wireshark reads 8
+# bytes of it whatever it holds), Time Exceeded and Fragmentation Needed; before them a SYN and
+# SYN+ACK with TCP Fast Open in the experimental option (kind 254, ExID 0xF989).
+def icmp4(t, code, rest4, quote):
+    b=struct.pack('!BBH',t,code,0)+rest4+quote
+    return b[:2]+struct.pack('!H',csum(b))+b[4:]
+QC=[10,0,0,1]; QS=[10,0,0,2]; QR=[10,0,0,254]
+seg=tcp(QC,QS,40000,80,1001,5001,PSH|ACK,data=b'x'*10,opts=b'\x01\x01\x08\x0a\x00\x00\x00\x05\x00\x00\x00\x06')
+quoted=ip4(QC,QS,6,seg)
+write(os.path.join(os.path.dirname(out('x')), 'synth_icmp_quotes.pcap'),[ip4(QC,QS,6,tcp(QC,QS,40000,80,1000,0,SYN,opts=b'\xfe\x04\xf9\x89\x01\x01\x01\x00')),
+    ip4(QS,QC,6,tcp(QS,QC,80,40000,5000,1001,SYN|ACK,opts=b'\xfe\x0c\xf9\x89'+b'\x11'*8)),
+    ip4(QR,QC,1,icmp4(3,1,b'\0\0\0\0',quoted[:28])), ip4(QR,QC,1,icmp4(5,1,bytes(QS),quoted[:28])),
+    ip4(QR,QC,1,icmp4(3,3,b'\0\0\0\0',quoted)), ip4(QR,QC,1,icmp4(5,1,bytes(QS),quoted)),
+    ip4(QR,QC,1,icmp4(11,0,b'\0\0\0\0',quoted[:40])), ip4(QR,QC,1,icmp4(3,4,b'\0\0\x05\xdc',quoted[:24]))],101)

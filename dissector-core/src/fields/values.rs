@@ -287,7 +287,12 @@ fn tcp_values<'p>(t: &'p TcpLayer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
         }
         _ => {}
     }
-    let (Some(h), Some(v)) = (&t.header, &t.view) else { return };
+    let (Some(h), Some(v)) = (&t.header, &t.view) else {
+        if let (F::TcpSeq, Some(seq)) = (field, t.quoted_seq) {
+            out.push(u(seq));
+        }
+        return;
+    };
     let hl_ok = h.hdr_len >= 20;
     if !t.in_icmp && hl_ok && option_values(&t.options, t.options_len, field, out) {
         return;
@@ -301,7 +306,8 @@ fn tcp_values<'p>(t: &'p TcpLayer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
             }
         }
         F::TcpSeq => out.push(u(v.seq)),
-        F::TcpSeqRaw => out.push(u(h.seq)),
+        // In an ICMP quote tshark shows the raw sequence number as tcp.seq, and no seq_raw.
+        F::TcpSeqRaw if !t.in_icmp => out.push(u(h.seq)),
         F::TcpHdrLen => out.push(u(u32::from(h.hdr_len))),
         _ if !hl_ok => {}
         F::TcpNxtseq => {
