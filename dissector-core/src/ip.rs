@@ -112,6 +112,8 @@ pub enum IpProblem {
     BadTotalLength,
     /// The frame ends inside the header.
     Truncated,
+    /// An IPv6 header whose version field is not 6.
+    BadVersion,
 }
 
 impl core::fmt::Display for IpProblem {
@@ -120,6 +122,7 @@ impl core::fmt::Display for IpProblem {
             IpProblem::BadHeaderLength => "IPv4 header length below 20 bytes",
             IpProblem::BadTotalLength => "IP total length shorter than the header",
             IpProblem::Truncated => "IP header cut short",
+            IpProblem::BadVersion => "IPv6 header with a version other than 6",
         })
     }
 }
@@ -247,6 +250,10 @@ fn parse_ipv6_fixed(i: &[u8]) -> IResult<&[u8], Ipv6> {
 /// Parse an IPv6 packet: header, extension headers, and the upper-layer payload.
 pub fn parse_ipv6(data: &[u8]) -> Result<(Ipv6, Result<IpPayload<'_>, IpProblem>), IpProblem> {
     let (rest, mut h) = parse_ipv6_fixed(data).map_err(|_| IpProblem::Truncated)?;
+    // RFC 8200 §3: what IPv6 is carried as (protocol 41, EtherType 0x86dd) starts with 6.
+    if data[0] >> 4 != 6 {
+        return Err(IpProblem::BadVersion);
+    }
     let reported_total = usize::from(h.payload_len);
     let mut rest = &rest[..rest.len().min(reported_total)];
     let mut consumed = 0usize;
