@@ -55,10 +55,14 @@ fn field_line(info: &FieldInfo, vals: &[Value<'_>]) -> String {
 
 /// The `-V` tree: each layer synack reads with its fields, then synack's annotation.
 pub fn detail(out: &mut dyn Write, pkt: &Packet<'_>, st: &Style) -> io::Result<()> {
-    let groups: [(&str, &str); 17] = [
+    let groups: [(&str, &str); 22] = [
         ("Frame", "frame."),
         ("Ethernet II", "eth."),
         ("Cisco HDLC", "chdlc."),
+        ("Linux Netfilter NFLOG", "nflog."),
+        ("Radiotap Header v0", "radiotap."),
+        ("IEEE 802.11", "wlan."),
+        ("Logical-Link Control", "llc."),
         ("802.1Q Virtual LAN", "vlan."),
         ("MultiProtocol Label Switching Header", "mpls."),
         ("PPP-over-Ethernet Session", "pppoe."),
@@ -69,6 +73,7 @@ pub fn detail(out: &mut dyn Write, pkt: &Packet<'_>, st: &Style) -> io::Result<(
         ("Virtual eXtensible Local Area Network", "vxlan."),
         ("Generic Network Virtualization Encapsulation", "geneve."),
         ("Teredo IPv6 over UDP tunneling", "teredo."),
+        ("GPRS Tunneling Protocol", "gtp."),
         ("Transmission Control Protocol", "tcp."),
         ("User Datagram Protocol", "udp."),
         ("Domain Name System", "dns."),

@@ -16,6 +16,9 @@ use crate::tcp::TcpOption;
 /// The Protocol column: the innermost protocol synack dissects.
 pub fn protocol(pkt: &Packet<'_>) -> &'static str {
     let mut p = "";
+    // GTP fences the column: what it carries shows as `GTP <TCP>`.
+    let mut gtp = false;
+    let mut llmnr = false;
     for l in &pkt.layers {
         p = match l {
             Layer::Ethernet(_) | Layer::Vlan(_) | Layer::Sll(_) | Layer::Null(_) => {
@@ -39,22 +42,65 @@ pub fn protocol(pkt: &Packet<'_>) -> &'static str {
             Layer::Tcp(t) if t.in_icmp => p,
             Layer::Udp(u) if u.in_icmp => p,
             Layer::Tcp(_) => "TCP",
-            Layer::Udp(_) => "UDP",
+            Layer::Udp(u) => {
+                // DNS's own ports, the lower first: 5355 is LLMNR (RFC 4795).
+                let (lo, hi) = (u.header.src_port.min(u.header.dst_port), u.header.src_port.max(u.header.dst_port));
+                llmnr = [lo, hi].into_iter().find(|x| matches!(x, 53 | 5353 | 5355)) == Some(5355);
+                "UDP"
+            }
             Layer::Gre(_) => "GRE",
             Layer::Vxlan(_) => "VXLAN",
             Layer::Erspan(_) => "ERSPAN",
             Layer::Geneve(_) => "Geneve",
             Layer::Teredo(_) => "Teredo",
             Layer::Mpls(_) => "MPLS",
+            Layer::Gtp(_) => {
+                gtp = true;
+                "GTP"
+            }
+            Layer::Pppoe(p) if p.ppp_protocol.is_none() => "PPPoED",
             Layer::Pppoe(_) => "PPPoES",
             Layer::Ppp(_) => "PPP",
             Layer::Chdlc(_) => "CHDLC",
+            Layer::Nflog(_) => "NFLOG",
+            Layer::Radiotap(_) | Layer::Wlan(_) => "802.11",
+            Layer::Llc(_) => "LLC",
             Layer::Dns(m) if m.message.multicast => "MDNS",
             Layer::Dns(_) if p == "ICMP" || p == "ICMPv6" => p,
+            Layer::Dns(_) if llmnr => "LLMNR",
             Layer::Dns(_) => "DNS",
         };
     }
-    p
+    if gtp {
+        gtp_fenced(p)
+    } else {
+        p
+    }
+}
+
+/// `GTP <P>` for what a GTP-U tunnel carries (the names [`protocol`] gives).
+fn gtp_fenced(p: &'static str) -> &'static str {
+    match p {
+        "IPv4" => "GTP <IPv4>",
+        "IPv6" => "GTP <IPv6>",
+        "ICMP" => "GTP <ICMP>",
+        "ICMPv6" => "GTP <ICMPv6>",
+        "TCP" => "GTP <TCP>",
+        "UDP" => "GTP <UDP>",
+        "DNS" => "GTP <DNS>",
+        "MDNS" => "GTP <MDNS>",
+        "LLMNR" => "GTP <LLMNR>",
+        "GRE" => "GTP <GRE>",
+        "VXLAN" => "GTP <VXLAN>",
+        "ERSPAN" => "GTP <ERSPAN>",
+        "Geneve" => "GTP <Geneve>",
+        "Teredo" => "GTP <Teredo>",
+        "MPLS" => "GTP <MPLS>",
+        "PPPoED" => "GTP <PPPoED>",
+        "PPPoES" => "GTP <PPPoES>",
+        "Ethernet" => "GTP <Ethernet>",
+        _ => "GTP",
+    }
 }
 
 /// The Source and Destination columns: the outermost IP addresses, else the link addresses.

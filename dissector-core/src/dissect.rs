@@ -51,6 +51,10 @@ fn link_layer(l: LinkHeader) -> Layer<'static> {
         LinkHeader::Vlan(v) => Layer::Vlan(v),
         LinkHeader::Ppp(p) => Layer::Ppp(p),
         LinkHeader::Chdlc(c) => Layer::Chdlc(c),
+        LinkHeader::Nflog(n) => Layer::Nflog(n),
+        LinkHeader::Radiotap(r) => Layer::Radiotap(r),
+        LinkHeader::Wlan(w) => Layer::Wlan(w),
+        LinkHeader::Llc(l) => Layer::Llc(l),
     }
 }
 
@@ -159,6 +163,8 @@ struct Ctx<'a, 'p> {
     base: usize,
     /// Encapsulations entered so far (bounded by [`tunnel::MAX_DEPTH`]).
     depth: u8,
+    /// Address just past the frame's last captured byte.
+    end: usize,
 }
 
 /// Work on a frame that needs no per-capture state, so that a caller can do it ahead, on
@@ -393,8 +399,11 @@ impl Dissector {
             prepared,
             base: data.as_ptr() as usize,
             depth: 0,
+            end: data.as_ptr() as usize + data.len(),
         };
-        let next = link::walk_link(meta.linktype, data, |l| ctx.layers.push(link_layer(l)));
+        let missing = (meta.len as usize).saturating_sub(meta.caplen as usize);
+        let next = link::walk_link_cut(meta.linktype, data, missing, |l| ctx.layers.push(link_layer(l)));
+        self.amsdu_check(&ctx);
         match next {
             Ok((n, b)) => self.after_link(&mut ctx, n, b),
             Err(p) => ctx.anomalies.push(Anomaly::Link(p)),
@@ -413,6 +422,12 @@ impl Dissector {
                 self.mpls(ctx, b)
             }
             Next::Other(t) if t == u32::from(tunnel::ETHERTYPE_PPPOE_SESSION) => self.pppoe(ctx, b),
+            // Discovery (PADI, PADO, ...) carries no IP: its header is shown, its tags skipped.
+            Next::Other(t) if t == u32::from(tunnel::ETHERTYPE_PPPOE_DISCOVERY) => {
+                if let Ok((_, p)) = tunnel::parse_pppoe_discovery(b) {
+                    ctx.layers.push(Layer::Pppoe(p));
+                }
+            }
             Next::Other(_) => {}
         }
     }
@@ -429,10 +444,25 @@ impl Dissector {
 
     /// An Ethernet frame inside a tunnel (VXLAN, GRE transparent bridging).
     fn inner_ethernet<'a>(&mut self, ctx: &mut Ctx<'a, '_>, b: &'a [u8]) {
-        let next = link::walk_link(link::LINKTYPE_ETHERNET, b, |l| ctx.layers.push(link_layer(l)));
+        self.inner_link(ctx, link::LINKTYPE_ETHERNET, b)
+    }
+
+    /// A link-layer frame inside a tunnel: Ethernet, or 802.11 (Aruba's GRE).
+    fn inner_link<'a>(&mut self, ctx: &mut Ctx<'a, '_>, linktype: u32, b: &'a [u8]) {
+        let next = link::walk_link(linktype, b, |l| ctx.layers.push(link_layer(l)));
+        self.amsdu_check(ctx);
         match next {
             Ok((n, b)) => self.after_link(ctx, n, b),
             Err(p) => ctx.anomalies.push(Anomaly::Link(p)),
+        }
+    }
+
+    /// An 802.11 A-MSDU (QoS control bit 7) holds several packets: named, not read.
+    fn amsdu_check(&mut self, ctx: &Ctx<'_, '_>) {
+        if let Some(Layer::Wlan(w)) = ctx.layers.last() {
+            if w.is_amsdu() {
+                self.not_decoded("802.11 A-MSDU aggregates");
+            }
         }
     }
 
@@ -476,7 +506,7 @@ impl Dissector {
         };
         ctx.layers.push(Layer::Pppoe(p));
         // PPP's protocol numbers are not EtherTypes: only IP is read on.
-        match link::next_from_ppp(p.ppp_protocol) {
+        match link::next_from_ppp(p.ppp_protocol.unwrap_or(0)) {
             Next::Ipv4 => self.ip(ctx, 4, rest, false),
             Next::Ipv6 => self.ip(ctx, 6, rest, false),
             Next::Other(_) => {}
@@ -484,18 +514,18 @@ impl Dissector {
     }
 
     /// Tunnels over UDP, by their ports (as tshark's UDP port table does, the lower port
-    /// first): VXLAN (RFC 7348), Geneve (RFC 8926), Teredo (RFC 4380). Returns whether the
-    /// datagram was one.
+    /// first): VXLAN (RFC 7348), Geneve (RFC 8926), Teredo (RFC 4380), GRE (RFC 8086), GTP-U.
+    /// Returns whether the datagram was one.
     fn udp_tunnel<'a>(&mut self, ctx: &mut Ctx<'a, '_>, h: &UdpHeader, data: &'a [u8]) -> bool {
         let end = usize::from(h.length).min(data.len());
         let body = data.get(8..end).unwrap_or(&[]);
         let (lo, hi) = (h.src_port.min(h.dst_port), h.src_port.max(h.dst_port));
-        let is_tunnel = |p: u16| matches!(p, tunnel::VXLAN_PORT | tunnel::GENEVE_PORT | tunnel::TEREDO_PORT);
+        let is_tunnel =
+            |p: u16| matches!(p, tunnel::VXLAN_PORT | tunnel::GENEVE_PORT | tunnel::TEREDO_PORT | tunnel::GRE_UDP_PORT);
         // The first port with a dissector decides (DNS's ports are registered too).
         let first = [lo, hi].into_iter().find(|p| *p != 0 && registered(*p));
         if first == Some(tunnel::GTP_U_PORT) {
-            self.not_decoded("GTP-U");
-            return false;
+            return self.gtp_u(ctx, body);
         }
         let Some(port) = first.filter(|p| is_tunnel(*p)) else {
             return false;
@@ -503,6 +533,11 @@ impl Dissector {
         // A Teredo port with something else than Teredo on it is left to the rest.
         if port == tunnel::TEREDO_PORT && tunnel::parse_teredo(body).is_err() {
             return false;
+        }
+        // RFC 8086: a GRE header right after the UDP header (GRE counts its own level).
+        if port == tunnel::GRE_UDP_PORT {
+            self.gre(ctx, body);
+            return true;
         }
         if !Self::deeper(ctx) {
             return true;
@@ -534,6 +569,28 @@ impl Dissector {
         true
     }
 
+    /// GTP-U (3GPP TS 29.281): a T-PDU's user packet is IPv4 or IPv6, told apart by its first
+    /// octet as Wireshark does (0x45-0x4e: an IPv4 header of 20 to 56 octets). Returns whether
+    /// the datagram was GTP-U; one that is not (another version) is left to the rest.
+    fn gtp_u<'a>(&mut self, ctx: &mut Ctx<'a, '_>, body: &'a [u8]) -> bool {
+        let Ok((rest, g)) = tunnel::parse_gtp_u(body) else {
+            return false;
+        };
+        if !Self::deeper(ctx) {
+            return true;
+        }
+        ctx.layers.push(Layer::Gtp(g));
+        if g.message == tunnel::GTP_T_PDU {
+            match rest.first() {
+                Some(0x45..=0x4e) => self.ip(ctx, 4, rest, false),
+                Some(b) if b >> 4 == 6 => self.ip(ctx, 6, rest, false),
+                Some(_) => self.not_decoded("GTP-U user packets other than IPv4 and IPv6"),
+                None => {}
+            }
+        }
+        true
+    }
+
     /// What an EtherType names inside a tunnel: IPv4, IPv6, an Ethernet frame (0x6558) or MPLS.
     /// Returns whether it was one of them.
     fn by_ethertype<'a>(&mut self, ctx: &mut Ctx<'a, '_>, ethertype: u16, rest: &'a [u8]) -> bool {
@@ -557,10 +614,23 @@ impl Dissector {
             return;
         };
         ctx.layers.push(Layer::Gre(g));
-        if g.flags_version & 0x7 != 0 {
-            return self.not_decoded("GRE version 1 (PPTP)");
+        if g.version() > 1 {
+            return self.not_decoded("GRE of a version other than 0 and 1");
         }
         match g.proto {
+            // PPTP (version 1) and GRE carrying PPP: a PPP frame, its header compressed or not.
+            tunnel::ETHERTYPE_PPP => {
+                let Some((ppp, rest)) = link::parse_ppp(rest) else {
+                    return ctx.anomalies.push(Anomaly::Tunnel("PPP in GRE"));
+                };
+                ctx.layers.push(Layer::Ppp(ppp));
+                match link::next_from_ppp(ppp.protocol) {
+                    Next::Ipv4 => self.ip(ctx, 4, rest, false),
+                    Next::Ipv6 => self.ip(ctx, 6, rest, false),
+                    Next::Other(_) => {}
+                }
+            }
+            _ if g.version() == 1 => self.not_decoded("GRE version 1 with another protocol than PPP"),
             // ERSPAN type I: no header of its own (and no GRE sequence number).
             tunnel::ETHERTYPE_ERSPAN if g.seq.is_none() => self.inner_ethernet(ctx, rest),
             tunnel::ETHERTYPE_ERSPAN | tunnel::ETHERTYPE_ERSPAN3 => {
@@ -572,9 +642,13 @@ impl Dissector {
                     Err(_) => ctx.anomalies.push(Anomaly::Tunnel("ERSPAN")),
                 }
             }
+            // Aruba's access points tunnel 802.11 frames (without FCS) in these protocol types.
+            p if (tunnel::ARUBA_WLAN_FIRST..=tunnel::ARUBA_WLAN_LAST).contains(&p) && p & 0xf == 0 => {
+                self.inner_link(ctx, link::LINKTYPE_IEEE802_11, rest)
+            }
             p => {
                 if !self.by_ethertype(ctx, p, rest) {
-                    self.not_decoded(if p == 0x880b { "PPP in GRE" } else { "GRE with another protocol type" });
+                    self.not_decoded("GRE with another protocol type");
                 }
             }
         }
@@ -594,13 +668,23 @@ impl Dissector {
             }
         };
         ctx.layers.push(layer);
-        let payload = match payload {
+        let mut payload = match payload {
             Ok(p) => p,
             Err(p) => {
                 ctx.anomalies.push(Anomaly::Ip(p));
                 return;
             }
         };
+        if !in_icmp {
+            // A length longer than the packet (a PPPoE payload length ended it before its
+            // padding) is cut to what the packet holds, as Wireshark's reported length does;
+            // bytes only the snap length cut off still count.
+            let reaches_end = b.as_ptr() as usize + b.len() == ctx.end;
+            let missing = (ctx.meta.len as usize).saturating_sub(ctx.meta.caplen as usize);
+            let held = if reaches_end { b.len() + missing } else { b.len() };
+            let offset = (payload.data.as_ptr() as usize).saturating_sub(b.as_ptr() as usize);
+            payload.reported_len = payload.reported_len.min(held.saturating_sub(offset));
+        }
         let payload = match payload.frag {
             None => payload,
             Some(frag) => {
@@ -1057,7 +1141,8 @@ mod tunnel_tests {
     fn encapsulations_not_decoded_are_counted_once_each() {
         let mut d = Dissector::new();
         let mut scratch = Vec::new();
-        let frames = [gre(0x3081, 0x880b, &[0; 12]), gre(0x3081, 0x880b, &[0; 12]), gre(0x1000, 0x1234, &[0; 12])];
+        // Enhanced GRE (version 1) carrying IPv4, not PPP, twice; GRE carrying an unknown type.
+        let frames = [gre(0x2001, 0x0800, &[0; 12]), gre(0x2001, 0x0800, &[0; 12]), gre(0x1000, 0x1234, &[0; 12])];
         for (i, f) in frames.iter().enumerate() {
             let meta = FrameMeta {
                 number: i as u32 + 1,
@@ -1068,7 +1153,10 @@ mod tunnel_tests {
             };
             d.dissect(meta, f, &mut scratch);
         }
-        assert_eq!(d.undecoded(), [("GRE version 1 (PPTP)", 2), ("GRE with another protocol type", 1)]);
+        assert_eq!(
+            d.undecoded(),
+            [("GRE version 1 with another protocol than PPP", 2), ("GRE with another protocol type", 1)]
+        );
     }
 
     #[test]

@@ -69,6 +69,7 @@ pub mod tunnel;
 pub mod udp;
 pub(crate) mod udp_ports;
 mod unprintable;
+pub mod wlan;
 
 pub use dissect::{prepare, Dissector, Options, Prepared};
 pub use fields::{Field, FieldInfo, FieldType, FIELDS};

@@ -1,5 +1,6 @@
 //! Link layers: Ethernet II with 802.1Q/802.1ad tags, Linux cooked capture v1 (SLL) and v2
-//! (SLL2), BSD null/loopback, and raw IP.
+//! (SLL2), BSD null/loopback, raw IP, PPP, Cisco HDLC, Linux netfilter log (NFLOG), and 802.11
+//! with or without radiotap (read in [`crate::wlan`]).
 //!
 //! Link-type numbers are the tcpdump.org LINKTYPE_ values stored in pcap and pcapng headers.
 
@@ -31,6 +32,12 @@ pub const LINKTYPE_IPV4: u32 = 228;
 pub const LINKTYPE_IPV6: u32 = 229;
 /// LINKTYPE_LINUX_SLL2: Linux cooked capture v2.
 pub const LINKTYPE_LINUX_SLL2: u32 = 276;
+/// LINKTYPE_IEEE802_11: 802.11 frames without a radio header.
+pub const LINKTYPE_IEEE802_11: u32 = 105;
+/// LINKTYPE_IEEE802_11_RADIOTAP: 802.11 frames behind a radiotap header.
+pub const LINKTYPE_IEEE802_11_RADIOTAP: u32 = 127;
+/// LINKTYPE_NFLOG: Linux netfilter log messages (a header, then TLVs, one carrying the packet).
+pub const LINKTYPE_NFLOG: u32 = 239;
 
 /// Every link type synack decodes: the one list the dissector, the plugin and the docs ask.
 pub const SUPPORTED: &[u32] = &[
@@ -40,12 +47,15 @@ pub const SUPPORTED: &[u32] = &[
     LINKTYPE_PPP_HDLC,
     LINKTYPE_RAW_BSD,
     LINKTYPE_RAW,
+    LINKTYPE_IEEE802_11,
     LINKTYPE_C_HDLC,
     LINKTYPE_LOOP,
     LINKTYPE_LINUX_SLL,
+    LINKTYPE_IEEE802_11_RADIOTAP,
     LINKTYPE_IPV4,
     LINKTYPE_IPV6,
     LINKTYPE_LINUX_SLL2,
+    LINKTYPE_NFLOG,
 ];
 
 /// Whether synack decodes link type `linktype`.
@@ -228,6 +238,106 @@ pub enum LinkHeader {
     Ppp(Ppp),
     /// A Cisco HDLC header.
     Chdlc(Chdlc),
+    /// A netfilter log header and its TLVs.
+    Nflog(Nflog),
+    /// A radiotap header.
+    Radiotap(crate::wlan::Radiotap),
+    /// An 802.11 MAC header.
+    Wlan(crate::wlan::Wlan),
+    /// An LLC (and SNAP) header.
+    Llc(crate::wlan::Llc),
+}
+
+/// NFLOG TLVs kept per frame for their fields (real messages have about ten); later ones are
+/// walked past.
+pub const NFLOG_TLVS_KEPT: usize = 12;
+
+/// A netfilter log message (Linux `nfnetlink_log`; tcpdump.org's LINKTYPE_NFLOG page): the
+/// address family, version and resource (group) ID, then TLVs, read here for their lengths and
+/// types and the few values people filter on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Nflog {
+    /// Address family of the packet (2: IPv4, 10: IPv6).
+    pub family: u8,
+    /// Version (0).
+    pub version: u8,
+    /// Resource ID: the nflog group.
+    pub res_id: u16,
+    /// (length, type) of each TLV, in order (at most [`NFLOG_TLVS_KEPT`]).
+    pub tlvs: [(u16, u16); NFLOG_TLVS_KEPT],
+    /// TLVs kept.
+    pub count: u8,
+    /// NFULA_PACKET_HDR: the hardware protocol (an EtherType) and the netfilter hook.
+    pub packet_hdr: Option<(u16, u8)>,
+    /// NFULA_IFINDEX_INDEV.
+    pub indev: Option<u32>,
+    /// NFULA_IFINDEX_OUTDEV.
+    pub outdev: Option<u32>,
+    /// NFULA_UID.
+    pub uid: Option<u32>,
+    /// NFULA_GID.
+    pub gid: Option<u32>,
+}
+
+/// NFULA_ attribute types (linux/netfilter/nfnetlink_log.h).
+const NFULA_PACKET_HDR: u16 = 1;
+const NFULA_IFINDEX_INDEV: u16 = 4;
+const NFULA_IFINDEX_OUTDEV: u16 = 5;
+const NFULA_PAYLOAD: u16 = 9;
+const NFULA_UID: u16 = 11;
+const NFULA_GID: u16 = 14;
+
+/// Parse an NFLOG message: its header, its TLVs, and the packet (NFULA_PAYLOAD) with what the
+/// address family says it is. TLV lengths and types are in the byte order of the host that
+/// wrote the capture; the first TLV's length tells which (a TLV is at least 4 bytes and fits).
+/// Values are in network order, each TLV padded to 4 bytes.
+fn parse_nflog(data: &[u8]) -> Option<(Nflog, Next, &[u8])> {
+    let [family, version, r0, r1, tlvs @ ..] = data else { return None };
+    let mut rest = tlvs;
+    let mut n =
+        Nflog { family: *family, version: *version, res_id: u16::from_be_bytes([*r0, *r1]), ..Nflog::default() };
+    let le = match rest {
+        [a, b, ..] => {
+            let len = usize::from(u16::from_le_bytes([*a, *b]));
+            (4..=rest.len()).contains(&len)
+        }
+        _ => true,
+    };
+    let get16 = |b: [u8; 2]| if le { u16::from_le_bytes(b) } else { u16::from_be_bytes(b) };
+    let be32 = |v: &[u8]| v.get(..4).map(|x| u32::from_be_bytes([x[0], x[1], x[2], x[3]]));
+    let mut payload = None;
+    let mut seen = 0usize;
+    while let [l0, l1, t0, t1, ..] = rest {
+        let len = get16([*l0, *l1]);
+        let kind = get16([*t0, *t1]) & 0x7fff;
+        if seen < NFLOG_TLVS_KEPT {
+            n.tlvs[seen] = (len, kind);
+        }
+        seen += 1;
+        let Some(value) = rest.get(4..usize::from(len)) else { break };
+        match kind {
+            NFULA_PACKET_HDR => {
+                if let [h0, h1, hook, ..] = value {
+                    n.packet_hdr = Some((u16::from_be_bytes([*h0, *h1]), *hook));
+                }
+            }
+            NFULA_IFINDEX_INDEV => n.indev = be32(value),
+            NFULA_IFINDEX_OUTDEV => n.outdev = be32(value),
+            NFULA_UID => n.uid = be32(value),
+            NFULA_GID => n.gid = be32(value),
+            NFULA_PAYLOAD => payload = Some(value),
+            _ => {}
+        }
+        // Each TLV is padded to a multiple of 4 bytes.
+        rest = rest.get((usize::from(len) + 3) & !3..).unwrap_or(&[]);
+    }
+    n.count = u8::try_from(seen.min(NFLOG_TLVS_KEPT)).unwrap_or(0);
+    let next = match (n.family, payload) {
+        (2, Some(_)) => Next::Ipv4,
+        (10, Some(_)) => Next::Ipv6,
+        (f, _) => Next::Other(u32::from(f)),
+    };
+    Some((n, next, payload.unwrap_or(&[])))
 }
 
 /// A PPP header (RFC 1661 §2): the HDLC-like address and control bytes when present (RFC 1662
@@ -264,7 +374,7 @@ pub(crate) fn next_from_ppp(protocol: u16) -> Next {
 }
 
 /// A PPP header and what follows it.
-fn parse_ppp(data: &[u8]) -> Option<(Ppp, &[u8])> {
+pub(crate) fn parse_ppp(data: &[u8]) -> Option<(Ppp, &[u8])> {
     let (address_control, rest) = match data {
         [0xff, 0x03, rest @ ..] => (Some((0xff, 0x03)), rest),
         _ => (None, data),
@@ -306,13 +416,30 @@ impl std::error::Error for LinkProblem {}
 /// wants none of them, and building them into a struct for every frame was measurably slower.
 #[inline]
 pub fn walk_link(linktype: u32, data: &[u8], each: impl FnMut(LinkHeader)) -> Result<(Next, &[u8]), LinkProblem> {
+    walk_link_cut(linktype, data, 0, each)
+}
+
+/// [`walk_link`] on a frame whose last `missing` bytes the capture cut off: a trailer that
+/// ends the frame (802.11's FCS) is then not among the captured bytes.
+#[inline]
+pub fn walk_link_cut(
+    linktype: u32,
+    data: &[u8],
+    missing: usize,
+    each: impl FnMut(LinkHeader),
+) -> Result<(Next, &[u8]), LinkProblem> {
     if !is_supported(linktype) {
         return Err(LinkProblem::Unsupported(linktype));
     }
-    walk_supported(linktype, data, each).ok_or(LinkProblem::Truncated)
+    walk_supported(linktype, data, missing, each).ok_or(LinkProblem::Truncated)
 }
 
-fn walk_supported(linktype: u32, data: &[u8], mut each: impl FnMut(LinkHeader)) -> Option<(Next, &[u8])> {
+fn walk_supported(
+    linktype: u32,
+    data: &[u8],
+    missing: usize,
+    mut each: impl FnMut(LinkHeader),
+) -> Option<(Next, &[u8])> {
     match linktype {
         LINKTYPE_ETHERNET => {
             let (rest, eth) = parse_ethernet(data).ok()?;
@@ -363,6 +490,14 @@ fn walk_supported(linktype: u32, data: &[u8], mut each: impl FnMut(LinkHeader)) 
         }
         LINKTYPE_IPV4 => Some((Next::Ipv4, data)),
         LINKTYPE_IPV6 => Some((Next::Ipv6, data)),
+        LINKTYPE_IEEE802_11 | LINKTYPE_IEEE802_11_RADIOTAP => {
+            crate::wlan::walk(linktype == LINKTYPE_IEEE802_11_RADIOTAP, data, missing, each)
+        }
+        LINKTYPE_NFLOG => {
+            let (n, next, payload) = parse_nflog(data)?;
+            each(LinkHeader::Nflog(n));
+            Some((next, payload))
+        }
         _ => None,
     }
 }
@@ -370,6 +505,24 @@ fn walk_supported(linktype: u32, data: &[u8], mut each: impl FnMut(LinkHeader)) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn nflog_finds_the_payload_in_either_byte_order() {
+        // Little-endian TLV headers: PACKET_HDR (8), a 1-byte prefix padded to 4, PAYLOAD.
+        let le = [2, 0, 0, 42, 8, 0, 1, 0, 0x08, 0, 3, 0, 5, 0, 10, 0, 0, 0, 0, 0, 6, 0, 9, 0, 0x45, 0];
+        let (h, next) = parse_link(LINKTYPE_NFLOG, &le);
+        let (next, payload) = next.unwrap();
+        assert_eq!((next, payload), (Next::Ipv4, &[0x45, 0][..]));
+        let LinkHeader::Nflog(n) = h[0] else { panic!("{h:?}") };
+        assert_eq!((n.res_id, n.count, n.packet_hdr), (42, 3, Some((0x0800, 3))));
+        assert_eq!(&n.tlvs[..3], &[(8, 1), (5, 10), (6, 9)]);
+        // Big-endian, IPv6, and a TLV running past the frame ends the walk.
+        let be = [10, 0, 0, 1, 0, 6, 0, 9, 0x60, 0, 0, 0, 0, 8, 0, 11, 0];
+        let (h, next) = parse_link(LINKTYPE_NFLOG, &be);
+        assert_eq!(next.unwrap(), (Next::Ipv6, &[0x60, 0][..]));
+        let LinkHeader::Nflog(n) = h[0] else { panic!("{h:?}") };
+        assert_eq!((n.count, n.uid), (2, None));
+    }
 
     /// The headers `walk_link` hands out, and what follows them.
     fn parse_link(linktype: u32, data: &[u8]) -> (Vec<LinkHeader>, Option<(Next, &[u8])>) {
@@ -384,7 +537,8 @@ mod tests {
 
     #[test]
     fn supported_link_types_are_walked() {
-        for &lt in SUPPORTED {
+        // A radiotap header of 0x45 bytes claims 17733 bytes: that one is cut short.
+        for &lt in SUPPORTED.iter().filter(|&&lt| lt != LINKTYPE_IEEE802_11_RADIOTAP) {
             assert!(walk_link(lt, &[0x45; 64], |_| {}).is_ok(), "{lt}");
         }
         assert_eq!(walk_link(9999, &[0x45; 64], |_| {}), Err(LinkProblem::Unsupported(9999)));

@@ -104,12 +104,22 @@ pub enum Layer<'a> {
     Teredo(crate::tunnel::Teredo),
     /// One MPLS label stack entry.
     Mpls(crate::tunnel::MplsLabel),
-    /// A PPPoE session header and its PPP protocol.
+    /// A GTP-U header.
+    Gtp(crate::tunnel::Gtp),
+    /// A PPPoE header (and a session's PPP protocol).
     Pppoe(crate::tunnel::Pppoe),
     /// A PPP link header.
     Ppp(crate::link::Ppp),
     /// A Cisco HDLC link header.
     Chdlc(crate::link::Chdlc),
+    /// A netfilter log header.
+    Nflog(crate::link::Nflog),
+    /// A radiotap header.
+    Radiotap(crate::wlan::Radiotap),
+    /// An 802.11 MAC header.
+    Wlan(crate::wlan::Wlan),
+    /// An LLC (and SNAP) header.
+    Llc(crate::wlan::Llc),
 }
 
 /// A DNS message as seen in one frame: the parsed message, how it travelled, and how it pairs

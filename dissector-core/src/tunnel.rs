@@ -1,8 +1,8 @@
 //! Encapsulations that carry IP or Ethernet inside another packet: GRE (RFC 2784, with the
-//! key and sequence number of RFC 2890), VXLAN (RFC 7348), an MPLS label stack (RFC 3032) and
-//! a PPPoE session (RFC 2516) with its PPP protocol number (RFC 1661). Each parser reads its
-//! own header and says what follows; the dissector walks on, to a bounded depth
-//! ([`MAX_DEPTH`]).
+//! key and sequence number of RFC 2890), VXLAN (RFC 7348), Geneve (RFC 8926), Teredo (RFC
+//! 4380), GTP-U (3GPP TS 29.281), an MPLS label stack (RFC 3032) and PPPoE (RFC 2516) with its
+//! PPP protocol number (RFC 1661). Each parser reads its own header and says what follows; the
+//! dissector walks on, to a bounded depth ([`MAX_DEPTH`]).
 
 use nom::combinator::cond;
 use nom::number::complete::{be_u16, be_u32, be_u8};
@@ -25,7 +25,7 @@ pub const VXLAN_PORT: u16 = 4789;
 pub const GENEVE_PORT: u16 = 6081;
 /// Teredo's UDP port (RFC 4380 §2.5).
 pub const TEREDO_PORT: u16 = 3544;
-/// GTP-U's UDP port (3GPP TS 29.281), not decoded yet.
+/// GTP-U's UDP port (3GPP TS 29.281 §4.4.2).
 pub const GTP_U_PORT: u16 = 2152;
 
 /// EtherTypes.
@@ -48,13 +48,23 @@ pub struct Gre {
     pub proto: u16,
     /// The checksum, when the C bit is set.
     pub checksum: Option<u16>,
-    /// The key, when the K bit is set (RFC 2890 §2.1).
+    /// The key, when the K bit is set (RFC 2890 §2.1); in version 1 (PPTP, RFC 2637 §4.1) the
+    /// payload length and the call ID.
     pub key: Option<u32>,
     /// The sequence number, when the S bit is set (RFC 2890 §2.2).
     pub seq: Option<u32>,
+    /// Version 1: the acknowledgment number, when the A bit is set.
+    pub ack: Option<u32>,
 }
 
-/// Parse a GRE header (version 0; version 1 is PPTP's, whose payload synack does not read).
+impl Gre {
+    /// The version (0: RFC 2784, 1: PPTP's enhanced GRE).
+    pub fn version(&self) -> u16 {
+        self.flags_version & 0x7
+    }
+}
+
+/// Parse a GRE header: version 0, or version 1 (PPTP's enhanced GRE, RFC 2637 §4.1).
 pub fn parse_gre(i: &[u8]) -> IResult<&[u8], Gre> {
     let (i, flags_version) = be_u16(i)?;
     let (i, proto) = be_u16(i)?;
@@ -62,8 +72,22 @@ pub fn parse_gre(i: &[u8]) -> IResult<&[u8], Gre> {
     let (i, checksum) = cond(flags_version & 0x8000 != 0, terminated(be_u16, be_u16)).parse(i)?;
     let (i, key) = cond(flags_version & 0x2000 != 0, be_u32).parse(i)?;
     let (i, seq) = cond(flags_version & 0x1000 != 0, be_u32).parse(i)?;
-    Ok((i, Gre { flags_version, proto, checksum, key, seq }))
+    // RFC 2637 §4.1: version 1's A bit adds the acknowledgment number.
+    let (i, ack) = cond(flags_version & 0x7 == 1 && flags_version & 0x0080 != 0, be_u32).parse(i)?;
+    Ok((i, Gre { flags_version, proto, checksum, key, seq, ack }))
 }
+
+/// PPP's EtherType, as GRE names it (PPTP carries PPP frames).
+pub const ETHERTYPE_PPP: u16 = 0x880b;
+
+/// GRE protocol types of Aruba's 802.11 tunnels: 0x8200 to 0x8370 in steps of 0x10 (those
+/// Wireshark 4.0 reads as 802.11).
+pub const ARUBA_WLAN_FIRST: u16 = 0x8200;
+/// The last of them.
+pub const ARUBA_WLAN_LAST: u16 = 0x8370;
+
+/// GRE in UDP's port (RFC 8086 §3.1).
+pub const GRE_UDP_PORT: u16 = 4754;
 
 /// EtherTypes of ERSPAN (Cisco's encapsulated remote SPAN) in GRE: type I and II, type III.
 pub const ETHERTYPE_ERSPAN: u16 = 0x88be;
@@ -180,6 +204,95 @@ pub fn parse_teredo(mut i: &[u8]) -> IResult<&[u8], Teredo> {
     Ok((i, t))
 }
 
+/// GTP's message type for a user packet (T-PDU).
+pub const GTP_T_PDU: u8 = 0xff;
+
+/// Extension headers of one GTP-U header kept for its fields; longer chains are skipped.
+pub const GTP_EXT_KEPT: usize = 4;
+
+/// A GTPv1-U header (3GPP TS 29.281 §5.1), with its extension headers' lengths and types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Gtp {
+    /// Version (1), protocol type (1: GTP), and the E, S and PN bits.
+    pub flags: u8,
+    /// Message type (0xff: a T-PDU, i.e. a user packet).
+    pub message: u8,
+    /// Length of what follows the first 8 octets.
+    pub length: u16,
+    /// Tunnel endpoint identifier.
+    pub teid: u32,
+    /// Sequence number, when S is set.
+    pub seq: Option<u16>,
+    /// N-PDU number, when PN is set.
+    pub npdu: Option<u8>,
+    /// Next extension header types: the header's (when E is set), then each extension's.
+    pub next: [u8; GTP_EXT_KEPT + 1],
+    /// Extension header lengths (in 4-octet units), one per extension read.
+    pub ext_len: [u8; GTP_EXT_KEPT],
+    /// Extension headers read (at most [`GTP_EXT_KEPT`] kept).
+    pub exts: u8,
+}
+
+impl Gtp {
+    /// The next-type octets shown: none without E, else one more than the extensions kept.
+    pub fn next_types(&self) -> &[u8] {
+        if self.flags & 0x04 == 0 {
+            return &[];
+        }
+        &self.next[..=usize::from(self.exts).min(GTP_EXT_KEPT)]
+    }
+}
+
+/// Parse a GTPv1-U header (version 1, protocol type GTP); anything else is not GTP-U.
+pub fn parse_gtp_u(i: &[u8]) -> IResult<&[u8], Gtp> {
+    let (i, (flags, message, length, teid)) = (be_u8, be_u8, be_u16, be_u32).parse(i)?;
+    if flags >> 5 != 1 || flags & 0x10 == 0 {
+        return Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Verify)));
+    }
+    let mut g = Gtp {
+        flags,
+        message,
+        length,
+        teid,
+        seq: None,
+        npdu: None,
+        next: [0; GTP_EXT_KEPT + 1],
+        ext_len: [0; GTP_EXT_KEPT],
+        exts: 0,
+    };
+    // §5.1: any of E, S, PN brings all four optional octets.
+    if flags & 0x07 == 0 {
+        return Ok((i, g));
+    }
+    let (mut i, (seq, npdu, mut next)) = (be_u16, be_u8, be_u8).parse(i)?;
+    g.seq = (flags & 0x02 != 0).then_some(seq);
+    g.npdu = (flags & 0x01 != 0).then_some(npdu);
+    if flags & 0x04 == 0 {
+        return Ok((i, g));
+    }
+    g.next[0] = next;
+    // §5.2: each extension header is a length in 4-octet units, its content and the next
+    // type; a zero length cannot be walked past.
+    let mut n = 0usize;
+    while next != 0 {
+        let (r, len) = be_u8(i)?;
+        if len == 0 {
+            return Err(nom::Err::Error(nom::error::Error::new(i, nom::error::ErrorKind::Verify)));
+        }
+        let (r, _) = nom::bytes::complete::take(usize::from(len) * 4 - 2)(r)?;
+        let (r, nx) = be_u8(r)?;
+        if n < GTP_EXT_KEPT {
+            g.ext_len[n] = len;
+            g.next[n + 1] = nx;
+        }
+        n += 1;
+        next = nx;
+        i = r;
+    }
+    g.exts = u8::try_from(n).unwrap_or(u8::MAX);
+    Ok((i, g))
+}
+
 /// One MPLS label stack entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MplsLabel {
@@ -199,29 +312,42 @@ pub fn parse_mpls(i: &[u8]) -> IResult<&[u8], MplsLabel> {
     Ok((i, MplsLabel { label: v >> 12, exp: ((v >> 9) & 7) as u8, bottom: v & 0x100 != 0, ttl: v as u8 }))
 }
 
-/// A PPPoE session header and the PPP protocol number after it.
+/// A PPPoE header (RFC 2516 §4): a discovery packet's, or a session's with the PPP protocol
+/// number after it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pppoe {
     /// Version and type (4 bits each; 1 and 1).
     pub ver_type: u8,
-    /// Code (0 in the session stage).
+    /// Code (0 in the session stage; PADI, PADO, ... in discovery).
     pub code: u8,
     /// Session ID.
     pub session_id: u16,
     /// Payload length.
     pub length: u16,
-    /// The PPP protocol of the payload (0x0021 IPv4, 0x0057 IPv6).
-    pub ppp_protocol: u16,
+    /// A session's PPP protocol (0x0021 IPv4, 0x0057 IPv6); None in discovery.
+    pub ppp_protocol: Option<u16>,
 }
 
-/// Parse a PPPoE session header and the PPP protocol field.
+/// The PPPoE credits tag (RFC 4938 §5), which may open a session's payload.
+const PPPOE_TAG_CREDITS: u16 = 0x0106;
+
+/// Parse a PPPoE discovery header (its tags are not read: they carry no IP).
+pub fn parse_pppoe_discovery(i: &[u8]) -> IResult<&[u8], Pppoe> {
+    let (i, (ver_type, code, session_id, length)) = (be_u8, be_u8, be_u16, be_u16).parse(i)?;
+    Ok((i, Pppoe { ver_type, code, session_id, length, ppp_protocol: None }))
+}
+
+/// Parse a PPPoE session header and the PPP protocol field. The payload is cut to the payload
+/// length: what follows it is Ethernet padding (RFC 2516 §4), as Wireshark reads it too.
 pub fn parse_pppoe_session(i: &[u8]) -> IResult<&[u8], Pppoe> {
-    let (i, ver_type) = be_u8(i)?;
-    let (i, code) = be_u8(i)?;
-    let (i, session_id) = be_u16(i)?;
-    let (i, length) = be_u16(i)?;
+    let (i, mut p) = parse_pppoe_discovery(i)?;
+    let i = &i[..i.len().min(usize::from(p.length))];
+    let (i, credits) =
+        nom::combinator::opt(nom::bytes::complete::tag(&PPPOE_TAG_CREDITS.to_be_bytes()[..])).parse(i)?;
+    let (i, _) = nom::bytes::complete::take(if credits.is_some() { 6usize } else { 0 })(i)?;
     let (i, ppp_protocol) = be_u16(i)?;
-    Ok((i, Pppoe { ver_type, code, session_id, length, ppp_protocol }))
+    p.ppp_protocol = Some(ppp_protocol);
+    Ok((i, p))
 }
 
 #[cfg(test)]
@@ -244,6 +370,32 @@ mod tests {
         let (_, m) = parse_mpls(&[0x00, 0x06, 0x41, 0x40]).unwrap();
         assert_eq!((m.label, m.exp, m.bottom, m.ttl), (100, 0, true, 64));
         let (_, p) = parse_pppoe_session(&[0x11, 0, 0, 0x2a, 0, 42, 0, 0x21]).unwrap();
-        assert_eq!((p.session_id, p.length, p.ppp_protocol), (0x2a, 42, crate::link::PPP_IPV4));
+        assert_eq!((p.session_id, p.length, p.ppp_protocol), (0x2a, 42, Some(crate::link::PPP_IPV4)));
+    }
+
+    #[test]
+    fn gtp_reads_the_optional_octets_and_walks_extension_headers() {
+        let plain = [0x30, 0xff, 0, 4, 0, 0, 0, 7, 0x45];
+        let (rest, g) = parse_gtp_u(&plain).unwrap();
+        assert_eq!((g.teid, g.seq, g.next_types(), rest), (7, None, &[][..], &[0x45][..]));
+        // E and S: sequence number 5, a PDCP PDU number extension (length 1), then none.
+        let ext = [0x36, 0xff, 0, 12, 0, 0, 0, 1, 0, 5, 0, 0xc0, 1, 0x09, 0x04, 0, 0x60];
+        let (rest, g) = parse_gtp_u(&ext).unwrap();
+        assert_eq!((g.seq, g.npdu, g.next_types(), g.exts, rest), (Some(5), None, &[0xc0, 0][..], 1, &[0x60][..]));
+        // Version 2 (GTPv2-C), a zero extension length, a cut header: not GTP-U.
+        assert!(parse_gtp_u(&[0x48, 0x20, 0, 4, 0, 0, 0, 1]).is_err());
+        assert!(parse_gtp_u(&[0x34, 0xff, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0x85, 0, 0]).is_err());
+        assert!(parse_gtp_u(&ext[..13]).is_err());
+    }
+
+    #[test]
+    fn pppoe_payload_stops_at_its_length_and_skips_a_credits_tag() {
+        let padded = [0x11, 0, 0, 1, 0, 4, 0, 0x21, 0x45, 0x00, 0xee, 0xee];
+        assert_eq!(parse_pppoe_session(&padded).unwrap().0, [0x45, 0x00]);
+        let credits = [0x11, 0, 0, 1, 0, 11, 0x01, 0x06, 0, 4, 0, 1, 0, 2, 0, 0x57, 0x60];
+        let (rest, p) = parse_pppoe_session(&credits).unwrap();
+        assert_eq!((rest, p.ppp_protocol), (&[0x60][..], Some(crate::link::PPP_IPV6)));
+        let (rest, d) = parse_pppoe_discovery(&[0x11, 0x09, 0, 0, 0, 4, 1, 1, 0, 0]).unwrap();
+        assert_eq!((d.code, d.ppp_protocol, rest.len()), (0x09, None, 4));
     }
 }

@@ -158,6 +158,62 @@ write(out('ppp'),[b'\xff\x03\x00\x21'+ip4(a,b,6,t) for fc,a,b,t in conv4],9)
 write(out('ppp_no_address'),[b'\x00\x21'+ip4(a,b,6,t) for fc,a,b,t in conv4],9)
 write(out('ppp_hdlc'),[b'\xff\x03\x00\x21'+ip4(a,b,6,t) for fc,a,b,t in conv4],50)
 write(out('chdlc'),[(b'\x0f' if fc else b'\x8f')+b'\x00\x08\x00'+ip4(a,b,6,t) for fc,a,b,t in conv4],104)
+# 802.11 (LINKTYPE_IEEE802_11 105, and behind radiotap, 127). STA: the client's station, AP:
+# the access point (BSS ID), GW: the router behind it.
+import zlib
+STA=[2,0,0,0,0x11,1]; AP=[2,0,0,0,0x11,2]; GW=[2,0,0,0,0x11,3]; PEER=[2,0,0,0,0x11,4]
+LLC_IP=b'\xaa\xaa\x03\x00\x00\x00\x08\x00'
+def wlan_data(fc, seq, body, qos=False, ds=None, order=False, pad=False):
+    """A data frame from the station to the DS (fc) or back: QoS data (TID 5) or plain data."""
+    ds = ds if ds is not None else (1 if fc else 2)
+    flags=ds|(0x80 if order else 0)
+    hdr=struct.pack('<BBH',0x88 if qos else 0x08,flags,44)
+    if ds==1: addrs=AP+STA+GW
+    elif ds==2: addrs=STA+AP+GW
+    elif ds==0: addrs=(PEER+STA+AP) if fc else (STA+PEER+AP)
+    else: addrs=(AP+PEER+GW) if fc else (PEER+AP+STA)
+    hdr+=bytes(addrs)+struct.pack('<H',seq<<4)
+    if ds==3: hdr+=bytes(STA if fc else GW)
+    if qos: hdr+=struct.pack('<H',5)
+    if order: hdr+=b'\x00\x00\x00\x00'
+    if pad: hdr+=b'\x00'*((-len(hdr))%4)
+    return hdr+body
+def radiotap(frame, fcs=True, pad=False):
+    """Radiotap with TSFT, flags, rate, channel and antenna signal; the FCS appended when fcs."""
+    flags=(0x10 if fcs else 0)|(0x20 if pad else 0)
+    fields=struct.pack('<QBBHHb',123456789,flags,0x0c,2437,0x00a0,-42)
+    hdr=struct.pack('<BBHI',0,0,8+len(fields)+1,0x2f)+fields+b'\x00'
+    return hdr+frame+(struct.pack('<I',zlib.crc32(frame)) if fcs else b'')
+beacon=struct.pack('<BBH',0x80,0,0)+bytes([0xff]*6)+bytes(AP)+bytes(AP)+struct.pack('<H',7<<4)+b'\x00'*12+b'\x00\x04test'
+ack=struct.pack('<BBH',0xd4,0,0)+bytes(STA)
+rts=struct.pack('<BBH',0xb4,0,100)+bytes(AP)+bytes(STA)
+null=struct.pack('<BBH',0x48,0x11,44)+bytes(AP+STA+AP)+struct.pack('<H',9<<4)
+prot=struct.pack('<BBH',0x88,0x41,44)+bytes(AP+STA+GW)+struct.pack('<H',10<<4)+struct.pack('<H',0)+b'\x01\x00\x00\x20\x00\x00\x00\x00'+b'\x5a'*40
+wl=[(fc,wlan_data(fc,i+20,LLC_IP+ip4(a,b,6,t),qos=True)) for i,(fc,a,b,t) in enumerate(conv4)]
+dnsf=[wlan_data(True,11,LLC_IP+ip4(IC,[10,2,0,53],17,dq),qos=True), wlan_data(False,12,LLC_IP+ip4([10,2,0,53],IC,17,dr),qos=True)]
+write(out('wlan_radiotap_fcs'),[radiotap(beacon),radiotap(rts)]+[radiotap(f) for f in dnsf]+[radiotap(null),radiotap(prot)]+
+      [radiotap(f) for _,f in wl]+[radiotap(ack)],127)
+# Plain data frames on link type 105: ad hoc (no DS), a WDS link (4 addresses), then +HTC.
+write(out('wlan_adhoc'),[wlan_data(fc,i,LLC_IP+ip4(a,b,6,t),ds=0) for i,(fc,a,b,t) in enumerate(conv4)],105)
+write(out('wlan_wds_ipv6'),[wlan_data(fc,i,b'\xaa\xaa\x03\x00\x00\x00\x86\xdd'+ip6(a,b,6,t),qos=True,ds=3) for i,(fc,a,b,t) in enumerate(conv6)],105)
+write(out('wlan_radiotap_htc_pad'),[radiotap(wlan_data(fc,i,LLC_IP+ip4(a,b,6,t),qos=True,order=True,pad=True),fcs=False,pad=True) for i,(fc,a,b,t) in enumerate(conv4)],127)
+# GTP-U (UDP 2152): T-PDUs with IPv4, one with a sequence number and a PDCP extension header,
+# and an echo request between the tunnel endpoints.
+def gtpu(teid, inner, seq=None, ext=False, msg=0xff):
+    opt=b''
+    flags=0x30
+    if seq is not None or ext:
+        flags|=(0x02 if seq is not None else 0)|(0x04 if ext else 0)
+        opt=struct.pack('!HBB',seq or 0,0,0xc0 if ext else 0)
+        if ext: opt+=b'\x01\x12\x34\x00'
+    return struct.pack('!BBHI',flags,msg,len(opt)+len(inner),teid)+opt+inner
+def gtp_outer(fc, g):
+    a,b=(OA,OB) if fc else (OB,OA)
+    return outer4(fc, udp(a,b,2152,2152,g), 17)
+write(out('gtpu'),[gtp_outer(True, gtpu(0, b'', seq=1, msg=1))]+
+      [gtp_outer(True, gtpu(0x100, ip4(IC,[10,2,0,53],17,dq), seq=5, ext=True)), gtp_outer(False, gtpu(0x200, ip4([10,2,0,53],IC,17,dr)))]+
+      [gtp_outer(fc, gtpu(0x100 if fc else 0x200, ip4(a,b,6,t))) for fc,a,b,t in conv4])
+write(out('gtpu_ipv6'),[gtp_outer(fc, gtpu(0x300, ip6(a,b,6,t), seq=i)) for i,(fc,a,b,t) in enumerate(conv6)])
 # Not a tunnel (so not gen_*, whose conversation tests/tunnels.rs checks), but the same kind of
 # check, in synth_icmp_quotes.pcap: ICMP errors quoting a TCP segment (the 8 bytes RFC
 # 792 asks for, or the whole header) as Destination Unreachable, Redirect (Wireshark reads 8
@@ -174,3 +230,5 @@ write(os.path.join(os.path.dirname(out('x')), 'synth_icmp_quotes.pcap'),[ip4(QC,
     ip4(QR,QC,1,icmp4(3,1,b'\0\0\0\0',quoted[:28])), ip4(QR,QC,1,icmp4(5,1,bytes(QS),quoted[:28])),
     ip4(QR,QC,1,icmp4(3,3,b'\0\0\0\0',quoted)), ip4(QR,QC,1,icmp4(5,1,bytes(QS),quoted)),
     ip4(QR,QC,1,icmp4(11,0,b'\0\0\0\0',quoted[:40])), ip4(QR,QC,1,icmp4(3,4,b'\0\0\x05\xdc',quoted[:24]))],101)
+# Aruba's GRE (protocol type 0x8210): 802.11 QoS data frames, without FCS, in GRE.
+write(out('gre_aruba_wlan'),[outer4(fc, gre(0x8210, wlan_data(fc,i,LLC_IP+ip4(a,b,6,t),qos=True)), 47) for i,(fc,a,b,t) in enumerate(conv4)])

@@ -91,7 +91,8 @@ pub enum Group {
     DnsLink,
     /// synack's own decode of the TCP options (`synack.opt.*`): no tracker needed.
     Opt,
-    /// Encapsulations: GRE, VXLAN, MPLS, PPPoE and PPP.
+    /// Encapsulations (GRE, VXLAN, Geneve, Teredo, GTP-U, MPLS, PPPoE) and the link layers
+    /// beyond Ethernet (PPP, Cisco HDLC, NFLOG, radiotap, 802.11, LLC).
     Tunnel,
 }
 
@@ -146,6 +147,60 @@ field_table! {
     EthDst = "eth.dst", "Destination", Ether, None, Eth, "Ethernet destination address";
     EthType = "eth.type", "Type", U16, Hex, Eth, "EtherType after the Ethernet header";
     VlanId = "vlan.id", "ID", U16, Dec, Eth, "802.1Q VLAN identifier";
+    RadiotapVersion = "radiotap.version", "Header revision", U8, Dec, Tunnel, "Radiotap header revision (0)";
+    RadiotapPad = "radiotap.pad", "Header pad", U8, Dec, Tunnel, "Radiotap padding byte";
+    RadiotapLength = "radiotap.length", "Header length", U16, Dec, Tunnel, "Radiotap header length";
+    RadiotapPresentWord = "radiotap.present.word", "Present flags word", U32, Hex, Tunnel, "Radiotap present bitmaps, in order";
+    RadiotapFlags = "radiotap.flags", "Flags", U8, Hex, Tunnel, "Radiotap flags, when present";
+    RadiotapFlagsFcs = "radiotap.flags.fcs", "FCS at end", Bool, None, Tunnel, "Radiotap flags: the frame ends with its FCS";
+    WlanFcTypeSubtype = "wlan.fc.type_subtype", "Type/Subtype", U16, Hex, Tunnel, "802.11 type and subtype (type << 4 | subtype)";
+    WlanFcType = "wlan.fc.type", "Type", U8, Dec, Tunnel, "802.11 frame type (0 management, 1 control, 2 data)";
+    WlanFcSubtype = "wlan.fc.subtype", "Subtype", U8, Dec, Tunnel, "802.11 frame subtype";
+    WlanFlags = "wlan.flags", "Flags", U8, Hex, Tunnel, "802.11 frame control flags";
+    WlanFcDs = "wlan.fc.ds", "DS status", U8, Hex, Tunnel, "802.11 To DS and From DS bits";
+    WlanFcRetry = "wlan.fc.retry", "Retry", Bool, None, Tunnel, "802.11: the frame is a retransmission";
+    WlanFcProtected = "wlan.fc.protected", "Protected flag", Bool, None, Tunnel, "802.11: the body is encrypted";
+    WlanDuration = "wlan.duration", "Duration", U16, Dec, Tunnel, "802.11 duration, in microseconds";
+    WlanRa = "wlan.ra", "Receiver address", Ether, None, Tunnel, "802.11 receiver address";
+    WlanTa = "wlan.ta", "Transmitter address", Ether, None, Tunnel, "802.11 transmitter address";
+    WlanDa = "wlan.da", "Destination address", Ether, None, Tunnel, "802.11 destination address";
+    WlanSa = "wlan.sa", "Source address", Ether, None, Tunnel, "802.11 source address";
+    WlanBssid = "wlan.bssid", "BSS Id", Ether, None, Tunnel, "802.11 BSS identifier";
+    WlanStaa = "wlan.staa", "STA address", Ether, None, Tunnel, "802.11: the station's address in a frame to or from an AP";
+    WlanSeq = "wlan.seq", "Sequence number", U16, Dec, Tunnel, "802.11 sequence number";
+    WlanFrag = "wlan.frag", "Fragment number", U16, Dec, Tunnel, "802.11 fragment number";
+    WlanQosTid = "wlan.qos.tid", "TID", U16, Dec, Tunnel, "802.11 QoS traffic identifier";
+    WlanFcs = "wlan.fcs", "Frame check sequence", U32, Hex, Tunnel, "802.11 FCS, when the capture keeps it";
+    LlcDsap = "llc.dsap", "DSAP", U8, Hex, Tunnel, "LLC destination SAP (0xaa: SNAP)";
+    LlcSsap = "llc.ssap", "SSAP", U8, Hex, Tunnel, "LLC source SAP";
+    LlcControl = "llc.control", "Control field", U16, Hex, Tunnel, "LLC control field";
+    LlcOui = "llc.oui", "Organization Code", U24, Dec, Tunnel, "SNAP organization code (0: the protocol ID is an EtherType)";
+    LlcType = "llc.type", "Type", U16, Hex, Tunnel, "SNAP protocol ID: the EtherType of the payload";
+    NflogFamily = "nflog.family", "Family", U8, Dec, Tunnel, "NFLOG: address family of the logged packet (2 IPv4, 10 IPv6)";
+    NflogVersion = "nflog.version", "Version", U8, Dec, Tunnel, "NFLOG version (0)";
+    NflogResId = "nflog.res_id", "Resource id", U16, Dec, Tunnel, "NFLOG resource ID: the nflog group";
+    NflogTlvLength = "nflog.tlv_length", "Length", U16, Dec, Tunnel, "NFLOG TLV lengths, in order";
+    NflogTlvType = "nflog.tlv_type", "Type", U16, Dec, Tunnel, "NFLOG TLV types (NFULA_*), in order";
+    NflogProtocol = "nflog.protocol", "HW protocol", U16, Hex, Tunnel, "NFLOG packet header: hardware protocol (an EtherType)";
+    NflogHook = "nflog.hook", "Netfilter hook", U8, Dec, Tunnel, "NFLOG packet header: netfilter hook (0 prerouting ... 4 postrouting)";
+    NflogIfindexIndev = "nflog.ifindex_indev", "IFINDEX_INDEV", U32, Dec, Tunnel, "NFLOG: index of the interface the packet came in on";
+    NflogIfindexOutdev = "nflog.ifindex_outdev", "IFINDEX_OUTDEV", U32, Dec, Tunnel, "NFLOG: index of the interface the packet goes out on";
+    NflogUid = "nflog.uid", "UID", I32, Dec, Tunnel, "NFLOG: user ID of the local socket's owner";
+    NflogGid = "nflog.gid", "GID", I32, Dec, Tunnel, "NFLOG: group ID of the local socket's owner";
+    GtpFlags = "gtp.flags", "Flags", U8, Hex, Tunnel, "GTP flags: version, protocol type, E, S, PN (3GPP TS 29.281 5.1)";
+    GtpFlagsVersion = "gtp.flags.version", "Version", U8, Dec, Tunnel, "GTP version (1)";
+    GtpFlagsPayload = "gtp.flags.payload", "Protocol type", U8, Dec, Tunnel, "GTP protocol type (1: GTP)";
+    GtpFlagsReserved = "gtp.flags.reserved", "Reserved", U8, Dec, Tunnel, "GTP spare flag bit";
+    GtpFlagsE = "gtp.flags.e", "Is Next Extension Header present?", Bool, None, Tunnel, "GTP E flag: extension headers follow";
+    GtpFlagsS = "gtp.flags.s", "Is Sequence Number present?", Bool, None, Tunnel, "GTP S flag: the sequence number is meaningful";
+    GtpFlagsPn = "gtp.flags.pn", "Is N-PDU number present?", Bool, None, Tunnel, "GTP PN flag: the N-PDU number is meaningful";
+    GtpMessage = "gtp.message", "Message Type", U8, Hex, Tunnel, "GTP message type (0xff: T-PDU, a user packet)";
+    GtpLength = "gtp.length", "Length", U16, Dec, Tunnel, "GTP length of what follows the first 8 octets";
+    GtpTeid = "gtp.teid", "TEID", U32, Hex, Tunnel, "GTP tunnel endpoint identifier";
+    GtpSeqNumber = "gtp.seq_number", "Sequence number", U16, Hex, Tunnel, "GTP sequence number, when S is set";
+    GtpNpduNumber = "gtp.npdu_number", "N-PDU Number", U8, Hex, Tunnel, "GTP N-PDU number, when PN is set";
+    GtpExtHdrNext = "gtp.ext_hdr.next", "Next extension header type", U8, Hex, Tunnel, "GTP next extension header types, when E is set";
+    GtpExtHdrLength = "gtp.ext_hdr.length", "Extension Header Length", U8, Dec, Tunnel, "GTP extension header length, in 4-octet units";
     MplsLabel = "mpls.label", "MPLS Label", U32, Dec, Tunnel, "MPLS label (RFC 3032), one per stack entry";
     MplsExp = "mpls.exp", "MPLS Experimental Bits", U32, Dec, Tunnel, "MPLS traffic class";
     MplsBottom = "mpls.bottom", "MPLS Bottom Of Label Stack", U32, Dec, Tunnel, "1 on the last stack entry";
@@ -176,7 +231,10 @@ field_table! {
     GreFlagsAndVersion = "gre.flags_and_version", "Flags and Version", U16, Hex, Tunnel, "GRE flags (C, K, S) and version (RFC 2784, RFC 2890)";
     GreProto = "gre.proto", "Protocol Type", U16, Hex, Tunnel, "EtherType of what the GRE packet carries";
     GreChecksum = "gre.checksum", "Checksum", U16, Hex, Tunnel, "GRE checksum, when present";
-    GreKey = "gre.key", "Key", U32, Hex, Tunnel, "GRE key, when present (RFC 2890)";
+    GreKey = "gre.key", "Key", U32, Hex, Tunnel, "GRE key, when present (RFC 2890; version 0)";
+    GreKeyPayloadLength = "gre.key.payload_length", "Payload Length", U16, Dec, Tunnel, "PPTP's GRE (version 1): payload length, in the key field (RFC 2637)";
+    GreKeyCallId = "gre.key.call_id", "Call ID", U16, Dec, Tunnel, "PPTP's GRE (version 1): the peer's call ID, in the key field";
+    GreAckNumber = "gre.ack_number", "Acknowledgment Number", U32, Dec, Tunnel, "PPTP's GRE (version 1): acknowledgment number, when present";
     GreSequenceNumber = "gre.sequence_number", "Sequence Number", U32, Dec, Tunnel, "GRE sequence number, when present (RFC 2890)";
     TcpSrcport = "tcp.srcport", "Source Port", U16, Dec, Tcp, "TCP source port";
     TcpDstport = "tcp.dstport", "Destination Port", U16, Dec, Tcp, "TCP destination port";

@@ -133,7 +133,10 @@ fn layer_values<'p>(layer: &'p Layer<'_>, field: Field, out: &mut Vec<Value<'p>>
             F::GreFlagsAndVersion => out.push(u(u64::from(g.flags_version))),
             F::GreProto => out.push(u(u64::from(g.proto))),
             F::GreChecksum => out.extend(g.checksum.map(|c| u(u64::from(c)))),
-            F::GreKey => out.extend(g.key.map(|k| u(u64::from(k)))),
+            F::GreKey if g.version() == 0 => out.extend(g.key.map(|k| u(u64::from(k)))),
+            F::GreKeyPayloadLength if g.version() == 1 => out.extend(g.key.map(|k| u(u64::from(k >> 16)))),
+            F::GreKeyCallId if g.version() == 1 => out.extend(g.key.map(|k| u(u64::from(k & 0xffff)))),
+            F::GreAckNumber => out.extend(g.ack.map(|a| u(u64::from(a)))),
             F::GreSequenceNumber => out.extend(g.seq.map(|s| u(u64::from(s)))),
             _ => {}
         },
@@ -176,6 +179,81 @@ fn layer_values<'p>(layer: &'p Layer<'_>, field: Field, out: &mut Vec<Value<'p>>
             F::TeredoAuthAulen => out.extend(t.auth.map(|(_, a)| u(u64::from(a)))),
             _ => {}
         },
+        Layer::Radiotap(r) => match field {
+            F::RadiotapVersion => out.push(u(u64::from(r.version))),
+            F::RadiotapPad => out.push(u(u64::from(r.pad))),
+            F::RadiotapLength => out.push(u(u64::from(r.length))),
+            F::RadiotapPresentWord => out.extend(r.present[..usize::from(r.words)].iter().map(|w| u(u64::from(*w)))),
+            F::RadiotapFlags => out.extend(r.flags.map(|f| u(u64::from(f)))),
+            F::RadiotapFlagsFcs => out.extend(r.flags.map(|f| Value::Bool(f & 0x10 != 0))),
+            _ => {}
+        },
+        Layer::Wlan(w) => {
+            let [da, sa, bssid] = w.da_sa_bssid();
+            match field {
+                F::WlanFcTypeSubtype => out.push(u(u64::from(w.frame_type()) << 4 | u64::from(w.subtype()))),
+                F::WlanFcType => out.push(u(u64::from(w.frame_type()))),
+                F::WlanFcSubtype => out.push(u(u64::from(w.subtype()))),
+                F::WlanFlags => out.push(u(u64::from(w.flags))),
+                F::WlanFcDs => out.push(u(u64::from(w.ds()))),
+                F::WlanFcRetry => out.push(Value::Bool(w.flags & 0x08 != 0)),
+                F::WlanFcProtected => out.push(Value::Bool(w.flags & 0x40 != 0)),
+                F::WlanDuration => out.push(u(u64::from(w.duration & 0x7fff))),
+                F::WlanRa => out.extend(w.ra().map(Value::Ether)),
+                F::WlanTa => out.extend(w.ta().map(Value::Ether)),
+                F::WlanDa => out.extend(da.map(Value::Ether)),
+                F::WlanSa => out.extend(sa.map(Value::Ether)),
+                F::WlanBssid => out.extend(bssid.map(Value::Ether)),
+                F::WlanStaa => out.extend(w.staa().map(Value::Ether)),
+                F::WlanSeq => out.extend(w.seq_ctl.map(|s| u(u64::from(s >> 4)))),
+                F::WlanFrag => out.extend(w.seq_ctl.map(|s| u(u64::from(s & 0xf)))),
+                F::WlanQosTid => out.extend(w.qos.map(|q| u(u64::from(q & 0xf)))),
+                F::WlanFcs => out.extend(w.fcs.map(|f| u(u64::from(f)))),
+                _ => {}
+            }
+        }
+        Layer::Llc(l) => match field {
+            F::LlcDsap => out.push(u(u64::from(l.dsap))),
+            F::LlcSsap => out.push(u(u64::from(l.ssap))),
+            F::LlcControl => out.push(u(u64::from(l.control))),
+            F::LlcOui => out.extend(l.snap.map(|s| u(u64::from(s.0)))),
+            F::LlcType => out.extend(l.snap.map(|s| u(u64::from(s.1)))),
+            _ => {}
+        },
+        Layer::Nflog(n) => match field {
+            F::NflogFamily => out.push(u(u64::from(n.family))),
+            F::NflogVersion => out.push(u(u64::from(n.version))),
+            F::NflogResId => out.push(u(u64::from(n.res_id))),
+            F::NflogTlvLength => out.extend(n.tlvs[..usize::from(n.count)].iter().map(|t| u(u64::from(t.0)))),
+            F::NflogTlvType => out.extend(n.tlvs[..usize::from(n.count)].iter().map(|t| u(u64::from(t.1)))),
+            F::NflogProtocol => out.extend(n.packet_hdr.map(|h| u(u64::from(h.0)))),
+            F::NflogHook => out.extend(n.packet_hdr.map(|h| u(u64::from(h.1)))),
+            F::NflogIfindexIndev => out.extend(n.indev.map(|x| u(u64::from(x)))),
+            F::NflogIfindexOutdev => out.extend(n.outdev.map(|x| u(u64::from(x)))),
+            // FT_INT32: the 32 bits read as signed.
+            F::NflogUid => out.extend(n.uid.map(|x| Value::I(i64::from(x as i32)))),
+            F::NflogGid => out.extend(n.gid.map(|x| Value::I(i64::from(x as i32)))),
+            _ => {}
+        },
+        Layer::Gtp(g) => match field {
+            F::GtpFlags => out.push(u(u64::from(g.flags))),
+            F::GtpFlagsVersion => out.push(u(u64::from(g.flags >> 5))),
+            F::GtpFlagsPayload => out.push(u(u64::from((g.flags >> 4) & 1))),
+            F::GtpFlagsReserved => out.push(u(u64::from((g.flags >> 3) & 1))),
+            F::GtpFlagsE => out.push(Value::Bool(g.flags & 0x04 != 0)),
+            F::GtpFlagsS => out.push(Value::Bool(g.flags & 0x02 != 0)),
+            F::GtpFlagsPn => out.push(Value::Bool(g.flags & 0x01 != 0)),
+            F::GtpMessage => out.push(u(u64::from(g.message))),
+            F::GtpLength => out.push(u(u64::from(g.length))),
+            F::GtpTeid => out.push(u(u64::from(g.teid))),
+            F::GtpSeqNumber => out.extend(g.seq.map(|x| u(u64::from(x)))),
+            F::GtpNpduNumber => out.extend(g.npdu.map(|x| u(u64::from(x)))),
+            F::GtpExtHdrNext => out.extend(g.next_types().iter().map(|x| u(u64::from(*x)))),
+            F::GtpExtHdrLength => out.extend(
+                g.ext_len[..usize::from(g.exts).min(crate::tunnel::GTP_EXT_KEPT)].iter().map(|x| u(u64::from(*x))),
+            ),
+            _ => {}
+        },
         Layer::Mpls(m) => match field {
             F::MplsLabel => out.push(u(u64::from(m.label))),
             F::MplsExp => out.push(u(u64::from(m.exp))),
@@ -189,7 +267,7 @@ fn layer_values<'p>(layer: &'p Layer<'_>, field: Field, out: &mut Vec<Value<'p>>
             F::PppoeCode => out.push(u(u64::from(p.code))),
             F::PppoeSessionId => out.push(u(u64::from(p.session_id))),
             F::PppoePayloadLength => out.push(u(u64::from(p.length))),
-            F::PppProtocol => out.push(u(u64::from(p.ppp_protocol))),
+            F::PppProtocol => out.extend(p.ppp_protocol.map(|x| u(u64::from(x)))),
             _ => {}
         },
         Layer::Ethernet(e) => match field {
@@ -267,8 +345,13 @@ impl Home {
             | Layer::Geneve(_)
             | Layer::Teredo(_)
             | Layer::Mpls(_)
+            | Layer::Gtp(_)
             | Layer::Pppoe(_)
             | Layer::Ppp(_)
+            | Layer::Nflog(_)
+            | Layer::Radiotap(_)
+            | Layer::Wlan(_)
+            | Layer::Llc(_)
             | Layer::Chdlc(_) => Home::Tunnel,
             Layer::Sll(_) | Layer::Null(_) | Layer::Icmp(_) => return None,
         })
@@ -673,9 +756,10 @@ mod tests {
                 Some("tcp") => &[Group::Tcp, Group::TcpSeq],
                 Some("udp") => &[Group::Udp],
                 Some("dns") => &[Group::Dns, Group::DnsTx],
-                Some("gre" | "erspan" | "vxlan" | "geneve" | "teredo" | "mpls" | "pppoe" | "ppp" | "chdlc") => {
-                    &[Group::Tunnel]
-                }
+                Some(
+                    "gre" | "erspan" | "vxlan" | "geneve" | "teredo" | "gtp" | "mpls" | "pppoe" | "ppp" | "chdlc"
+                    | "nflog" | "radiotap" | "wlan" | "llc",
+                ) => &[Group::Tunnel],
                 _ if info.abbrev.starts_with("synack.opt.") => &[Group::Opt],
                 _ if info.abbrev.starts_with("synack.dns.")
                     && info.ftype != FieldType::FrameNum
