@@ -104,3 +104,30 @@ fn an_encapsulation_not_decoded_is_named_once_per_capture() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn conv_json_names_the_tunnel_and_its_outer_addresses() {
+    // make_tunnel_captures.py puts the client's side of every outer IP header at .1 (192.0.2.1
+    // or 2001:db8::1); link layers and label stacks (PPP, PPPoE, MPLS, 802.11) have no outer IP.
+    for cap in captures().into_iter().filter(|c| name(c).starts_with("gen_")) {
+        let n = name(&cap);
+        let via = match n.trim_start_matches("gen_") {
+            x if x.starts_with("gre") || x.starts_with("erspan") || x == "vxlan_in_gre.pcap" => Some("GRE"),
+            x if x.starts_with("vxlan") => Some("VXLAN"),
+            x if x.starts_with("geneve") => Some("Geneve"),
+            x if x.starts_with("gtpu") => Some("GTP-U"),
+            x if x.starts_with("ipip") => Some("IP in IP"),
+            _ => None,
+        };
+        let (code, out, err) = synack(&["conv", "-T", "json", "-r", cap.to_str().expect("utf-8 path")]);
+        assert_eq!(code, 0, "{err}");
+        let want = match via {
+            Some(v) if n.contains("4in6") || n.contains("6in6") => {
+                format!("\"outer\": {{\"client\": \"2001:db8::1\", \"server\": \"2001:db8::2\", \"via\": \"{v}\"}}")
+            }
+            Some(v) => format!("\"outer\": {{\"client\": \"192.0.2.1\", \"server\": \"192.0.2.2\", \"via\": \"{v}\"}}"),
+            None => "\"outer\": null".to_string(),
+        };
+        assert!(out.contains(&want), "{n}: want {want} in {out}");
+    }
+}

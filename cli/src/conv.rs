@@ -270,6 +270,16 @@ impl<'o> ConvWriter<'o> {
                         json_str(v, line);
                     }
                 }
+                // The tunnel's outer addresses: JSON only, as the table and CSV stay flat.
+                line.push_str(", \"outer\": ");
+                match &s.outer {
+                    Some(o) => {
+                        let _ = write!(line, "{{\"client\": \"{}\", \"server\": \"{}\", \"via\": ", o.client, o.server);
+                        json_str(o.via, line);
+                        line.push('}');
+                    }
+                    None => line.push_str("null"),
+                }
                 line.push('}');
                 self.out.write_all(line.as_bytes())?;
             }

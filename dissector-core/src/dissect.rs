@@ -804,6 +804,7 @@ impl Dissector {
                     _ => None,
                 })
                 .unwrap_or(0),
+            layers: ctx.layers,
         };
         let track = (!in_icmp && hl >= 20 && self.tracking).then_some(&mut *ctx.track);
         let lookups = &mut self.lookups;

@@ -23,7 +23,7 @@ pub use arrival::Revision;
 pub use key::{ConnKey, Endpoint};
 pub use lookup::{DnsLink, LateFacts, Transaction};
 pub use state::{transition, Role, Segment, State};
-pub use summary::{CloseKind, Closer, ConnSummary};
+pub use summary::{CloseKind, Closer, ConnSummary, Outer};
 pub use track::{Anomalies, Change, Ctl, Negotiated, Note, Row, Stage, SynOptions, TcpTrack};
 pub use verdict::{Finding, HostAnswer, Outcome, RefusedBy, Verdict};
 pub use view::FlowView;

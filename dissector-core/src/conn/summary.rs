@@ -27,6 +27,52 @@ pub struct Closer {
     pub frame: u32,
 }
 
+/// The tunnel a connection came through: the outermost IP header's addresses on the client's
+/// and the server's side and the encapsulation after it, as the first segment showed them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Outer {
+    /// The outer address on the client's side.
+    pub client: std::net::IpAddr,
+    /// The outer address on the server's side.
+    pub server: std::net::IpAddr,
+    /// The encapsulation: `GRE`, `VXLAN`, `Geneve`, `Teredo`, `GTP-U` or `IP in IP`.
+    pub via: &'static str,
+}
+
+impl Outer {
+    /// The tunnel around a segment whose layers are `layers` (outermost first), sent by the
+    /// client when `from_client`: `None` for a segment carried in a single IP header.
+    pub fn of(layers: &[crate::packet::Layer<'_>], from_client: bool) -> Option<Outer> {
+        use crate::packet::Layer;
+        let addrs = |l: &Layer<'_>| match l {
+            Layer::Ipv4(h) => Some((std::net::IpAddr::from(h.src), std::net::IpAddr::from(h.dst))),
+            Layer::Ipv6(h) => Some((std::net::IpAddr::from(h.src), std::net::IpAddr::from(h.dst))),
+            _ => None,
+        };
+        let first = layers.iter().position(|l| addrs(l).is_some())?;
+        let (src, dst) = addrs(&layers[first])?;
+        let rest = &layers[first + 1..];
+        // A segment quoted in an ICMP error is not carried by a tunnel.
+        if !rest.iter().any(|l| addrs(l).is_some()) || rest.iter().any(|l| matches!(l, Layer::Icmp(_))) {
+            return None;
+        }
+        let via = rest
+            .iter()
+            .find_map(|l| match l {
+                Layer::Gre(_) | Layer::Erspan(_) => Some("GRE"),
+                Layer::Vxlan(_) => Some("VXLAN"),
+                Layer::Geneve(_) => Some("Geneve"),
+                Layer::Teredo(_) => Some("Teredo"),
+                Layer::Gtp(_) => Some("GTP-U"),
+                Layer::Ipv4(_) | Layer::Ipv6(_) => Some("IP in IP"),
+                _ => None,
+            })
+            .unwrap_or("IP in IP");
+        let (client, server) = if from_client { (src, dst) } else { (dst, src) };
+        Some(Outer { client, server, via })
+    }
+}
+
 /// A finished (or still open at the end) connection.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConnSummary {
@@ -68,4 +114,6 @@ pub struct ConnSummary {
     pub dns: Option<DnsLink>,
     /// What happened to it.
     pub verdict: Verdict,
+    /// The tunnel it came through, if any.
+    pub outer: Option<Outer>,
 }

@@ -43,6 +43,8 @@ pub(crate) struct TcpInput<'a> {
     pub(crate) seglen: Option<u32>,
     /// IP TTL or hop limit.
     pub(crate) ttl: u8,
+    /// The frame's layers before this segment (read for a new connection's tunnel).
+    pub(crate) layers: &'a [crate::packet::Layer<'a>],
 }
 
 /// Counts of what one endpoint sent, for the summary.
@@ -84,6 +86,8 @@ pub(crate) struct Track {
     facts: Option<Box<Facts>>,
     /// Waiting in the table's queue of closed connections.
     pub(crate) queued: bool,
+    /// The tunnel the first segment came through (kept only for summaries).
+    outer: Option<Box<super::summary::Outer>>,
 }
 
 impl Track {
@@ -129,6 +133,7 @@ impl Track {
             irtt_ns: None,
             facts: facts.then(Box::default),
             queued: false,
+            outer: if summarise { super::summary::Outer::of(inp.layers, client_is_src).map(Box::new) } else { None },
         }
     }
 
@@ -399,6 +404,7 @@ impl Track {
             history: c.zeek.map(|z| z.history).unwrap_or_default(),
             dns: c.dns,
             verdict,
+            outer: c.outer.map(|o| *o),
         }
     }
 }
