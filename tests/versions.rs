@@ -22,9 +22,9 @@ fn prepared(ver: &str) -> bool {
     base.join(ver).join("root/usr/bin/tshark").exists() && base.join(ver).join("sysroot/.done").exists()
 }
 
-/// 4.4 and later print booleans in -T fields as True/False (4.0: 1/0); map the CLI's output to
-/// that convention, column by column, before comparing.
-fn as_newer_booleans(out: &str, types: &[FieldType]) -> String {
+/// 4.4 and later print booleans in -T fields as True/False (4.0: 1/0) and a backslash in a
+/// string as `\\`; map the CLI's output to that convention, column by column, before comparing.
+fn as_newer_tshark(out: &str, types: &[FieldType]) -> String {
     let mut s = String::new();
     for line in out.lines() {
         let cols: Vec<String> = line
@@ -33,6 +33,8 @@ fn as_newer_booleans(out: &str, types: &[FieldType]) -> String {
             .map(|(i, c)| {
                 if types.get(i) == Some(&FieldType::Bool) && !c.is_empty() {
                     c.split(',').map(|v| if v == "1" { "True" } else { "False" }).collect::<Vec<_>>().join(",")
+                } else if types.get(i) == Some(&FieldType::Str) {
+                    c.replace('\\', "\\\\")
                 } else {
                     c.to_string()
                 }
@@ -78,7 +80,7 @@ fn check_version(ver: &str) {
             let theirs = run(&args);
             let (code, ours, err) = synack(&args);
             assert_eq!(code, 0, "{err}");
-            let ours = as_newer_booleans(&ours, &types);
+            let ours = as_newer_tshark(&ours, &types);
             assert_eq!(theirs, ours, "Wireshark {ver}, {} (two passes: {two})", name(&cap));
             lines += theirs.lines().count();
         }
