@@ -101,7 +101,7 @@ fn main() {
         .allowlist_type("field_display_e")
         .allowlist_var("WIRESHARK_VERSION_MAJOR")
         .allowlist_var("WIRESHARK_VERSION_MINOR")
-        .allowlist_var("PI_(SEQUENCE|MALFORMED|PROTOCOL)")
+        .allowlist_var("PI_(SEQUENCE|MALFORMED|PROTOCOL|UNDECODED)")
         .allowlist_var("PI_(CHAT|NOTE|WARN|ERROR)")
         .opaque_type("_packet_info")
         .opaque_type("tvbuff")

@@ -175,3 +175,29 @@ fn wireshark_gui_shows_the_subtree_with_the_clis_values() {
     assert!(gui.contains("4\t2\tHandshake 2/3 SYN+ACK · client SYN_SENT → ESTABLISHED · server SYN_RECEIVED"), "{gui}");
     let _ = std::fs::remove_dir_all(&tmp);
 }
+
+#[test]
+fn an_encapsulation_not_decoded_is_named_on_its_first_frame() {
+    let dir = std::env::temp_dir().join(format!("synack-plugin-pptp-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let cap = dir.join("pptp.pcap");
+    crate::tunnels::pptp_gre(5, &cap);
+    let p = cap.to_str().expect("utf-8 path");
+    // One pass knows one frame when it shows the first; two passes know all five.
+    for (two, count) in [(false, "1 frame"), (true, "5 frames")] {
+        let mut args = vec!["-r", p, "-Y", "synack.expert.undecoded", "-T", "fields", "-e", "frame.number", "-e"];
+        args.push("_ws.expert.message");
+        if two {
+            args.insert(0, "-2");
+        }
+        let (ok, out, err) = tshark_plugin(&args);
+        assert!(ok, "{err}");
+        // tshark adds its own expert infos to the frame's list (a bogus inner IP version here).
+        let want = format!(
+            "synack does not decode GRE version 1 with another protocol than PPP ({count} so far, the first here): the \
+             connections inside are not tracked"
+        );
+        assert!(out.starts_with("1\t") && out.lines().count() == 1 && out.contains(&want), "{out}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -69,7 +69,7 @@ fn dns_inside_a_tunnel_names_the_connection() {
 
 /// A raw-IPv4 pcap of `n` GRE version 1 packets (PPTP's enhanced GRE) carrying IPv4 instead
 /// of PPP, which synack does not decode.
-fn pptp_gre(n: u32, path: &std::path::Path) {
+pub(crate) fn pptp_gre(n: u32, path: &std::path::Path) {
     let mut f = Vec::new();
     f.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());
     f.extend_from_slice(&[2, 0, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 228, 0, 0, 0]);

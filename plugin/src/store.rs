@@ -26,6 +26,8 @@ pub struct Store {
     finalized: bool,
     /// The frame each connection's verdict is shown on, by stream.
     verdict_at: HashMap<u32, u32>,
+    /// The first frame of each encapsulation synack does not decode, and which (a few at most).
+    undecoded_at: Vec<(u32, &'static str)>,
 }
 
 impl Default for Store {
@@ -55,6 +57,7 @@ impl Store {
             inferred: HashSet::new(),
             finalized: false,
             verdict_at: HashMap::new(),
+            undecoded_at: Vec::new(),
         }
     }
 
@@ -65,11 +68,14 @@ impl Store {
             return;
         }
         self.finalized = false;
-        let Store { dissector, scratch, inferred, .. } = self;
+        let Store { dissector, scratch, inferred, undecoded_at, .. } = self;
+        let kinds = dissector.undecoded().len();
         let pkt = dissector.dissect(meta, data, scratch);
         let first_inferred = pkt.track.as_ref().is_some_and(|t| t.inferred && inferred.insert(t.stream));
         let a = anno::annotate(&pkt, first_inferred);
         drop(pkt);
+        // A kind of encapsulation met for the first time: named on this frame.
+        undecoded_at.extend(dissector.undecoded()[kinds..].iter().map(|&(what, _)| (meta.number, what)));
         if let Some(a) = a {
             let closes = a.track.as_ref().filter(|t| t.verdict.is_some()).map(|t| t.stream);
             self.keep(meta.number, a);
@@ -129,6 +135,14 @@ impl Store {
     pub fn anno(&self, num: u32) -> Option<&FrameAnno> {
         let at = *self.index.get(num as usize)?;
         self.annos.get(usize::try_from(at).ok()?.checked_sub(1)?)
+    }
+
+    /// The encapsulation synack does not decode that frame `num` was the first to carry, and
+    /// how many frames carried it so far.
+    pub fn undecoded_at(&self, num: u32) -> Option<(&'static str, u64)> {
+        let &(_, what) = self.undecoded_at.iter().find(|(f, _)| *f == num)?;
+        let count = self.dissector.undecoded().iter().find(|(w, _)| *w == what).map_or(1, |(_, n)| *n);
+        Some((what, count))
     }
 
     /// The streams that connected to an address a DNS answer in frame `num` gave, known once

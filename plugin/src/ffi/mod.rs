@@ -95,15 +95,17 @@ struct ExpertId {
 
 #[allow(clippy::declare_interior_mutable_const)]
 const EXPERT_UNSET: ExpertId = ExpertId { ei: AtomicI32::new(0), hf: AtomicI32::new(-1) };
-/// One expert info per anomaly bit, then "inferred", "evicted" and the two verdicts.
-static EI: [ExpertId; 10] = [EXPERT_UNSET; 10];
+/// One expert info per anomaly bit, then "inferred", "evicted", the two verdicts and
+/// "undecoded".
+static EI: [ExpertId; 11] = [EXPERT_UNSET; 11];
 const EI_INFERRED: usize = 6;
 const EI_EVICTED: usize = 7;
 const EI_VERDICT: usize = 8;
 const EI_VERDICT_PROBLEM: usize = 9;
+const EI_UNDECODED: usize = 10;
 
-/// (anomaly bit, abbrev, group, severity, summary); the last four have no bit.
-const EXPERTS: [(u8, &str, u32, u32, &str); 10] = [
+/// (anomaly bit, abbrev, group, severity, summary); the last five have no bit.
+const EXPERTS: [(u8, &str, u32, u32, &str); 11] = [
     (
         Anomalies::ACK_MISMATCH,
         "synack.expert.ack_mismatch",
@@ -162,6 +164,13 @@ const EXPERTS: [(u8, &str, u32, u32, &str); 10] = [
     ),
     (0, "synack.expert.verdict", sys::PI_SEQUENCE, sys::PI_CHAT, "Connection verdict"),
     (0, "synack.expert.verdict_problem", sys::PI_SEQUENCE, sys::PI_WARN, "Connection verdict: a problem"),
+    (
+        0,
+        "synack.expert.undecoded",
+        sys::PI_UNDECODED,
+        sys::PI_NOTE,
+        "An encapsulation synack does not decode: the connections inside are not tracked",
+    ),
 ];
 
 static STATE: Mutex<Option<Store>> = Mutex::new(None);
@@ -362,7 +371,13 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
         } else if !st.finalized() {
             st.finalize();
         }
-        let Some(anno) = st.anno(f.num) else { return };
+        let undecoded = st.undecoded_at(f.num);
+        let Some(anno) = st.anno(f.num) else {
+            if let Some(u) = undecoded.filter(|_| !tree.is_null()) {
+                show_undecoded(u, tvb, pinfo, tree);
+            }
+            return;
+        };
         let late = if f.visited != 0 { st.used_by(f.num) } else { Vec::new() };
         if info_tags_on() {
             if let Some(stage) = anno.stage() {
@@ -455,6 +470,47 @@ fn show(
     });
 }
 
+/// A frame that carries no connection synack tracks but was the first with an encapsulation
+/// it does not decode: a subtree saying so, with the expert info (once per kind a capture).
+fn show_undecoded(
+    (what, count): (&str, u64),
+    tvb: *mut sys::tvbuff_t,
+    pinfo: *mut sys::packet_info,
+    tree: *mut sys::proto_tree,
+) {
+    let (Ok(title), Ok(text)) = (
+        std::ffi::CString::new(format!("SYN/ACK: {what} not decoded")),
+        std::ffi::CString::new(format!(
+            "synack does not decode {what} ({count} frame{} so far, the first here): the connections inside are not \
+             tracked",
+            if count == 1 { "" } else { "s" }
+        )),
+    ) else {
+        return;
+    };
+    // SAFETY: the shim adds the item inside one TRY; the title is NUL-terminated and outlives
+    // the call (Wireshark copies it); no items are passed.
+    let top = unsafe {
+        sys::synack_add_items(
+            tree,
+            PROTO.load(Ordering::Relaxed),
+            ETT[0].load(Ordering::Relaxed),
+            ETT[1].load(Ordering::Relaxed),
+            tvb,
+            title.as_ptr(),
+            std::ptr::null(),
+            0,
+        )
+    };
+    if !top.is_null() {
+        // SAFETY: shim call with an expert id registered in register_protoinfo; the text is
+        // NUL-terminated and outlives the call (Wireshark copies it).
+        unsafe {
+            sys::synack_expert_text(pinfo, top, (&EI[EI_UNDECODED] as *const ExpertId).cast_mut().cast(), text.as_ptr())
+        };
+    }
+}
+
 fn experts(anno: &FrameAnno, pinfo: *mut sys::packet_info, top: *mut sys::proto_item) {
     if let Some(v) = anno.track.as_ref().and_then(|t| t.verdict.as_ref()) {
         let i = if v.is_problem() { EI_VERDICT_PROBLEM } else { EI_VERDICT };
@@ -470,7 +526,7 @@ fn experts(anno: &FrameAnno, pinfo: *mut sys::packet_info, top: *mut sys::proto_
         let on = match i {
             EI_INFERRED => anno.inferred_start,
             EI_EVICTED => anno.evicted > 0,
-            EI_VERDICT | EI_VERDICT_PROBLEM => false,
+            EI_VERDICT | EI_VERDICT_PROBLEM | EI_UNDECODED => false,
             _ => anno.anomalies().has(bit),
         };
         if on {
