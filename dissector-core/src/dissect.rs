@@ -466,8 +466,8 @@ impl Dissector {
         }
     }
 
-    /// RFC 3032: labels until the bottom of the stack, then (as tshark 4.0 guesses from the
-    /// first nibble) IPv4 or IPv6; anything else (a pseudowire) is left unread.
+    /// RFC 3032: labels until the bottom of the stack, then what [`tunnel::mpls_payload`] says
+    /// follows: IPv4, IPv6 or an Ethernet pseudowire (other payloads carry no connection).
     fn mpls<'a>(&mut self, ctx: &mut Ctx<'a, '_>, mut b: &'a [u8]) {
         if !Self::deeper(ctx) {
             return;
@@ -488,10 +488,11 @@ impl Dissector {
                 return;
             }
         }
-        match b.first().map(|x| x >> 4) {
-            Some(4) => self.ip(ctx, 4, b, false),
-            Some(6) => self.ip(ctx, 6, b, false),
-            _ => self.not_decoded("MPLS pseudowire"),
+        match tunnel::mpls_payload(b) {
+            tunnel::MplsPayload::Ipv4(p) => self.ip(ctx, 4, p, false),
+            tunnel::MplsPayload::Ipv6(p) => self.ip(ctx, 6, p, false),
+            tunnel::MplsPayload::Ethernet(p) => self.inner_ethernet(ctx, p),
+            tunnel::MplsPayload::Other => {}
         }
     }
 

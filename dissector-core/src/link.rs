@@ -446,7 +446,17 @@ fn walk_supported(
             each(LinkHeader::Ethernet(eth));
             let (ethertype, rest) = walk_tags(eth.ethertype, rest, &mut each)?;
             if ethertype <= 1500 {
-                // IEEE 802.3 length field: LLC follows, nothing synack dissects.
+                // IEEE 802.3: a length, then an LLC header (not for Novell's raw IPX, 0xffff),
+                // whose SNAP extension may name an EtherType (RFC 1042).
+                let body = &rest[..rest.len().min(usize::from(ethertype))];
+                if !body.starts_with(&[0xff, 0xff]) {
+                    if let Some((llc, after)) = crate::wlan::parse_llc(body) {
+                        each(LinkHeader::Llc(llc));
+                        if let Some((0 | 0xf8, t)) = llc.snap {
+                            return Some((next_from_ethertype(t), after));
+                        }
+                    }
+                }
                 return Some((Next::Other(u32::from(ethertype)), rest));
             }
             Some((next_from_ethertype(ethertype), rest))

@@ -293,6 +293,59 @@ pub fn parse_gtp_u(i: &[u8]) -> IResult<&[u8], Gtp> {
     Ok((i, g))
 }
 
+/// The 24-bit OUIs of Wireshark 4.0's manufacturer file, sorted, 3 bytes each (made by
+/// tests/scripts/gen_oui.py).
+static OUIS: &[u8] = include_bytes!("oui24.bin");
+
+/// Whether a MAC address starts with an OUI Wireshark 4.0 knows a manufacturer for.
+fn known_oui(mac: &[u8]) -> bool {
+    let Some(key) = mac.get(..3) else { return false };
+    let n = OUIS.len() / 3;
+    let (mut lo, mut hi) = (0, n);
+    while lo < hi {
+        let mid = (lo + hi) / 2;
+        match OUIS[mid * 3..mid * 3 + 3].cmp(key) {
+            core::cmp::Ordering::Less => lo = mid + 1,
+            core::cmp::Ordering::Greater => hi = mid,
+            core::cmp::Ordering::Equal => return true,
+        }
+    }
+    false
+}
+
+/// What follows an MPLS label stack, as Wireshark 4.0 decides from its first nibble.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MplsPayload<'a> {
+    /// IPv4 (nibble 4), directly or in an associated channel (channel type 0x0021).
+    Ipv4(&'a [u8]),
+    /// IPv6 (nibble 6, or channel type 0x0057).
+    Ipv6(&'a [u8]),
+    /// An Ethernet pseudowire (nibble 0; RFC 4448), after its control word when it has one.
+    Ethernet(&'a [u8]),
+    /// Something else: an associated channel of another type (BFD, ...), or another nibble.
+    Other,
+}
+
+/// RFC 4385 / 4448: after the bottom label, IPv4 and IPv6 by their version nibble; 0 starts
+/// an Ethernet pseudowire, 1 an associated channel header (RFC 4385 §3) whose channel type
+/// names what follows. Whether a pseudowire opens with a 4-byte control word the wire does
+/// not say: Wireshark takes a frame whose two MAC addresses both start with a known OUI as
+/// one without (and so does synack, from the same OUI list).
+pub fn mpls_payload(b: &[u8]) -> MplsPayload<'_> {
+    match b.first().map(|x| x >> 4) {
+        Some(4) => MplsPayload::Ipv4(b),
+        Some(6) => MplsPayload::Ipv6(b),
+        Some(0) if b.len() >= 14 && known_oui(&b[0..3]) && known_oui(&b[6..9]) => MplsPayload::Ethernet(b),
+        Some(0) => MplsPayload::Ethernet(b.get(4..).unwrap_or(&[])),
+        Some(1) => match b.get(2..4) {
+            Some([0x00, 0x21]) => MplsPayload::Ipv4(&b[4..]),
+            Some([0x00, 0x57]) => MplsPayload::Ipv6(&b[4..]),
+            _ => MplsPayload::Other,
+        },
+        _ => MplsPayload::Other,
+    }
+}
+
 /// One MPLS label stack entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct MplsLabel {
@@ -386,6 +439,22 @@ mod tests {
         assert!(parse_gtp_u(&[0x48, 0x20, 0, 4, 0, 0, 0, 1]).is_err());
         assert!(parse_gtp_u(&[0x34, 0xff, 0, 8, 0, 0, 0, 1, 0, 0, 0, 0x85, 0, 0]).is_err());
         assert!(parse_gtp_u(&ext[..13]).is_err());
+    }
+
+    #[test]
+    fn mpls_payloads_as_wireshark_tells_them_apart() {
+        assert!(known_oui(&[0x00, 0x11, 0x22]) && known_oui(&[0x00, 0x00, 0x0c]));
+        assert!(!known_oui(&[0x02, 0x00, 0x00]) && !known_oui(&[0x01, 0x00, 0x5e]) && !known_oui(&[0x00]));
+        // Both MACs known (00:11:22 CIMSYS): no control word.
+        let mut eth = vec![0, 0x11, 0x22, 0, 0, 2, 0, 0x11, 0x22, 0, 0, 1, 0x08, 0];
+        assert_eq!(mpls_payload(&eth), MplsPayload::Ethernet(&eth));
+        // A locally administered source: the first 4 bytes are a control word.
+        eth[6] = 0x02;
+        assert_eq!(mpls_payload(&eth), MplsPayload::Ethernet(&eth[4..]));
+        assert_eq!(mpls_payload(&[0x10, 0, 0, 0x21, 0x45]), MplsPayload::Ipv4(&[0x45]));
+        assert_eq!(mpls_payload(&[0x10, 0, 0, 0x07, 0x20]), MplsPayload::Other);
+        assert_eq!(mpls_payload(&[0x45]), MplsPayload::Ipv4(&[0x45]));
+        assert_eq!(mpls_payload(&[0x50]), MplsPayload::Other);
     }
 
     #[test]

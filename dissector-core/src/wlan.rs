@@ -271,7 +271,7 @@ fn parse_wlan(frame: &[u8], fcs: usize, datapad: bool) -> Option<(Wlan, &[u8])> 
 }
 
 /// Parse an LLC header and, for SAPs 0xaa, its SNAP header.
-fn parse_llc(b: &[u8]) -> Option<(Llc, &[u8])> {
+pub(crate) fn parse_llc(b: &[u8]) -> Option<(Llc, &[u8])> {
     let [dsap, ssap, control, rest @ ..] = b else { return None };
     let mut llc = Llc { dsap: *dsap, ssap: *ssap, control: *control, snap: None };
     if *dsap == 0xaa && *ssap == 0xaa {

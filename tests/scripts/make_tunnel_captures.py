@@ -232,3 +232,15 @@ write(os.path.join(os.path.dirname(out('x')), 'synth_icmp_quotes.pcap'),[ip4(QC,
     ip4(QR,QC,1,icmp4(11,0,b'\0\0\0\0',quoted[:40])), ip4(QR,QC,1,icmp4(3,4,b'\0\0\x05\xdc',quoted[:24]))],101)
 # Aruba's GRE (protocol type 0x8210): 802.11 QoS data frames, without FCS, in GRE.
 write(out('gre_aruba_wlan'),[outer4(fc, gre(0x8210, wlan_data(fc,i,LLC_IP+ip4(a,b,6,t),qos=True)), 47) for i,(fc,a,b,t) in enumerate(conv4)])
+# Ethernet pseudowires in MPLS (RFC 4448): with a control word (read from it, the bytes where
+# MAC addresses would be are under no OUI Wireshark knows), and without one (both MACs under
+# OUIs it knows: 00:11:22, 00:00:0c), which is how Wireshark 4.0 tells the two apart.
+PW_A=[0,0x11,0x22,0,0,1]; PW_B=[0,0,0x0c,0,0,2]
+def pw(fc, label, inner_macs, seg, cw=None):
+    d,s_=inner_macs if fc else inner_macs[::-1]
+    inner=eth(d,s_,0x0800,seg)
+    m1,m2=(MAC_A,MAC_B) if fc else (MAC_B,MAC_A)
+    return eth(m2,m1,0x8847,mpls([16,label],(struct.pack('!I',cw) if cw is not None else b'')+inner))
+PW_C=[2,0,0xfe,0xfe,0,3]; PW_D=[2,0,0xfe,0xfe,0,4]
+write(out('mpls_pw_cw'),[pw(fc,17,(PW_D,PW_C),ip4(a,b,6,t),cw=i) for i,(fc,a,b,t) in enumerate(conv4)])
+write(out('mpls_pw_nocw'),[pw(fc,18,(PW_B,PW_A),ip4(a,b,6,t)) for fc,a,b,t in conv4])

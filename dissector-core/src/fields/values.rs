@@ -217,7 +217,9 @@ fn layer_values<'p>(layer: &'p Layer<'_>, field: Field, out: &mut Vec<Value<'p>>
             F::LlcSsap => out.push(u(u64::from(l.ssap))),
             F::LlcControl => out.push(u(u64::from(l.control))),
             F::LlcOui => out.extend(l.snap.map(|s| u(u64::from(s.0)))),
-            F::LlcType => out.extend(l.snap.map(|s| u(u64::from(s.1)))),
+            // A protocol ID is an EtherType only under these organization codes (RFC 1042,
+            // 802.1H); Wireshark names the others' (Cisco's, ...) with other fields.
+            F::LlcType => out.extend(l.snap.filter(|s| matches!(s.0, 0 | 0xf8)).map(|s| u(u64::from(s.1)))),
             _ => {}
         },
         Layer::Nflog(n) => match field {
