@@ -213,3 +213,17 @@ fn conventions_help_completions_man_and_colour() {
     assert_eq!(code, 0);
     assert!(out.starts_with("synack "), "{out}");
 }
+
+#[test]
+fn ladder_of_a_stream_the_capture_does_not_have_is_an_error() {
+    // local_refused.pcap holds streams 0 and 1 (two refused connections); a UDP-only capture none.
+    let (code, out, err) = synack(&["ladder", "-r", &cap("local_refused.pcap"), "--stream", "7"]);
+    assert_eq!((code, out.as_str()), (2, ""), "{err}");
+    assert_eq!(err.trim_end(), "synack: no TCP stream 7 in the capture: its streams are 0 to 1");
+    let (code, _, err) = synack(&["ladder", "-r", &cap("local_dns_udp.pcap"), "--stream", "0"]);
+    assert_eq!(code, 2);
+    assert_eq!(err.trim_end(), "synack: no TCP stream 0 in the capture: it has no TCP connection");
+    let (code, out, _) = synack(&["ladder", "-r", &cap("local_refused.pcap"), "--stream", "1", "--color", "never"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with("TCP stream 1: "), "{out}");
+}

@@ -80,6 +80,7 @@ pub(crate) struct LadderArgs {
     pub(crate) read: PathBuf,
 
     /// The connection to draw (tcp.stream); default: the first one whose SYN is in the capture.
+    /// A stream the capture does not have is an error (exit status 2).
     #[arg(long = "stream", value_name = "N")]
     pub(crate) stream: Option<u32>,
 

@@ -33,6 +33,8 @@ pub struct Collector {
     dns: HashMap<u32, (String, Option<u32>, Option<i128>)>,
     /// The connection's verdict, the latest given.
     verdict: Option<Verdict>,
+    /// The highest TCP stream number seen.
+    last_stream: Option<u32>,
 }
 
 impl Collector {
@@ -64,6 +66,7 @@ impl Collector {
             }
         }
         let Some(t) = &pkt.track else { return };
+        self.last_stream = self.last_stream.max(Some(t.stream));
         let target = match self.stream {
             Some(s) => s,
             None if t.stage == Some(Stage::Syn) => {
@@ -156,6 +159,17 @@ impl Collector {
                 self.steps[i].track.apply(&row);
             }
         }
+    }
+
+    /// When a stream was asked for and the capture has no segment of it: what to say (the
+    /// streams there are).
+    pub fn missing_stream(&self) -> Option<String> {
+        let asked = self.stream.filter(|_| self.steps.is_empty())?;
+        Some(match self.last_stream {
+            Some(0) => format!("no TCP stream {asked} in the capture: it has stream 0 only"),
+            Some(n) => format!("no TCP stream {asked} in the capture: its streams are 0 to {n}"),
+            None => format!("no TCP stream {asked} in the capture: it has no TCP connection"),
+        })
     }
 
     /// Draw the diagram, `width` columns wide, in `lang`, with the teaching text if `explain`.

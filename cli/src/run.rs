@@ -259,6 +259,11 @@ pub(crate) fn run_ladder(
     d.finalize();
     col.revise(d.take_revisions());
     col.verdicts(d.take_verdicts());
+    // A stream asked for that the capture does not have is an error (exit 2), not an empty
+    // diagram.
+    if let (Some(_), Some(msg)) = (a.stream, col.missing_stream()) {
+        return Err(RunError::Usage(msg));
+    }
     // The terminal's width when writing to one (COLUMNS is rarely exported to programs).
     let term = if out_is_tty { terminal_size::terminal_size().map(|(w, _)| usize::from(w.0)) } else { None };
     let width = a.width.or(term).or_else(|| std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok())).unwrap_or(100);
