@@ -227,3 +227,29 @@ fn ladder_of_a_stream_the_capture_does_not_have_is_an_error() {
     assert_eq!(code, 0);
     assert!(out.starts_with("TCP stream 1: "), "{out}");
 }
+
+#[test]
+fn conv_table_in_colour_when_asked() {
+    let c = cap("local_refused.pcap");
+    let (code, plain, _) = synack(&["conv", "-r", &c]);
+    assert_eq!(code, 0);
+    assert!(!plain.contains('\x1b'), "{plain}");
+    // States in green, a verdict that is a problem in red, the lines under the rows dim; the
+    // columns stay where the plain table has them.
+    let (code, coloured, _) = synack(&["conv", "-r", &c, "--color", "always"]);
+    assert_eq!(code, 0);
+    assert!(coloured.contains("\x1b[32mCLOSED\x1b[0m") && coloured.contains("\x1b[31mrefused\x1b[0m"), "{coloured}");
+    let strip = |s: &str| {
+        let mut out = String::new();
+        let mut it = s.chars();
+        while let Some(ch) = it.next() {
+            if ch == '\x1b' {
+                it.by_ref().take_while(|c| *c != 'm').for_each(drop);
+            } else {
+                out.push(ch);
+            }
+        }
+        out
+    };
+    assert_eq!(strip(&coloured), plain);
+}

@@ -6,6 +6,7 @@ use std::io::{self, Write};
 use dissector_core::conn::{CloseKind, ConnSummary, Endpoint, SynOptions};
 
 use crate::explain::Lang;
+use crate::style::Style;
 use crate::views::json_str;
 
 /// Output formats of `conv`.
@@ -160,11 +161,13 @@ pub struct ConvWriter<'o> {
     cells: [String; 22],
     line: String,
     lang: Lang,
+    /// Colour for the table (states, verdicts, the sentences under the rows).
+    style: Style,
 }
 
 impl<'o> ConvWriter<'o> {
     /// A writer; `first_ns` is the capture's first timestamp.
-    pub fn new(out: &'o mut dyn Write, format: ConvFormat, first_ns: i128, lang: Lang) -> Self {
+    pub fn new(out: &'o mut dyn Write, format: ConvFormat, first_ns: i128, lang: Lang, style: Style) -> Self {
         ConvWriter {
             out,
             format,
@@ -175,6 +178,7 @@ impl<'o> ConvWriter<'o> {
             cells: Default::default(),
             line: String::new(),
             lang,
+            style,
         }
     }
 
@@ -229,8 +233,8 @@ impl<'o> ConvWriter<'o> {
             ConvFormat::Json => self.out.write_all(b"[\n")?,
             ConvFormat::Table => {
                 self.line.clear();
-                pad(&mut self.line, table_columns().map(|(_, h)| h), &widths);
-                writeln!(self.out, "{}", self.line)?;
+                pad(&mut self.line, table_columns().map(|(_, h)| h), &widths, |_, c| c.to_string());
+                writeln!(self.out, "{}", self.style.heading(&self.line))?;
             }
         }
         self.widths = Some(widths);
@@ -244,8 +248,8 @@ impl<'o> ConvWriter<'o> {
                 write_options(&mut self.line, &c.options[0]);
                 self.line.push_str("; server ");
                 write_options(&mut self.line, &c.options[1]);
-                writeln!(self.out, "{}", self.line)?;
-                writeln!(self.out, "    {}", crate::verdict::sentence(&c.verdict, self.lang))?;
+                writeln!(self.out, "{}", self.style.dim(&self.line))?;
+                writeln!(self.out, "    {}", self.style.dim(&crate::verdict::sentence(&c.verdict, self.lang)))?;
             }
         }
         Ok(())
@@ -308,7 +312,14 @@ impl<'o> ConvWriter<'o> {
                 let widths = self.widths.take().unwrap_or_default();
                 let mut line = std::mem::take(&mut self.line);
                 line.clear();
-                pad(&mut line, self.table_cells(s), &widths);
+                let (style, problem) = (self.style, s.verdict.is_problem());
+                // States in the state colour, a verdict that is a problem in the warning one.
+                let paint = move |i: usize, c: &str| match table_columns().nth(i).map(|(j, _)| COLUMNS[j].0) {
+                    Some("client_state" | "server_state") => style.state(c),
+                    Some("verdict") if problem => style.warn(c),
+                    _ => c.to_string(),
+                };
+                pad(&mut line, self.table_cells(s), &widths, paint);
                 line.push('\n');
                 self.out.write_all(line.as_bytes())?;
                 self.line = line;
@@ -332,14 +343,20 @@ impl<'o> ConvWriter<'o> {
 }
 
 /// The cells left-aligned in columns of `widths` characters, two spaces apart, appended to
-/// `line` without trailing blanks.
-fn pad<'a>(line: &mut String, cells: impl Iterator<Item = &'a str>, widths: &[usize]) {
+/// `line` without trailing blanks; `paint` colours a cell (column index, text) after its width
+/// is counted, so that colour codes do not move the columns.
+fn pad<'a>(
+    line: &mut String,
+    cells: impl Iterator<Item = &'a str>,
+    widths: &[usize],
+    paint: impl Fn(usize, &str) -> String,
+) {
     let start = line.len();
     for (i, v) in cells.enumerate() {
         if i > 0 {
             line.push_str("  ");
         }
-        line.push_str(v);
+        line.push_str(&paint(i, v));
         let w = widths.get(i).copied().unwrap_or(0);
         line.extend(std::iter::repeat_n(' ', w.saturating_sub(v.chars().count())));
     }

@@ -62,7 +62,7 @@ where
             Ok(())
         }
         Some(Command::Man) => clap_mangen::Man::new(Cli::command()).render(out).map_err(RunError::Io),
-        Some(Command::Conv(a)) => run_conv(&a, out, err, err_is_tty),
+        Some(Command::Conv(a)) => run_conv(&a, out, err, out_is_tty, err_is_tty),
         Some(Command::Ladder(a)) => run_ladder(&a, out, err, out_is_tty, err_is_tty),
         None => {
             let args = cli.packets;

@@ -198,6 +198,7 @@ pub(crate) fn run_conv(
     a: &ConvArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
+    out_is_tty: bool,
     err_is_tty: bool,
 ) -> Result<(), RunError> {
     let progress = progress_bar(&a.read, err_is_tty);
@@ -208,7 +209,8 @@ pub(crate) fn run_conv(
         verdicts: false,
         ..Options::with_limits(a.common.limits())
     });
-    let mut w = conv::ConvWriter::new(out, a.format, 0, a.lang);
+    let style = Style::new(a.common.color, out_is_tty);
+    let mut w = conv::ConvWriter::new(out, a.format, 0, a.lang, style);
     let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt| {
         if pkt.meta.number == 1 {
             w.set_first(pkt.meta.ts_ns);
