@@ -13,7 +13,7 @@ use crate::support::{synack, synack_release_binary};
 const FLOOD_RSS_BOUND_KIB: u64 = 40 * 1024;
 
 /// A pcap (LINKTYPE_RAW) of `n` SYNs from distinct sources to 192.0.2.1:80, 1 µs apart.
-fn syn_flood(n: u32, path: &std::path::Path) {
+pub(crate) fn syn_flood(n: u32, path: &std::path::Path) {
     let mut f = std::io::BufWriter::new(std::fs::File::create(path).expect("flood file"));
     let mut hdr = Vec::new();
     hdr.extend_from_slice(&0xa1b2_c3d4u32.to_le_bytes());

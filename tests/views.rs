@@ -253,3 +253,23 @@ fn conv_table_in_colour_when_asked() {
     };
     assert_eq!(strip(&coloured), plain);
 }
+
+#[test]
+fn conv_table_details_under_every_row_past_the_held_rows() {
+    // More connections than conv holds to size its columns: the rows after those are written as
+    // they come, each still with its options and verdict lines.
+    let dir = std::env::temp_dir().join(format!("synack-conv-rows-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let p = dir.join("flood.pcap");
+    crate::limits::syn_flood(5000, &p);
+    let (code, out, err) = synack(&["conv", "-r", p.to_str().expect("utf-8 path")]);
+    assert_eq!(code, 0, "{err}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert_eq!(lines.len(), 1 + 3 * 5000);
+    for (k, row) in lines[1..].chunks(3).enumerate() {
+        assert!(row[0].starts_with(&format!("{k} ")), "{row:?}");
+        assert_eq!(row[1], format!("  stream {k}: client none; server -"));
+        assert!(row[2].starts_with("    unanswered: "), "{row:?}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+}

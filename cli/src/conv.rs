@@ -241,17 +241,6 @@ impl<'o> ConvWriter<'o> {
         for s in &held {
             self.write_row(s)?;
         }
-        if last && self.format == ConvFormat::Table {
-            for c in &held {
-                self.line.clear();
-                let _ = write!(self.line, "  stream {}: client ", c.stream);
-                write_options(&mut self.line, &c.options[0]);
-                self.line.push_str("; server ");
-                write_options(&mut self.line, &c.options[1]);
-                writeln!(self.out, "{}", self.style.dim(&self.line))?;
-                writeln!(self.out, "    {}", self.style.dim(&crate::verdict::sentence(&c.verdict, self.lang)))?;
-            }
-        }
         Ok(())
     }
 
@@ -320,6 +309,16 @@ impl<'o> ConvWriter<'o> {
                     _ => c.to_string(),
                 };
                 pad(&mut line, self.table_cells(s), &widths, paint);
+                line.push('\n');
+                // Under each row, whatever the size of the capture: each side's SYN options and
+                // the verdict's sentence.
+                let mut opts = format!("  stream {}: client ", s.stream);
+                write_options(&mut opts, &s.options[0]);
+                opts.push_str("; server ");
+                write_options(&mut opts, &s.options[1]);
+                line.push_str(&style.dim(&opts));
+                line.push_str("\n    ");
+                line.push_str(&style.dim(&crate::verdict::sentence(&s.verdict, self.lang)));
                 line.push('\n');
                 self.out.write_all(line.as_bytes())?;
                 self.line = line;
