@@ -273,3 +273,34 @@ fn conv_table_details_under_every_row_past_the_held_rows() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn protocol_names_filter_as_tshark_names_its_layers() {
+    // tshark's frame.protocols lists the protocols of each frame; `-Y NAME` selects the frames
+    // whose list has NAME (checked by hand with tshark -Y for every name on every capture).
+    let names = [
+        "frame", "eth", "vlan", "sll", "null", "ppp", "chdlc", "nflog", "radiotap", "wlan", "llc", "mpls", "pppoed",
+        "pppoes", "ip", "ipv6", "icmp", "icmpv6", "gre", "erspan", "vxlan", "geneve", "teredo", "gtp", "tcp", "udp",
+        "dns", "mdns", "llmnr",
+    ];
+    let mut diffs = Vec::new();
+    for c in crate::support::captures() {
+        let p = c.to_str().expect("utf-8 path");
+        let protos = crate::support::tshark(&["-r", p, "-T", "fields", "-e", "frame.protocols"]);
+        for name in names {
+            let want: String = protos
+                .lines()
+                .enumerate()
+                // frame.protocols leaves out "frame" itself, which every frame has.
+                .filter(|(_, l)| name == "frame" || l.split(':').any(|x| x == name))
+                .map(|(i, _)| format!("{}\n", i + 1))
+                .collect();
+            let (code, got, err) = synack(&["-r", p, "-Y", name, "-T", "fields", "-e", "frame.number"]);
+            assert_eq!(code, 0, "{err}");
+            if got != want {
+                diffs.push(format!("{} -Y {name}", crate::support::name(&c)));
+            }
+        }
+    }
+    assert!(diffs.is_empty(), "{} differences: {diffs:?}", diffs.len());
+}

@@ -3,7 +3,8 @@
 //! `dns.qry.name contains "example" || tcp.flags.syn == 1`.
 //!
 //! A comparison holds when any occurrence of the field satisfies it (`!=`: when none equals);
-//! a bare field name tests that the field is present. Values are compared as numbers when both
+//! a bare field name tests that the field is present, a bare protocol name (`tcp`, `dns`,
+//! `gre`, `wlan`, ..., `synack`) that the packet has that protocol, as tshark names them. Values are compared as numbers when both
 //! sides are numbers, else as text in tshark's format; value names (`synack.stage == "SYN+ACK"`)
 //! and booleans (`True`/`False`) are understood.
 
@@ -21,6 +22,8 @@ pub enum Filter {
     Not(Box<Filter>),
     /// The field is present.
     Has(Field),
+    /// The protocol is in the packet (tshark's protocol filter name).
+    Proto(&'static str),
     /// A comparison.
     Cmp(Field, Op, String),
 }
@@ -221,6 +224,12 @@ impl Parser {
                 self.pos += 1;
                 Ok(f)
             }
+            Some(Tok::Word(w))
+                if !matches!(self.toks.get(self.pos + 1), Some((Tok::Op(_), _))) && proto(&w).is_some() =>
+            {
+                self.pos += 1;
+                Ok(Filter::Proto(proto(&w).unwrap_or_default()))
+            }
             Some(Tok::Word(w)) => {
                 let Some(field) = Field::from_abbrev(&w) else {
                     return self.err(&format!("\"{w}\" is not a field synack knows (synack --list-fields)"));
@@ -240,6 +249,71 @@ impl Parser {
             Some(_) => self.err("expected a field, 'not' or '('"),
         }
     }
+}
+
+/// The protocol filter names synack can answer for, as tshark spells them.
+const PROTOCOLS: [&str; 30] = [
+    "frame", "eth", "vlan", "sll", "null", "ppp", "chdlc", "nflog", "radiotap", "wlan", "llc", "mpls", "pppoed",
+    "pppoes", "ip", "ipv6", "icmp", "icmpv6", "gre", "erspan", "vxlan", "geneve", "teredo", "gtp", "tcp", "udp", "dns",
+    "mdns", "llmnr", "synack",
+];
+
+fn proto(name: &str) -> Option<&'static str> {
+    PROTOCOLS.iter().copied().find(|p| *p == name)
+}
+
+/// Does `pkt` hold protocol `p` (one of [`PROTOCOLS`])?
+fn has_proto(pkt: &Packet<'_>, p: &str) -> bool {
+    use dissector_core::Layer as L;
+    // DNS on UDP 5353 is mDNS, on 5355 LLMNR, as tshark names them (the lower DNS port decides).
+    let dns_kind = |pkt: &Packet<'_>| {
+        let udp = pkt.layers.iter().rev().find_map(|l| if let L::Udp(u) = l { Some(u.header) } else { None });
+        let port = udp.and_then(|h| {
+            let (lo, hi) = (h.src_port.min(h.dst_port), h.src_port.max(h.dst_port));
+            [lo, hi].into_iter().find(|x| matches!(x, 53 | 5353 | 5355))
+        });
+        match port {
+            Some(5353) => "mdns",
+            Some(5355) => "llmnr",
+            _ => "dns",
+        }
+    };
+    if p == "synack" {
+        let mut v = Vec::new();
+        values(pkt, Field::SynackSummary, &mut v);
+        values(pkt, Field::SynackDnsSummary, &mut v);
+        return !v.is_empty();
+    }
+    p == "frame"
+        || pkt.layers.iter().any(|l| match l {
+            L::Ethernet(_) => p == "eth",
+            L::Vlan(_) => p == "vlan",
+            L::Sll(_) => p == "sll",
+            L::Null(_) => p == "null",
+            L::Ppp(_) => p == "ppp",
+            L::Chdlc(_) => p == "chdlc",
+            L::Nflog(_) => p == "nflog",
+            L::Radiotap(_) => p == "radiotap",
+            L::Wlan(_) => p == "wlan",
+            L::Llc(_) => p == "llc",
+            L::Mpls(_) => p == "mpls",
+            // A session's payload is PPP's (tshark's PPP dissector reads its protocol field).
+            L::Pppoe(x) if x.ppp_protocol.is_some() => p == "pppoes" || p == "ppp",
+            L::Pppoe(_) => p == "pppoed",
+            L::Ipv4(_) => p == "ip",
+            L::Ipv6(_) => p == "ipv6",
+            L::Icmp(i) => p == if i.version == 6 { "icmpv6" } else { "icmp" },
+            // ERSPAN type I has no header of its own, but tshark names the protocol all the same.
+            L::Gre(g) => p == "gre" || (p == "erspan" && g.proto == dissector_core::tunnel::ETHERTYPE_ERSPAN),
+            L::Erspan(_) => p == "erspan",
+            L::Vxlan(_) => p == "vxlan",
+            L::Geneve(_) => p == "geneve",
+            L::Teredo(_) => p == "teredo",
+            L::Gtp(_) => p == "gtp",
+            L::Tcp(_) => p == "tcp",
+            L::Udp(_) => p == "udp",
+            L::Dns(_) => p == dns_kind(pkt),
+        })
 }
 
 /// Parse a filter.
@@ -296,6 +370,8 @@ impl Filter {
             Filter::And(a, b) | Filter::Or(a, b) => a.any_field(pred) || b.any_field(pred),
             Filter::Not(a) => a.any_field(pred),
             Filter::Has(f) | Filter::Cmp(f, ..) => pred(*f),
+            // Layers are there without the tracker; synack's own tree is its fields.
+            Filter::Proto(p) => *p == "synack" && (pred(Field::SynackSummary) || pred(Field::SynackDnsSummary)),
         }
     }
 }
@@ -306,6 +382,7 @@ pub fn matches(f: &Filter, pkt: &Packet<'_>) -> bool {
         Filter::And(a, b) => matches(a, pkt) && matches(b, pkt),
         Filter::Or(a, b) => matches(a, pkt) || matches(b, pkt),
         Filter::Not(a) => !matches(a, pkt),
+        Filter::Proto(p) => has_proto(pkt, p),
         Filter::Has(field) => {
             let mut v = Vec::new();
             values(pkt, *field, &mut v);
