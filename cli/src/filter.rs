@@ -268,11 +268,7 @@ fn has_proto(pkt: &Packet<'_>, p: &str) -> bool {
     // DNS on UDP 5353 is mDNS, on 5355 LLMNR, as tshark names them (the lower DNS port decides).
     let dns_kind = |pkt: &Packet<'_>| {
         let udp = pkt.layers.iter().rev().find_map(|l| if let L::Udp(u) = l { Some(u.header) } else { None });
-        let port = udp.and_then(|h| {
-            let (lo, hi) = (h.src_port.min(h.dst_port), h.src_port.max(h.dst_port));
-            [lo, hi].into_iter().find(|x| matches!(x, 53 | 5353 | 5355))
-        });
-        match port {
+        match udp.and_then(|h| dissector_core::dissect::dns_udp_port(&h)) {
             Some(5353) => "mdns",
             Some(5355) => "llmnr",
             _ => "dns",

@@ -43,9 +43,8 @@ pub fn protocol(pkt: &Packet<'_>) -> &'static str {
             Layer::Udp(u) if u.in_icmp => p,
             Layer::Tcp(_) => "TCP",
             Layer::Udp(u) => {
-                // DNS's own ports, the lower first: 5355 is LLMNR (RFC 4795).
-                let (lo, hi) = (u.header.src_port.min(u.header.dst_port), u.header.src_port.max(u.header.dst_port));
-                llmnr = [lo, hi].into_iter().find(|x| matches!(x, 53 | 5353 | 5355)) == Some(5355);
+                // DNS on 5355 is LLMNR (RFC 4795).
+                llmnr = crate::dissect::dns_udp_port(&u.header) == Some(5355);
                 "UDP"
             }
             Layer::Gre(_) => "GRE",

@@ -165,6 +165,8 @@ struct Ctx<'a, 'p> {
     depth: u8,
     /// Address just past the frame's last captured byte.
     end: usize,
+    /// Bytes of the frame the capture cut off (the snap length).
+    missing: usize,
 }
 
 /// Work on a frame that needs no per-capture state, so that a caller can do it ahead, on
@@ -231,14 +233,21 @@ fn dns_in_udp<'a>(h: &UdpHeader, data: &'a [u8], in_icmp: bool) -> Option<(&'a [
     }
     let end = if in_icmp { data.len() } else { ulen.min(data.len()) };
     let payload = data.get(8..end).unwrap_or(&[]);
-    let lo = h.src_port.min(h.dst_port);
-    let hi = h.src_port.max(h.dst_port);
-    match [lo, hi].into_iter().find(|pt| DNS_UDP_PORTS.contains(pt)) {
+    match dns_udp_port(h) {
         Some(pt) => Some((payload, pt == 5353)),
         // tshark tries port-registered dissectors (low port first) before heuristics.
-        None if !registered(lo) && !registered(hi) && dns::looks_like_dns(payload) => Some((payload, false)),
+        None if !registered(h.src_port) && !registered(h.dst_port) && dns::looks_like_dns(payload) => {
+            Some((payload, false))
+        }
         None => None,
     }
+}
+
+/// The port that makes a UDP datagram DNS for tshark: 53 (DNS), 5353 (mDNS) or 5355 (LLMNR),
+/// the lower of the two ports first.
+pub fn dns_udp_port(h: &UdpHeader) -> Option<u16> {
+    let (lo, hi) = (h.src_port.min(h.dst_port), h.src_port.max(h.dst_port));
+    [lo, hi].into_iter().find(|pt| DNS_UDP_PORTS.contains(pt))
 }
 
 /// A DNS layer for `msg`, before any transaction is known (`None`: shorter than a header).
@@ -400,9 +409,9 @@ impl Dissector {
             base: data.as_ptr() as usize,
             depth: 0,
             end: data.as_ptr() as usize + data.len(),
+            missing: (meta.len as usize).saturating_sub(meta.caplen as usize),
         };
-        let missing = (meta.len as usize).saturating_sub(meta.caplen as usize);
-        let next = link::walk_link_cut(meta.linktype, data, missing, |l| ctx.layers.push(link_layer(l)));
+        let next = link::walk_link_cut(meta.linktype, data, ctx.missing, |l| ctx.layers.push(link_layer(l)));
         self.amsdu_check(&ctx);
         match next {
             Ok((n, b)) => self.after_link(&mut ctx, n, b),
@@ -506,8 +515,13 @@ impl Dissector {
             return;
         };
         ctx.layers.push(Layer::Pppoe(p));
-        // PPP's protocol numbers are not EtherTypes: only IP is read on.
-        match link::next_from_ppp(p.ppp_protocol.unwrap_or(0)) {
+        self.ppp_payload(ctx, p.ppp_protocol.unwrap_or(0), rest);
+    }
+
+    /// What a PPP frame carries (a PPPoE session, PPP in GRE): PPP's protocol numbers are not
+    /// EtherTypes, and only IP is read on.
+    fn ppp_payload<'a>(&mut self, ctx: &mut Ctx<'a, '_>, protocol: u16, rest: &'a [u8]) {
+        match link::next_from_ppp(protocol) {
             Next::Ipv4 => self.ip(ctx, 4, rest, false),
             Next::Ipv6 => self.ip(ctx, 6, rest, false),
             Next::Other(_) => {}
@@ -625,11 +639,7 @@ impl Dissector {
                     return ctx.anomalies.push(Anomaly::Tunnel("PPP in GRE"));
                 };
                 ctx.layers.push(Layer::Ppp(ppp));
-                match link::next_from_ppp(ppp.protocol) {
-                    Next::Ipv4 => self.ip(ctx, 4, rest, false),
-                    Next::Ipv6 => self.ip(ctx, 6, rest, false),
-                    Next::Other(_) => {}
-                }
+                self.ppp_payload(ctx, ppp.protocol, rest);
             }
             _ if g.version() == 1 => self.not_decoded("GRE version 1 with another protocol than PPP"),
             // ERSPAN type I: no header of its own (and no GRE sequence number).
@@ -681,8 +691,7 @@ impl Dissector {
             // padding) is cut to what the packet holds, as Wireshark's reported length does;
             // bytes only the snap length cut off still count.
             let reaches_end = b.as_ptr() as usize + b.len() == ctx.end;
-            let missing = (ctx.meta.len as usize).saturating_sub(ctx.meta.caplen as usize);
-            let held = if reaches_end { b.len() + missing } else { b.len() };
+            let held = if reaches_end { b.len() + ctx.missing } else { b.len() };
             let offset = (payload.data.as_ptr() as usize).saturating_sub(b.as_ptr() as usize);
             payload.reported_len = payload.reported_len.min(held.saturating_sub(offset));
         }

@@ -299,18 +299,8 @@ static OUIS: &[u8] = include_bytes!("oui24.bin");
 
 /// Whether a MAC address starts with an OUI Wireshark 4.0 knows a manufacturer for.
 fn known_oui(mac: &[u8]) -> bool {
-    let Some(key) = mac.get(..3) else { return false };
-    let n = OUIS.len() / 3;
-    let (mut lo, mut hi) = (0, n);
-    while lo < hi {
-        let mid = (lo + hi) / 2;
-        match OUIS[mid * 3..mid * 3 + 3].cmp(key) {
-            core::cmp::Ordering::Less => lo = mid + 1,
-            core::cmp::Ordering::Greater => hi = mid,
-            core::cmp::Ordering::Equal => return true,
-        }
-    }
-    false
+    let Some(&[a, b, c]) = mac.get(..3) else { return false };
+    OUIS.as_chunks::<3>().0.binary_search(&[a, b, c]).is_ok()
 }
 
 /// What follows an MPLS label stack, as Wireshark 4.0 decides from its first nibble.

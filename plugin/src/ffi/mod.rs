@@ -450,24 +450,43 @@ fn show(
             }
             items.push(item);
         }
-        // SAFETY: the shim adds every item inside one TRY; the title and strings are
-        // NUL-terminated in `built.text`, which outlives the call, and Wireshark copies them.
-        let top = unsafe {
-            sys::synack_add_items(
-                tree,
-                PROTO.load(Ordering::Relaxed),
-                ETT[0].load(Ordering::Relaxed),
-                ETT[1].load(Ordering::Relaxed),
-                tvb,
-                built.text.as_ptr().cast(),
-                items.as_ptr(),
-                items.len() as c_int,
-            )
-        };
+        // The title and strings are NUL-terminated in `built.text`, which outlives the call.
+        let top = add_subtree(tree, tvb, built.text.as_ptr().cast(), items);
         if !top.is_null() {
             experts(anno, pinfo, top);
         }
     });
+}
+
+/// synack's subtree with `title` and `items` (null when Wireshark threw). `title` and the
+/// items' strings must be NUL-terminated and outlive the call; Wireshark copies them.
+fn add_subtree(
+    tree: *mut sys::proto_tree,
+    tvb: *mut sys::tvbuff_t,
+    title: *const std::ffi::c_char,
+    items: &[sys::synack_item_t],
+) -> *mut sys::proto_item {
+    // SAFETY: the shim adds every item inside one TRY; the callers keep the title and strings
+    // NUL-terminated and alive for the call.
+    unsafe {
+        sys::synack_add_items(
+            tree,
+            PROTO.load(Ordering::Relaxed),
+            ETT[0].load(Ordering::Relaxed),
+            ETT[1].load(Ordering::Relaxed),
+            tvb,
+            title,
+            items.as_ptr(),
+            items.len() as c_int,
+        )
+    }
+}
+
+/// Expert info `i` on `top`, with `text`.
+fn expert_text(pinfo: *mut sys::packet_info, top: *mut sys::proto_item, i: usize, text: &std::ffi::CStr) {
+    // SAFETY: shim call with an expert id registered in register_protoinfo; the text is
+    // NUL-terminated and outlives the call (Wireshark copies it).
+    unsafe { sys::synack_expert_text(pinfo, top, (&EI[i] as *const ExpertId).cast_mut().cast(), text.as_ptr()) };
 }
 
 /// A frame that carries no connection synack tracks but was the first with an encapsulation
@@ -488,26 +507,9 @@ fn show_undecoded(
     ) else {
         return;
     };
-    // SAFETY: the shim adds the item inside one TRY; the title is NUL-terminated and outlives
-    // the call (Wireshark copies it); no items are passed.
-    let top = unsafe {
-        sys::synack_add_items(
-            tree,
-            PROTO.load(Ordering::Relaxed),
-            ETT[0].load(Ordering::Relaxed),
-            ETT[1].load(Ordering::Relaxed),
-            tvb,
-            title.as_ptr(),
-            std::ptr::null(),
-            0,
-        )
-    };
+    let top = add_subtree(tree, tvb, title.as_ptr(), &[]);
     if !top.is_null() {
-        // SAFETY: shim call with an expert id registered in register_protoinfo; the text is
-        // NUL-terminated and outlives the call (Wireshark copies it).
-        unsafe {
-            sys::synack_expert_text(pinfo, top, (&EI[EI_UNDECODED] as *const ExpertId).cast_mut().cast(), text.as_ptr())
-        };
+        expert_text(pinfo, top, EI_UNDECODED, &text);
     }
 }
 
@@ -515,11 +517,7 @@ fn experts(anno: &FrameAnno, pinfo: *mut sys::packet_info, top: *mut sys::proto_
     if let Some(v) = anno.track.as_ref().and_then(|t| t.verdict.as_ref()) {
         let i = if v.is_problem() { EI_VERDICT_PROBLEM } else { EI_VERDICT };
         if let Ok(text) = std::ffi::CString::new(format!("Verdict: {}", v.sentence())) {
-            // SAFETY: shim call with an expert id registered in register_protoinfo; the text is
-            // NUL-terminated and outlives the call (Wireshark copies it).
-            unsafe {
-                sys::synack_expert_text(pinfo, top, (&EI[i] as *const ExpertId).cast_mut().cast(), text.as_ptr())
-            };
+            expert_text(pinfo, top, i, &text);
         }
     }
     for (i, &(bit, ..)) in EXPERTS.iter().enumerate() {
