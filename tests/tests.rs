@@ -6,6 +6,7 @@ mod cli;
 mod columns;
 mod corrupt;
 mod crosscheck;
+mod filters;
 mod fuzz;
 mod limits;
 mod nothing_lost;

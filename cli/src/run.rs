@@ -133,8 +133,11 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
     }
     let mut json_first = true;
     let progress = progress_bar(&c.input, err_is_tty);
-    let warning = read_frames(input, &c.input, progress, &mut dissector, |_, pkt| {
+    let mut undecoded_kinds = 0;
+    let warning = read_frames(input, &c.input, progress, &mut dissector, |d, pkt| {
         let meta = pkt.meta;
+        let first_undecoded = d.undecoded().len() > undecoded_kinds;
+        undecoded_kinds = d.undecoded().len();
         if meta.caplen > meta.len {
             let _ = writeln!(
                 err,
@@ -145,7 +148,7 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
         for a in &pkt.anomalies {
             let _ = writeln!(err, "synack: warning: frame {}: {a}", meta.number);
         }
-        let shown = c.filter.as_ref().is_none_or(|f| filter::matches(f, pkt));
+        let shown = c.filter.as_ref().is_none_or(|f| filter::matches(f, pkt, first_undecoded));
         if shown && !c.quiet {
             match c.mode {
                 Mode::Fields => printer.packet(out, pkt)?,

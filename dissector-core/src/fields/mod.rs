@@ -145,6 +145,7 @@ field_table! {
     FrameCapLen = "frame.cap_len", "Frame length stored into the capture file", U32, Dec, Frame, "Bytes captured";
     EthSrc = "eth.src", "Source", Ether, None, Eth, "Ethernet source address";
     EthDst = "eth.dst", "Destination", Ether, None, Eth, "Ethernet destination address";
+    EthAddr = "eth.addr", "Address", Ether, None, Eth, "Either Ethernet address (destination, then source)";
     EthType = "eth.type", "Type", U16, Hex, Eth, "EtherType after the Ethernet header";
     VlanId = "vlan.id", "ID", U16, Dec, Eth, "802.1Q VLAN identifier";
     RadiotapVersion = "radiotap.version", "Header revision", U8, Dec, Tunnel, "Radiotap header revision (0)";
@@ -221,11 +222,13 @@ field_table! {
     IpId = "ip.id", "Identification", U16, Hex, Ip, "IPv4 identification";
     IpTtl = "ip.ttl", "Time to Live", U8, Dec, Ip, "IPv4 time to live";
     IpProto = "ip.proto", "Protocol", U8, Dec, Ip, "IPv4 payload protocol number";
+    IpAddr = "ip.addr", "Source or Destination Address", Ipv4, None, Ip, "Either IPv4 address (source, then destination)";
     IpSrc = "ip.src", "Source Address", Ipv4, None, Ip, "IPv4 source address";
     IpDst = "ip.dst", "Destination Address", Ipv4, None, Ip, "IPv4 destination address";
     Ipv6Plen = "ipv6.plen", "Payload Length", U16, Dec, Ip, "IPv6 payload length";
     Ipv6Nxt = "ipv6.nxt", "Next Header", U8, Dec, Ip, "IPv6 next header of the fixed header";
     Ipv6Hlim = "ipv6.hlim", "Hop Limit", U8, Dec, Ip, "IPv6 hop limit";
+    Ipv6Addr = "ipv6.addr", "Source or Destination Address", Ipv6, None, Ip, "Either IPv6 address (source, then destination)";
     Ipv6Src = "ipv6.src", "Source Address", Ipv6, None, Ip, "IPv6 source address";
     Ipv6Dst = "ipv6.dst", "Destination Address", Ipv6, None, Ip, "IPv6 destination address";
     GreFlagsAndVersion = "gre.flags_and_version", "Flags and Version", U16, Hex, Tunnel, "GRE flags (C, K, S) and version (RFC 2784, RFC 2890)";

@@ -275,6 +275,7 @@ fn layer_values<'p>(layer: &'p Layer<'_>, field: Field, out: &mut Vec<Value<'p>>
         Layer::Ethernet(e) => match field {
             F::EthSrc => out.push(Value::Ether(e.src)),
             F::EthDst => out.push(Value::Ether(e.dst)),
+            F::EthAddr => out.extend([Value::Ether(e.dst), Value::Ether(e.src)]),
             F::EthType => out.push(Value::U(u64::from(e.ethertype))),
             _ => {}
         },
@@ -283,6 +284,8 @@ fn layer_values<'p>(layer: &'p Layer<'_>, field: Field, out: &mut Vec<Value<'p>>
                 out.push(Value::U(u64::from(v.id)))
             }
         }
+        Layer::Ipv4(h) if field == F::IpAddr => out.extend([Value::Ipv4(h.src), Value::Ipv4(h.dst)]),
+        Layer::Ipv6(h) if field == F::Ipv6Addr => out.extend([Value::Ipv6(h.src), Value::Ipv6(h.dst)]),
         Layer::Ipv4(h) => out.push(match field {
             F::IpVersion => Value::U(4),
             F::IpHdrLen => Value::U(u64::from(h.hdr_len)),
