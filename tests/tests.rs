@@ -8,6 +8,7 @@ mod corrupt;
 mod crosscheck;
 mod filters;
 mod fuzz;
+mod json;
 mod limits;
 mod nothing_lost;
 mod plugin;

@@ -161,7 +161,7 @@ fn json_views_and_filters() {
     assert_eq!(code, 0);
     assert_eq!(out, "{\"frame.number\": \"3\", \"synack.stage\": \"1\"}\n{\"frame.number\": \"4\", \"synack.stage\": \"2\"}\n{\"frame.number\": \"5\", \"synack.stage\": \"3\"}\n");
     let (_, out, _) = synack(&["-r", &c, "-T", "json", "-c", "1", "-e", "dns.qry.name"]);
-    assert_eq!(out, "[\n  {\"dns.qry.name\": \"www.example.test\"}\n]\n");
+    assert!(out.ends_with("\"layers\": {\n        \"dns.qry.name\": [\n          \"www.example.test\"\n        ]\n      }\n    }\n  }\n]\n"), "{out}");
     let (_, out, _) = synack(&[
         "-r",
         &c,

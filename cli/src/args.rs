@@ -135,7 +135,8 @@ pub(crate) struct Args {
     pub(crate) read: Option<PathBuf>,
 
     /// Output format: text (default: tshark's one line per packet plus synack's annotation),
-    /// fields (the -e fields, tab-separated), json (an array) or jsonl (one object per line).
+    /// fields (the -e fields, tab-separated), json and ek (tshark's shapes: with -e the fields,
+    /// without every layer), or jsonl (one flat object per line).
     #[arg(short = 'T', value_name = "FORMAT")]
     pub(crate) format: Option<String>,
 

@@ -28,6 +28,8 @@ pub(crate) enum Mode {
     Fields,
     Json,
     Jsonl,
+    /// tshark's `-T ek`: Elasticsearch bulk lines.
+    Ek,
 }
 
 /// A validated run configuration.
@@ -51,6 +53,11 @@ pub struct Config {
 }
 
 impl Config {
+    /// `-T json` / `-T ek` without `-e`: every layer with every field synack has.
+    fn every_field(&self) -> bool {
+        matches!(self.mode, Mode::Json | Mode::Ek) && self.fields.is_empty() && !self.quiet
+    }
+
     /// Whether what the run prints or filters on needs the connection tracker. Printing only
     /// fields that do not (-T fields, json or jsonl with -e), synack skips it: the same output
     /// for about a quarter less work. The text views show its annotations, and `-q` is
@@ -58,6 +65,7 @@ impl Config {
     pub(crate) fn needs_tracking(&self) -> bool {
         self.mode == Mode::Text
             || self.quiet
+            || self.every_field()
             || self.fields.iter().any(|f| f.needs_tracking())
             || self.filter.as_ref().is_some_and(|f| f.any_field(&|f: Field| f.needs_tracking()))
     }
@@ -68,6 +76,7 @@ impl Config {
     /// filter can ask for it.
     pub(crate) fn needs_analysis(&self) -> bool {
         (self.mode == Mode::Text && !self.quiet)
+            || self.every_field()
             || self.fields.iter().any(|f| f.needs_analysis())
             || self.filter.as_ref().is_some_and(|f| f.any_field(&|f: Field| f.needs_analysis()))
     }
@@ -78,6 +87,7 @@ impl Config {
     /// JSON without `-e` show every synack field).
     pub(crate) fn needs_verdicts(&self) -> bool {
         (self.mode == Mode::Text && self.verbose && !self.quiet)
+            || self.every_field()
             || (self.mode != Mode::Text && !self.quiet && self.fields.iter().any(|f| f.needs_verdict()))
             || self.filter.as_ref().is_some_and(|f| f.any_field(&|f: Field| f.needs_verdict()))
     }
@@ -104,7 +114,8 @@ pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError>
         Some("fields") => Mode::Fields,
         Some("json") => Mode::Json,
         Some("jsonl") => Mode::Jsonl,
-        Some(other) => return Err(UsageError(format!("-T {other}: unknown format (text, fields, json or jsonl)"))),
+        Some("ek") => Mode::Ek,
+        Some(other) => return Err(UsageError(format!("-T {other}: unknown format (text, fields, json, ek or jsonl)"))),
     };
     let filter = match &args.filter {
         Some(text) => Some(filter::parse(text).map_err(|e| UsageError(e.render(text)))?),
@@ -124,7 +135,7 @@ pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError>
     if fields.is_empty() && mode == Mode::Fields {
         return Err(UsageError("-T fields needs at least one -e FIELD".into()));
     }
-    if fields.is_empty() && matches!(mode, Mode::Json | Mode::Jsonl) {
+    if fields.is_empty() && mode == Mode::Jsonl {
         fields = views::default_json_fields();
     }
     let mut c = Config {

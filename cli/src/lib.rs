@@ -12,6 +12,7 @@ mod config;
 mod conv;
 mod explain;
 pub mod filter;
+mod json;
 mod ko;
 mod ladder;
 mod output;

@@ -159,9 +159,15 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
                     }
                 }
                 Mode::Json => {
-                    out.write_all(if json_first { b"[\n  " } else { b",\n  " })?;
+                    let mut s = String::new();
+                    crate::json::packet(pkt, &c.fields, json_first, &mut s);
                     json_first = false;
-                    out.write_all(views::json_object(pkt, &c.fields).as_bytes())?;
+                    out.write_all(s.as_bytes())?;
+                }
+                Mode::Ek => {
+                    let mut s = String::new();
+                    crate::json::ek(pkt, &c.fields, &mut s);
+                    out.write_all(s.as_bytes())?;
                 }
                 Mode::Jsonl => {
                     out.write_all(views::json_object(pkt, &c.fields).as_bytes())?;
@@ -172,7 +178,7 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
         Ok(c.count.is_none_or(|n| meta.number < n))
     })?;
     if c.mode == Mode::Json && !c.quiet {
-        out.write_all(if json_first { b"[]\n" } else { b"\n]\n" })?;
+        out.write_all(crate::json::end(!json_first).as_bytes())?;
     }
     out.flush()?;
     if let Some(w) = warning {

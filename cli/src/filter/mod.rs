@@ -530,47 +530,57 @@ pub fn parse(text: &str) -> Result<Filter, FilterError> {
     Ok(f)
 }
 
+/// The protocol filter name of layer `l` of `pkt`, as tshark names it.
+pub(crate) fn layer_name(pkt: &Packet<'_>, l: &Layer<'_>) -> &'static str {
+    use dissector_core::Layer as L;
+    match l {
+        L::Ethernet(_) => "eth",
+        L::Vlan(_) => "vlan",
+        L::Sll(_) => "sll",
+        L::Null(_) => "null",
+        L::Ppp(_) => "ppp",
+        L::Chdlc(_) => "chdlc",
+        L::Nflog(_) => "nflog",
+        L::Radiotap(_) => "radiotap",
+        L::Wlan(_) => "wlan",
+        L::Llc(_) => "llc",
+        L::Mpls(_) => "mpls",
+        L::Pppoe(x) if x.ppp_protocol.is_some() => "pppoes",
+        L::Pppoe(_) => "pppoed",
+        L::Ipv4(_) => "ip",
+        L::Ipv6(_) => "ipv6",
+        L::Icmp(i) if i.version == 6 => "icmpv6",
+        L::Icmp(_) => "icmp",
+        L::Gre(_) => "gre",
+        L::Erspan(_) => "erspan",
+        L::Vxlan(_) => "vxlan",
+        L::Geneve(_) => "geneve",
+        L::Teredo(_) => "teredo",
+        L::Gtp(_) => "gtp",
+        L::Tcp(_) => "tcp",
+        L::Udp(_) => "udp",
+        // DNS on UDP 5353 is mDNS, on 5355 LLMNR, as tshark names them (the lower DNS port decides).
+        L::Dns(_) => {
+            let udp = pkt.layers.iter().rev().find_map(|l| if let L::Udp(u) = l { Some(u.header) } else { None });
+            match udp.and_then(|h| dissector_core::dissect::dns_udp_port(&h)) {
+                Some(5353) => "mdns",
+                Some(5355) => "llmnr",
+                _ => "dns",
+            }
+        }
+    }
+}
+
 /// Is `l` (a layer of `pkt`) a layer of protocol `p`?
 fn layer_is(pkt: &Packet<'_>, l: &Layer<'_>, p: &str) -> bool {
-    use dissector_core::Layer as L;
-    // DNS on UDP 5353 is mDNS, on 5355 LLMNR, as tshark names them (the lower DNS port decides).
-    let dns_kind = |pkt: &Packet<'_>| {
-        let udp = pkt.layers.iter().rev().find_map(|l| if let L::Udp(u) = l { Some(u.header) } else { None });
-        match udp.and_then(|h| dissector_core::dissect::dns_udp_port(&h)) {
-            Some(5353) => "mdns",
-            Some(5355) => "llmnr",
-            _ => "dns",
+    layer_name(pkt, l) == p
+        || match l {
+            // A session's payload is PPP's (tshark's PPP dissector reads its protocol field).
+            Layer::Pppoe(x) => p == "ppp" && x.ppp_protocol.is_some(),
+            // ERSPAN type I has no header of its own, but tshark names the protocol all the same.
+            Layer::Gre(g) => p == "erspan" && g.proto == dissector_core::tunnel::ETHERTYPE_ERSPAN,
+            _ => false,
         }
-    };
-    match l {
-        L::Ethernet(_) => p == "eth",
-        L::Vlan(_) => p == "vlan",
-        L::Sll(_) => p == "sll",
-        L::Null(_) => p == "null",
-        L::Ppp(_) => p == "ppp",
-        L::Chdlc(_) => p == "chdlc",
-        L::Nflog(_) => p == "nflog",
-        L::Radiotap(_) => p == "radiotap",
-        L::Wlan(_) => p == "wlan",
-        L::Llc(_) => p == "llc",
-        L::Mpls(_) => p == "mpls",
-        // A session's payload is PPP's (tshark's PPP dissector reads its protocol field).
-        L::Pppoe(x) if x.ppp_protocol.is_some() => p == "pppoes" || p == "ppp",
-        L::Pppoe(_) => p == "pppoed",
-        L::Ipv4(_) => p == "ip",
-        L::Ipv6(_) => p == "ipv6",
-        L::Icmp(i) => p == if i.version == 6 { "icmpv6" } else { "icmp" },
-        // ERSPAN type I has no header of its own, but tshark names the protocol all the same.
-        L::Gre(g) => p == "gre" || (p == "erspan" && g.proto == dissector_core::tunnel::ETHERTYPE_ERSPAN),
-        L::Erspan(_) => p == "erspan",
-        L::Vxlan(_) => p == "vxlan",
-        L::Geneve(_) => p == "geneve",
-        L::Teredo(_) => p == "teredo",
-        L::Gtp(_) => p == "gtp",
-        L::Tcp(_) => p == "tcp",
-        L::Udp(_) => p == "udp",
-        L::Dns(_) => p == dns_kind(pkt),
-    }
 }
 
 /// How many layers of protocol `p` (one of [`PROTOCOLS`]) `pkt` has.

@@ -106,6 +106,10 @@ pub fn values_indexed<'p>(pkt: &'p Packet<'_>, index: &LayerIndex, field: Field,
         Group::Dns | Group::DnsTx | Group::DnsLink => Home::Dns,
         Group::Tunnel => Home::Tunnel,
     };
+    // LLMNR (RFC 4795 §2.1.1) has no RD bit where DNS has it: tshark shows C and T instead.
+    if field == F::DnsFlagsRecdesired && llmnr(pkt) {
+        return;
+    }
     // Each layer kind is asked only about its own protocol's fields: `-T fields` asks for every
     // field of every frame, and handing a DNS field to the TCP layer's decoding cost a call
     // and a jump table for nothing; the index goes straight to the layers of that kind.
@@ -125,6 +129,12 @@ pub fn values_indexed<'p>(pkt: &'p Packet<'_>, index: &LayerIndex, field: Field,
 }
 
 /// The values of `field` that `layer` holds.
+/// The packet's DNS travels on LLMNR's port (the lower DNS port decides, as in tshark).
+fn llmnr(pkt: &Packet<'_>) -> bool {
+    let udp = pkt.layers.iter().rev().find_map(|l| if let Layer::Udp(u) = l { Some(u.header) } else { None });
+    udp.and_then(|h| crate::dissect::dns_udp_port(&h)) == Some(5355)
+}
+
 fn layer_values<'p>(layer: &'p Layer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
     use Field as F;
     let u = |v: u64| Value::U(v);
@@ -276,7 +286,8 @@ fn layer_values<'p>(layer: &'p Layer<'_>, field: Field, out: &mut Vec<Value<'p>>
             F::EthSrc => out.push(Value::Ether(e.src)),
             F::EthDst => out.push(Value::Ether(e.dst)),
             F::EthAddr => out.extend([Value::Ether(e.dst), Value::Ether(e.src)]),
-            F::EthType => out.push(Value::U(u64::from(e.ethertype))),
+            // Below 0x0600 the field is 802.3's length (IEEE 802.3 §3.2.6): tshark shows eth.len.
+            F::EthType if e.ethertype >= 0x0600 => out.push(Value::U(u64::from(e.ethertype))),
             _ => {}
         },
         Layer::Vlan(v) => {
@@ -625,7 +636,7 @@ fn dns_values<'p>(layer: &'p DnsLayer, field: Field, out: &mut Vec<Value<'p>>) {
                     }
                     F::DnsRespClass if !opt => out.push(u(if d.multicast { r.class & 0x7fff } else { r.class })),
                     F::DnsRespTtl if !opt => out.push(Value::U(u64::from(r.ttl))),
-                    F::DnsRespLen if !opt => out.push(u(r.rdlen)),
+                    F::DnsRespLen => out.push(u(r.rdlen)),
                     F::DnsRrUdpPayloadSize if opt => {
                         out.push(if d.multicast { Value::Hex16(r.class & 0x7fff) } else { u(r.class) })
                     }
