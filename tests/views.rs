@@ -304,3 +304,97 @@ fn protocol_names_filter_as_tshark_names_its_layers() {
     }
     assert!(diffs.is_empty(), "{} differences: {diffs:?}", diffs.len());
 }
+
+/// synack(1) and one page per subcommand: a one-line NAME, a SYNOPSIS that names each
+/// option's argument, EXAMPLES, EXIT STATUS, and SEE ALSO naming only pages that exist; each
+/// page formats with groff without a warning.
+#[test]
+fn man_pages_for_the_command_and_each_subcommand() {
+    let pages = ["", "conv", "ladder", "completions", "man"];
+    for page in pages {
+        let args: Vec<&str> = if page.is_empty() { vec!["man"] } else { vec!["man", page] };
+        let (code, out, err) = synack(&args);
+        assert_eq!(code, 0, "{page}: {err}");
+        let title = if page.is_empty() { "synack".to_string() } else { format!("synack-{page}") };
+        assert!(out.contains(&format!(".TH {title} 1")), "{page}: {out}");
+        let name = out.split(".SH NAME\n").nth(1).and_then(|s| s.lines().next()).unwrap_or("");
+        assert!(name.starts_with(&title.replace('-', "\\-")) && name.len() < 200, "{page}: NAME {name:?}");
+        for section in [".SH SYNOPSIS", ".SH EXAMPLES", ".SH \"EXIT STATUS\"", ".SH \"SEE ALSO\""] {
+            assert!(out.contains(section), "{page}: no {section}");
+        }
+        let synopsis = out.split(".SH SYNOPSIS\n").nth(1).and_then(|s| s.lines().next()).unwrap_or("");
+        if page.is_empty() || page == "conv" || page == "ladder" {
+            assert!(synopsis.contains("[\\fB\\-r\\fR \\fIFILE\\fR]"), "{page}: {synopsis}");
+        }
+        if page.is_empty() {
+            assert!(synopsis.contains("\\fB\\-e\\fR \\fIFIELD\\fR]..."), "{synopsis}");
+        }
+        if page == "ladder" {
+            for opt in ["\\-\\-explain", "\\-\\-lang", "\\-\\-stream"] {
+                assert!(synopsis.contains(opt), "ladder: {opt} in {synopsis}");
+            }
+        }
+        let see_also = out.split(".SH \"SEE ALSO\"\n").nth(1).unwrap_or("");
+        for other in pages.iter().filter(|p| **p != page) {
+            let want = if other.is_empty() { "synack(1)".to_string() } else { format!("synack\\-{other}(1)") };
+            assert!(see_also.contains(&want), "{page}: SEE ALSO lacks {want}: {see_also}");
+        }
+        let path = std::env::temp_dir().join(format!("synack-man-{}-{page}.1", std::process::id()));
+        std::fs::write(&path, &out).expect("write the page");
+        let groff = std::process::Command::new("groff")
+            .args(["-man", "-Tutf8", "-ww", "-z"])
+            .arg(&path)
+            .output()
+            .unwrap_or_else(|e| panic!("cannot run groff ({e}): install it with tests/scripts/setup.sh"));
+        let _ = std::fs::remove_file(&path);
+        assert!(
+            groff.status.success() && groff.stderr.is_empty(),
+            "{page}: {}",
+            String::from_utf8_lossy(&groff.stderr)
+        );
+    }
+    let (code, _, err) = synack(&["man", "bogus"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("no man page bogus"), "{err}");
+}
+
+/// Completion scripts offer synack's field names after -e and -Y.
+#[test]
+fn completions_offer_field_names_after_e_and_y() {
+    for shell in ["bash", "zsh", "fish"] {
+        let (code, out, _) = synack(&["completions", shell]);
+        assert_eq!(code, 0);
+        for f in ["tcp.seq", "synack.state.server", "dns.qry.name", "ip.addr"] {
+            assert!(out.contains(f), "{shell}: {f}");
+        }
+    }
+    let (_, bash, _) = synack(&["completions", "bash"]);
+    // bash: the words offered after -e and after -Y.
+    for flag in ["-e)", "-Y)"] {
+        let case =
+            bash.split(&format!("                {flag}\n")).nth(1).and_then(|s| s.split(";;").next()).unwrap_or("");
+        assert!(case.contains("synack.stage") && case.contains("compgen -W"), "bash {flag}: {case}");
+    }
+    // The field names are offered, not enforced: a bad one is still the usual error.
+    let (code, _, err) = synack(&["-r", &cap("local_refused.pcap"), "-T", "fields", "-e", "tcp.nonsense"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("Some fields aren't valid"), "{err}");
+}
+
+/// A connection whose tracking expired (idle past --idle-timeout) and that is seen again keeps
+/// tshark's stream number: conv prints it as two rows of the same stream, the second marked.
+#[test]
+fn conv_marks_a_stream_seen_again_after_expiring() {
+    let c = cap("ppp_dns_over_tcp.pcapng");
+    let (code, csv, err) = synack(&["conv", "-r", &c, "-T", "csv"]);
+    assert_eq!(code, 0, "{err}");
+    let rows: Vec<(&str, &str)> =
+        csv.lines().skip(1).map(|l| (l.split(',').next().unwrap_or(""), l.rsplit(',').next().unwrap_or(""))).collect();
+    let zeros: Vec<&(&str, &str)> = rows.iter().filter(|(s, _)| *s == "0").collect();
+    assert_eq!(zeros, [&("0", "1"), &("0", "2")], "{csv}");
+    assert!(rows.iter().filter(|(s, _)| *s != "0").all(|(_, p)| *p == "1"), "{csv}");
+    let (_, table, _) = synack(&["conv", "-r", &c, "--color", "never"]);
+    assert_eq!(table.matches("  stream 0 again (part 2: ").count(), 1, "{table}");
+    let (_, json, _) = synack(&["conv", "-r", &c, "-T", "json"]);
+    assert!(json.contains("\"part\": 2"), "{json}");
+}

@@ -20,6 +20,8 @@ const EXAMPLES: &str = "Examples:
   synack -r capture.pcap -T jsonl -e tcp.stream -e synack.transition
   tcpdump -w - | synack -r - -T fields -e tcp.options.mss_val";
 
+/// Make TCP connections legible: handshake steps, endpoint states, options and DNS.
+///
 /// synack makes TCP connections legible: which packet is step 1, 2 or 3 of the handshake, what
 /// state each endpoint is in after every packet, which options were negotiated, and which DNS
 /// lookup led to the connection. Packet views take tshark's flags, so synack can stand in for
@@ -51,8 +53,11 @@ pub(crate) enum Command {
         /// bash, zsh, fish, elvish or powershell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff), e.g. synack man > synack.1.
-    Man,
+    /// Print a man page (roff): synack(1), or a subcommand's, e.g. synack man conv > synack-conv.1.
+    Man {
+        /// The subcommand whose page to print (conv, ladder, completions, man); none: synack(1).
+        page: Option<String>,
+    },
 }
 
 #[derive(clap::Args, Debug)]
@@ -127,6 +132,27 @@ impl Common {
     }
 }
 
+/// Any text, offering synack's field names to shell completion (after -e and -Y).
+#[derive(Clone, Debug)]
+pub(crate) struct FieldName;
+
+impl clap::builder::TypedValueParser for FieldName {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _cmd: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        Ok(value.to_string_lossy().into_owned())
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(dissector_core::FIELDS.iter().map(|f| clap::builder::PossibleValue::new(f.abbrev).help(f.desc))))
+    }
+}
+
 /// Packet views (no subcommand).
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
@@ -141,7 +167,7 @@ pub(crate) struct Args {
     pub(crate) format: Option<String>,
 
     /// Field to print (repeatable), e.g. -e tcp.seq -e synack.state.server.
-    #[arg(short = 'e', value_name = "FIELD")]
+    #[arg(short = 'e', value_name = "FIELD", value_parser = FieldName, hide_possible_values = true)]
     pub(crate) fields: Vec<String>,
 
     /// Fields output option: header=y|n, separator=/t|/s|<char>, occurrence=f|l|a,
@@ -150,7 +176,7 @@ pub(crate) struct Args {
     pub(crate) field_options: Vec<String>,
 
     /// Display filter, in tshark's syntax: -Y 'tcp.port == 80 and synack.stage'.
-    #[arg(short = 'Y', value_name = "FILTER")]
+    #[arg(short = 'Y', value_name = "FILTER", value_parser = FieldName, hide_possible_values = true)]
     pub(crate) filter: Option<String>,
 
     /// Detail view: every field synack knows, layer by layer, after each packet's line.

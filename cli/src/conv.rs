@@ -75,7 +75,7 @@ pub fn handshake(s: &ConnSummary) -> &'static str {
 /// The columns of a row, in order: the name in CSV and JSON, and the heading in the table
 /// (`None`: not in the table, whose options lines and DNS name follow each row instead).
 #[rustfmt::skip]
-const COLUMNS: [(&str, Option<&str>); 22] = [
+const COLUMNS: [(&str, Option<&str>); 23] = [
     ("stream", Some("#")), ("client", Some("client")), ("server", Some("server")),
     ("start_s", Some("start")), ("duration_s", Some("duration")),
     ("packets_c2s", Some("pkts→")), ("packets_s2c", Some("pkts←")),
@@ -84,7 +84,7 @@ const COLUMNS: [(&str, Option<&str>); 22] = [
     ("client_options", None), ("server_options", None), ("closed_by", Some("closed by")),
     ("client_state", Some("client")), ("server_state", Some("server")),
     ("conn_state", Some("zeek")), ("history", Some("history")), ("dns_name", None),
-    ("verdict", Some("verdict")), ("verdict_text", None),
+    ("verdict", Some("verdict")), ("verdict_text", None), ("part", None),
 ];
 
 /// The table's columns: (position in [`COLUMNS`], heading).
@@ -93,16 +93,19 @@ fn table_columns() -> impl Iterator<Item = (usize, &'static str)> {
 }
 
 /// Columns JSON writes as numbers.
-const NUMERIC: [&str; 5] = ["stream", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c"];
+const NUMERIC: [&str; 6] = ["stream", "packets_c2s", "packets_s2c", "bytes_c2s", "bytes_s2c", "part"];
 
 /// Write the cells of a row, in [`COLUMNS`] order, into `cells` (cleared first; the Strings are
 /// kept from row to row, so a row allocates nothing once they have grown).
-fn fill_row(cells: &mut [String; 22], s: &ConnSummary, first_ns: i128, lang: Lang) {
+fn fill_row(cells: &mut [String; 23], s: &ConnSummary, first_ns: i128, lang: Lang) {
     for c in cells.iter_mut() {
         c.clear();
     }
-    let [stream, client, server, start, duration, pc, ps, bc, bs, hs, irtt, refused, copt, sopt, closed, cstate, sstate, zeek, history, dns, verdict, verdict_text] =
+    let [stream, client, server, start, duration, pc, ps, bc, bs, hs, irtt, refused, copt, sopt, closed, cstate, sstate, zeek, history, dns, verdict, verdict_text, part] =
         cells;
+    // 1 for a connection's first row; 2, 3, ... for the same stream seen again after its
+    // tracking expired.
+    let _ = write!(part, "{}", s.part + 1);
     let _ = write!(stream, "{}", s.stream);
     write_endpoint(client, &s.client);
     write_endpoint(server, &s.server);
@@ -158,7 +161,7 @@ pub struct ConvWriter<'o> {
     widths: Option<Vec<usize>>,
     rows: usize,
     /// The current row's cells and line, kept between rows.
-    cells: [String; 22],
+    cells: [String; 23],
     line: String,
     lang: Lang,
     /// Colour for the table (states, verdicts, the sentences under the rows).
@@ -312,7 +315,15 @@ impl<'o> ConvWriter<'o> {
                 line.push('\n');
                 // Under each row, whatever the size of the capture: each side's SYN options and
                 // the verdict's sentence.
-                let mut opts = format!("  stream {}: client ", s.stream);
+                let mut opts = format!("  stream {}", s.stream);
+                if s.part > 0 {
+                    let _ = write!(
+                        opts,
+                        " again (part {}: seen after its tracking expired, idle past --idle-timeout)",
+                        s.part + 1
+                    );
+                }
+                opts.push_str(": client ");
                 write_options(&mut opts, &s.options[0]);
                 opts.push_str("; server ");
                 write_options(&mut opts, &s.options[1]);

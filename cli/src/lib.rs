@@ -15,6 +15,7 @@ pub mod filter;
 mod json;
 mod ko;
 mod ladder;
+mod man;
 mod output;
 mod run;
 mod style;
@@ -62,7 +63,7 @@ where
             clap_complete::generate(shell, &mut cmd, "synack", out);
             Ok(())
         }
-        Some(Command::Man) => clap_mangen::Man::new(Cli::command()).render(out).map_err(RunError::Io),
+        Some(Command::Man { page }) => man::render(page.as_deref().unwrap_or("synack"), out).map_err(RunError::Io),
         Some(Command::Conv(a)) => run_conv(&a, out, err, out_is_tty, err_is_tty),
         Some(Command::Ladder(a)) => run_ladder(&a, out, err, out_is_tty, err_is_tty),
         None => {

@@ -2,11 +2,11 @@
 # Install everything synack's build and tests need on a fresh Debian/Ubuntu machine:
 # tshark (the reference the tests compare against), Wireshark's development files and
 # libclang (for the plugin's bindgen), pkg-config, a C compiler, and for the GUI test
-# Wireshark's Qt GUI with Xvfb and xdotool. Idempotent.
+# Wireshark's Qt GUI with Xvfb and xdotool, groff for the man-page test. Idempotent.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" != 0 ]; then SUDO="sudo"; fi
-pkgs="tshark libwireshark-dev libwiretap-dev libwsutil-dev libglib2.0-dev libclang-dev pkg-config gcc util-linux"
+pkgs="tshark libwireshark-dev libwiretap-dev libwsutil-dev libglib2.0-dev libclang-dev pkg-config gcc util-linux groff-base"
 # The plugin's GUI test: Wireshark's Qt GUI under a virtual X server, driven by xdotool.
 pkgs="$pkgs wireshark-qt xvfb xdotool x11-utils imagemagick"
 # Other Wireshark versions (tests/scripts/wireshark_versions.sh): a root made with debootstrap.

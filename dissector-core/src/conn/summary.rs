@@ -116,4 +116,7 @@ pub struct ConnSummary {
     pub verdict: Verdict,
     /// The tunnel it came through, if any.
     pub outer: Option<Outer>,
+    /// 0 for a connection's first summary; N when its tracking expired N times (idle past the
+    /// idle timeout) and it was seen again: the same stream, counted afresh from there.
+    pub part: u32,
 }

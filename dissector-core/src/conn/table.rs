@@ -46,6 +46,8 @@ struct Connection {
     referenced: bool,
     /// FIN seen from direction 0 (bit 0), from direction 1 (bit 1); RST seen ([`RST_SEEN`]).
     ended: u8,
+    /// How many times its tracking started (again after expiring).
+    trackings: u32,
 }
 
 /// [`Connection::ended`]: a FIN from each side, or a RST.
@@ -62,6 +64,7 @@ impl Connection {
             dns_tcp: [None, None],
             referenced: true,
             ended: 0,
+            trackings: 0,
         };
         *next_stream += 1;
         Box::new(c)
@@ -288,9 +291,13 @@ impl Connections {
         // The flags are always worked out (the verdict reads them), shown only when asked for.
         let shown = |seq: Option<Analysis>| seq.filter(|_| *analysis);
         let Some(slot) = track else { return (view, shown(seq)) };
+        let trackings = &mut conn.trackings;
         let t = conn.track.get_or_insert_with(|| {
             *tracked += 1;
-            Box::new(Track::new(inp, *summarise, *verdicts))
+            let mut t = Box::new(Track::new(inp, *summarise, *verdicts));
+            t.part = *trackings;
+            *trackings = trackings.saturating_add(1);
+            t
         });
         let stream = conn.stream;
         let tt = slot.insert(t.on_segment(inp, &view, seq.as_ref(), |addr| dns_link(addr, stream), revisions.as_mut()));

@@ -58,6 +58,8 @@ struct Counts {
 /// The tracker's state of one connection.
 #[derive(Debug, Clone)]
 pub(crate) struct Track {
+    /// Which tracking of its connection this is: 0 the first, N after N expiries (idle).
+    pub(crate) part: u32,
     client: Endpoint,
     server: Endpoint,
     inferred: bool,
@@ -113,6 +115,7 @@ impl Track {
         // A self-connect is one socket: nothing listens before its SYN.
         let states = if itself && states[1] == State::Listen { [states[0], states[0]] } else { states };
         Track {
+            part: 0,
             client,
             server,
             inferred,
@@ -405,6 +408,7 @@ impl Track {
             dns: c.dns,
             verdict,
             outer: c.outer.map(|o| *o),
+            part: c.part,
         }
     }
 }
