@@ -398,3 +398,44 @@ fn conv_marks_a_stream_seen_again_after_expiring() {
     let (_, json, _) = synack(&["conv", "-r", &c, "-T", "json"]);
     assert!(json.contains("\"part\": 2"), "{json}");
 }
+
+/// `-V`: numbers with tshark's names, the flags block, and each TCP option in a block of its
+/// own with kind and length; the options' lines are tshark's own, in order, on every capture
+/// whose TCP options synack decodes.
+#[test]
+fn detail_view_names_values_and_lists_options_as_tshark() {
+    let (code, out, _) = synack(&["-r", &cap("local_http_get_ipv4.pcap"), "-V", "-c", "1", "--color", "never"]);
+    assert_eq!(code, 0);
+    for line in [
+        "\n    Type: IPv4 (0x0800)\n",
+        "\n    Protocol: TCP (6)\n",
+        "\n    Flags: 0x0002 (SYN)\n",
+        "\n        Syn: Set\n",
+        "\n    Options: (20 bytes), Maximum segment size, SACK permitted, Timestamps, No-Operation (NOP), Window scale\n",
+        "\n        TCP Option - Window scale: 10 (multiply by 1024)\n            Kind: Window Scale (3)\n            Length: 3\n            Shift count: 10\n            Multiplier: 1024\n",
+    ] {
+        assert!(out.contains(line), "{line:?} in {out}");
+    }
+    assert!(!out.contains("Kind: 2, 4") && !out.contains("Source or Destination"), "{out}");
+    let option_lines = |text: &str| -> Vec<String> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| l.starts_with("TCP Option - ") || l.starts_with("Options: (") || l.starts_with("Kind: "))
+            .map(str::to_string)
+            .collect()
+    };
+    let mut compared = 0;
+    for c in crate::support::captures() {
+        let n = crate::support::name(&c);
+        if !n.starts_with("local_") {
+            continue;
+        }
+        let p = c.to_str().expect("utf-8 path");
+        let theirs = option_lines(&crate::support::tshark(&["-r", p, "-V"]));
+        let (_, ours, _) = synack(&["-r", p, "-V", "--color", "never"]);
+        let ours = option_lines(&ours);
+        assert_eq!(ours, theirs, "{n}");
+        compared += ours.len();
+    }
+    assert!(compared > 1000, "compared {compared} lines");
+}

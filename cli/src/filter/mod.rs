@@ -126,20 +126,27 @@ fn tshark_knows(name: &str) -> Option<bool> {
 }
 
 /// The value names of `field`: tshark's, then synack's own.
-fn value_names(field: Field) -> Vec<(i128, i128, &'static str)> {
-    let abbrev = field.info().abbrev;
-    let mut out: Vec<(i128, i128, &'static str)> = VALUE_NAMES
-        .lines()
-        .filter_map(|l| {
+pub(crate) fn value_names(field: Field) -> Vec<(i128, i128, &'static str)> {
+    type Table = std::collections::HashMap<&'static str, Vec<(i128, i128, &'static str)>>;
+    static TABLE: std::sync::OnceLock<Table> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut t = Table::new();
+        for l in VALUE_NAMES.lines().filter(|l| !l.starts_with('#')) {
             let mut c = l.split('\t');
-            if c.next()? != abbrev {
-                return None;
-            }
-            Some((c.next()?.parse().ok()?, c.next()?.parse().ok()?, c.next()?))
-        })
-        .collect();
+            let (Some(f), Some(lo), Some(hi), Some(n)) = (c.next(), c.next(), c.next(), c.next()) else { continue };
+            let (Ok(lo), Ok(hi)) = (lo.parse(), hi.parse()) else { continue };
+            t.entry(f).or_default().push((lo, hi, n));
+        }
+        t
+    });
+    let mut out = table.get(field.info().abbrev).cloned().unwrap_or_default();
     out.extend(field.value_names().iter().map(|&(v, n)| (v as i128, v as i128, n)));
     out
+}
+
+/// The name tshark gives `v` as a value of `field`, if any.
+pub(crate) fn value_name(field: Field, v: i128) -> Option<&'static str> {
+    value_names(field).into_iter().find(|&(lo, hi, _)| lo <= v && v <= hi).map(|(_, _, n)| n)
 }
 
 /// Why a name is not usable: it is tshark's and synack does not dissect it, or nobody knows it.
