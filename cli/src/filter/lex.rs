@@ -174,10 +174,8 @@ fn slice(chars: &[char], start: usize) -> Result<(Vec<Range>, usize), FilterErro
             Range { start: num(a.trim())?.unwrap_or(0), len: num(b.trim())? }
         } else if let Some(dash) = part.char_indices().skip(1).find(|&(_, c)| c == '-').map(|(i, _)| i) {
             let (a, b) = (num(part[..dash].trim())?.ok_or_else(bad)?, num(part[dash + 1..].trim())?.ok_or_else(bad)?);
-            if b < a {
-                return Err(bad());
-            }
-            Range { start: a, len: Some(b - a + 1) }
+            let len = b.checked_sub(a).and_then(|d| d.checked_add(1)).filter(|&l| l > 0).ok_or_else(bad)?;
+            Range { start: a, len: Some(len) }
         } else {
             Range { start: num(part)?.ok_or_else(bad)?, len: Some(1) }
         };

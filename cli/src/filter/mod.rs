@@ -644,9 +644,9 @@ fn slice(b: &[u8], ranges: &[Range]) -> Option<Vec<u8>> {
     let mut out = Vec::new();
     let n = b.len() as i64;
     for r in ranges {
-        let start = if r.start < 0 { n + r.start } else { r.start };
+        let start = if r.start < 0 { n.saturating_add(r.start) } else { r.start };
         let end = match r.len {
-            Some(l) => start + l,
+            Some(l) => start.saturating_add(l),
             None => n,
         };
         if start < 0 || end > n || start > end {
@@ -829,5 +829,98 @@ mod tests {
         assert!(parse("tcp.port in {80 443}").unwrap_err().message.contains("\"443\" was unexpected"));
         assert!(parse("tcp.analysis.flags == 1").unwrap_err().message.contains("cannot participate in =="));
         assert!(parse("synack.state.server == \"time-wait\"").is_ok());
+    }
+}
+
+#[cfg(test)]
+mod no_panic {
+    /// Any text a user may type is an error or a filter, never a panic.
+    #[test]
+    fn random_text_parses_or_errs() {
+        let parts = [
+            "tcp",
+            "ip.addr",
+            "==",
+            "!=",
+            "===",
+            "~",
+            "&",
+            "in",
+            "{",
+            "}",
+            "..",
+            ",",
+            "[",
+            "]",
+            ":",
+            "-1",
+            "0x",
+            "\"",
+            "\\x",
+            "\\7",
+            "'",
+            "r\"",
+            "(",
+            ")",
+            "#2",
+            "len(",
+            "not",
+            "&&",
+            "eth.src",
+            "ff:ff",
+            "10.0.0.0/8",
+            "::1",
+            "1.5",
+            " ",
+            "dns.qry.name",
+            "\"a\"",
+            "count(",
+            "5",
+            "[0:3]",
+            "[-1]",
+            "[1-2]",
+            "frame",
+            "é",
+        ];
+        let mut seed: u64 = 0x5eed;
+        for _ in 0..50_000 {
+            let mut s = String::new();
+            seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            for k in 0..(seed >> 60) + 1 {
+                let r = (seed.rotate_left(7 * k as u32 + 3) >> 16) as usize % parts.len();
+                s.push_str(parts[r]);
+            }
+            let _ = super::parse(&s);
+        }
+    }
+}
+
+#[cfg(test)]
+mod extreme_slices {
+    #[test]
+    fn slices_past_any_end_select_nothing() {
+        for f in [
+            "eth.src[9223372036854775807:9223372036854775807] == 00",
+            "eth.src[-9223372036854775807] == 00",
+            "eth.src[-9223372036854775808-9223372036854775807] == 00",
+            "dns.qry.name[0:] == \"\"",
+        ] {
+            if let Ok(filter) = super::parse(f) {
+                let pkt = dissector_core::Packet {
+                    meta: dissector_core::FrameMeta { number: 1, ts_ns: 0, caplen: 0, len: 0, linktype: 1 },
+                    rel_ns: 0,
+                    layers: vec![dissector_core::Layer::Ethernet(dissector_core::link::Ethernet {
+                        dst: [0; 6],
+                        src: [0; 6],
+                        ethertype: 0x0800,
+                    })],
+                    anomalies: Vec::new(),
+                    evicted: 0,
+                    track: None,
+                    analysis: None,
+                };
+                let _ = super::matches(&filter, &pkt, false);
+            }
+        }
     }
 }
