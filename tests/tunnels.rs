@@ -22,7 +22,7 @@ fn the_tracker_follows_the_connection_inside_every_encapsulation() {
         assert_eq!((c[9], c[14], c[15], c[16]), ("complete", "client FIN", "TIME_WAIT", "CLOSED"), "{}", name(&cap));
         assert!(
             rows[0].ends_with(
-                ",closed,\"closed normally, the client first (22 bytes from the client, 15 bytes from the server)\""
+                ",closed,\"closed normally, the client first (22 bytes from the client, 15 bytes from the server)\",1"
             ),
             "{}: {}",
             name(&cap),
