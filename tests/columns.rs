@@ -81,12 +81,7 @@ fn info_column_equals_tsharks_for_tcp_and_dns() {
         }
     }
     eprintln!("Info column: {compared} TCP/DNS packets compared");
-    assert!(
-        diffs.is_empty(),
-        "{} differences:\n{}",
-        diffs.len(),
-        diffs.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
-    );
+    crate::support::assert_no_diffs(&diffs);
 }
 
 #[test]

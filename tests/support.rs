@@ -87,6 +87,16 @@ pub fn synack_release_binary() -> PathBuf {
     target.join("release/synack")
 }
 
+/// Fail with the first 40 differences found, and how many there were in all.
+pub fn assert_no_diffs(diffs: &[String]) {
+    assert!(
+        diffs.is_empty(),
+        "{} differences:\n{}",
+        diffs.len(),
+        diffs.iter().take(40).cloned().collect::<Vec<_>>().join("\n")
+    );
+}
+
 /// File name of a path, for messages.
 pub fn name(p: &Path) -> String {
     p.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()

@@ -7,7 +7,7 @@
 
 use std::sync::OnceLock;
 
-use dissector_core::fields::{values, write_value, Field, FieldType, Group, Value, FIELDS};
+use dissector_core::fields::{values_indexed, write_value, Field, FieldType, Group, LayerIndex, Value, FIELDS};
 use dissector_core::{Layer, Packet};
 
 use crate::views::json_str;
@@ -28,9 +28,10 @@ fn index(pkt: &Packet<'_>) -> String {
     format!("packets-{y:04}-{m:02}-{d:02}")
 }
 
-fn texts(pkt: &Packet<'_>, f: Field, out: &mut Vec<String>) {
+/// `f`'s values in `pkt` as `-T fields` writes them (`index`: the packet's, built once).
+pub(crate) fn texts(pkt: &Packet<'_>, index: &LayerIndex, f: Field, out: &mut Vec<String>) {
     let mut vals: Vec<Value<'_>> = Vec::new();
-    values(pkt, f, &mut vals);
+    values_indexed(pkt, index, f, &mut vals);
     out.extend(vals.iter().map(|v| {
         let mut t = String::new();
         write_value(&mut t, f.info(), v);
@@ -39,11 +40,12 @@ fn texts(pkt: &Packet<'_>, f: Field, out: &mut Vec<String>) {
 }
 
 /// The `-e` fields present in `pkt`, with their values as `-T fields` writes them.
-fn chosen(pkt: &Packet<'_>, fields: &[Field]) -> Vec<(Field, Vec<String>)> {
+pub(crate) fn chosen(pkt: &Packet<'_>, fields: &[Field]) -> Vec<(Field, Vec<String>)> {
+    let index = LayerIndex::new(pkt);
     let mut out = Vec::new();
     for &f in fields {
         let mut v = Vec::new();
-        texts(pkt, f, &mut v);
+        texts(pkt, &index, f, &mut v);
         if !v.is_empty() {
             out.push((f, v));
         }
@@ -81,9 +83,9 @@ fn fields_of(name: &str) -> &'static [Field] {
 }
 
 /// Without -e tshark writes byte strings with colons (`04:02`), as its tree shows them.
-fn tree_texts(pkt: &Packet<'_>, f: Field, out: &mut Vec<String>) {
+fn tree_texts(pkt: &Packet<'_>, index: &LayerIndex, f: Field, out: &mut Vec<String>) {
     let start = out.len();
-    texts(pkt, f, out);
+    texts(pkt, index, f, out);
     // A label (an expert item) has no value of its own: tshark writes "".
     if f.info().ftype == FieldType::None {
         out[start..].iter_mut().for_each(String::clear);
@@ -97,10 +99,11 @@ fn tree_texts(pkt: &Packet<'_>, f: Field, out: &mut Vec<String>) {
 }
 
 fn object(pkt: &Packet<'_>, name: &'static str) -> Obj {
+    let index = LayerIndex::new(pkt);
     let mut fields = Vec::new();
     for &f in fields_of(name) {
         let mut v = Vec::new();
-        tree_texts(pkt, f, &mut v);
+        tree_texts(pkt, &index, f, &mut v);
         if !v.is_empty() {
             fields.push((f, v));
         }
@@ -121,7 +124,16 @@ fn layers(pkt: &Packet<'_>) -> Vec<Obj> {
                 alone.insert(0, u.clone());
             }
         }
-        let one = Packet { layers: alone, anomalies: Vec::new(), ..pkt.clone() };
+        // The rest of the packet as it is, without cloning every layer for each one.
+        let one = Packet {
+            meta: pkt.meta,
+            rel_ns: pkt.rel_ns,
+            layers: alone,
+            anomalies: Vec::new(),
+            evicted: pkt.evicted,
+            track: pkt.track.clone(),
+            analysis: pkt.analysis,
+        };
         let mut objs = Vec::new();
         match l {
             Layer::Pppoe(p) if p.ppp_protocol.is_some() => {
@@ -141,19 +153,7 @@ fn layers(pkt: &Packet<'_>) -> Vec<Obj> {
         }
         in_icmp |= matches!(l, Layer::Icmp(_));
     }
-    let synack = Obj {
-        name: "synack",
-        fields: FIELDS
-            .iter()
-            .filter(|f| f.abbrev.starts_with("synack."))
-            .filter_map(|f| {
-                let mut v = Vec::new();
-                tree_texts(pkt, f.field, &mut v);
-                (!v.is_empty()).then_some((f.field, v))
-            })
-            .collect(),
-        inner: Vec::new(),
-    };
+    let synack = object(pkt, "synack");
     if !synack.fields.is_empty() {
         out.push(synack);
     }

@@ -212,14 +212,8 @@ pub fn detail(out: &mut dyn Write, pkt: &Packet<'_>, st: &Style) -> io::Result<(
             if f.field == Field::TcpOptionKind {
                 let edge = |f: Field| -> Vec<String> {
                     let mut v = Vec::new();
-                    values_indexed(pkt, &index, f, &mut v);
-                    v.iter()
-                        .map(|x| {
-                            let mut s = String::new();
-                            write_value(&mut s, f.info(), x);
-                            s
-                        })
-                        .collect()
+                    crate::json::texts(pkt, &index, f, &mut v);
+                    v
                 };
                 let edges: Vec<(String, String)> =
                     edge(Field::TcpOptionsSackLe).into_iter().zip(edge(Field::TcpOptionsSackRe)).collect();
@@ -309,29 +303,12 @@ pub fn default_json_fields() -> Vec<Field> {
 /// the field occurs several times; absent fields are left out.
 pub fn json_object(pkt: &Packet<'_>, fields: &[Field]) -> String {
     let mut s = String::from("{");
-    let mut vals = Vec::new();
-    let mut first = true;
-    let index = LayerIndex::new(pkt);
-    for &f in fields {
-        vals.clear();
-        values_indexed(pkt, &index, f, &mut vals);
-        if vals.is_empty() {
-            continue;
-        }
-        if !first {
+    for (i, (f, texts)) in crate::json::chosen(pkt, fields).iter().enumerate() {
+        if i > 0 {
             s.push_str(", ");
         }
-        first = false;
         json_str(f.info().abbrev, &mut s);
         s.push_str(": ");
-        let texts: Vec<String> = vals
-            .iter()
-            .map(|v| {
-                let mut t = String::new();
-                write_value(&mut t, f.info(), v);
-                t
-            })
-            .collect();
         if texts.len() == 1 {
             json_str(&texts[0], &mut s);
         } else {

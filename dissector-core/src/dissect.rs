@@ -250,6 +250,13 @@ pub fn dns_udp_port(h: &UdpHeader) -> Option<u16> {
     [lo, hi].into_iter().find(|pt| DNS_UDP_PORTS.contains(pt))
 }
 
+/// The DNS port of `pkt`'s innermost UDP header (53, 5353 mDNS or 5355 LLMNR), if any: what
+/// tshark names its DNS after.
+pub fn dns_port(pkt: &Packet<'_>) -> Option<u16> {
+    let udp = pkt.layers.iter().rev().find_map(|l| if let Layer::Udp(u) = l { Some(u.header) } else { None });
+    udp.and_then(|h| dns_udp_port(&h))
+}
+
 /// A DNS layer for `msg`, before any transaction is known (`None`: shorter than a header).
 fn dns_layer(msg: &[u8], multicast: bool) -> Option<Box<DnsLayer>> {
     let message = dns::parse_message(msg, multicast).ok()?;

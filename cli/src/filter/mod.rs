@@ -567,14 +567,11 @@ pub(crate) fn layer_name(pkt: &Packet<'_>, l: &Layer<'_>) -> &'static str {
         L::Tcp(_) => "tcp",
         L::Udp(_) => "udp",
         // DNS on UDP 5353 is mDNS, on 5355 LLMNR, as tshark names them (the lower DNS port decides).
-        L::Dns(_) => {
-            let udp = pkt.layers.iter().rev().find_map(|l| if let L::Udp(u) = l { Some(u.header) } else { None });
-            match udp.and_then(|h| dissector_core::dissect::dns_udp_port(&h)) {
-                Some(5353) => "mdns",
-                Some(5355) => "llmnr",
-                _ => "dns",
-            }
-        }
+        L::Dns(_) => match dissector_core::dissect::dns_port(pkt) {
+            Some(5353) => "mdns",
+            Some(5355) => "llmnr",
+            _ => "dns",
+        },
     }
 }
 

@@ -107,7 +107,7 @@ pub fn values_indexed<'p>(pkt: &'p Packet<'_>, index: &LayerIndex, field: Field,
         Group::Tunnel => Home::Tunnel,
     };
     // LLMNR (RFC 4795 §2.1.1) has no RD bit where DNS has it: tshark shows C and T instead.
-    if field == F::DnsFlagsRecdesired && llmnr(pkt) {
+    if field == F::DnsFlagsRecdesired && crate::dissect::dns_port(pkt) == Some(5355) {
         return;
     }
     // Each layer kind is asked only about its own protocol's fields: `-T fields` asks for every
@@ -129,12 +129,6 @@ pub fn values_indexed<'p>(pkt: &'p Packet<'_>, index: &LayerIndex, field: Field,
 }
 
 /// The values of `field` that `layer` holds.
-/// The packet's DNS travels on LLMNR's port (the lower DNS port decides, as in tshark).
-fn llmnr(pkt: &Packet<'_>) -> bool {
-    let udp = pkt.layers.iter().rev().find_map(|l| if let Layer::Udp(u) = l { Some(u.header) } else { None });
-    udp.and_then(|h| crate::dissect::dns_udp_port(&h)) == Some(5355)
-}
-
 fn layer_values<'p>(layer: &'p Layer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
     use Field as F;
     let u = |v: u64| Value::U(v);
