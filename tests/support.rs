@@ -50,6 +50,23 @@ pub fn tshark(args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Every capture end to end in one file (`mergecap -a`), made once per test run, so that a
+/// comparison with tshark costs one tshark run rather than one per capture.
+pub fn all_captures() -> PathBuf {
+    static ALL: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    ALL.get_or_init(|| {
+        let out = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("all-captures.pcapng");
+        let mut cmd = Command::new("mergecap");
+        cmd.arg("-a").arg("-w").arg(&out).args(captures());
+        let st = cmd
+            .status()
+            .unwrap_or_else(|e| panic!("cannot run mergecap ({e}): install it with tests/scripts/setup.sh"));
+        assert!(st.success(), "mergecap failed");
+        out
+    })
+    .clone()
+}
+
 /// Run the synack CLI in-process; returns (exit status, stdout, stderr).
 pub fn synack(args: &[&str]) -> (u8, String, String) {
     let mut out = Vec::new();

@@ -283,23 +283,26 @@ fn protocol_names_filter_as_tshark_names_its_layers() {
         "pppoes", "ip", "ipv6", "icmp", "icmpv6", "gre", "erspan", "vxlan", "geneve", "teredo", "gtp", "tcp", "udp",
         "dns", "mdns", "llmnr",
     ];
+    // Every capture in one file: one tshark run.
+    let all = crate::support::all_captures();
+    let p = all.to_str().expect("utf-8 path");
+    let protos = crate::support::tshark(&["-r", p, "-T", "fields", "-e", "frame.protocols"]);
     let mut diffs = Vec::new();
-    for c in crate::support::captures() {
-        let p = c.to_str().expect("utf-8 path");
-        let protos = crate::support::tshark(&["-r", p, "-T", "fields", "-e", "frame.protocols"]);
-        for name in names {
-            let want: String = protos
-                .lines()
-                .enumerate()
-                // frame.protocols leaves out "frame" itself, which every frame has.
-                .filter(|(_, l)| name == "frame" || l.split(':').any(|x| x == name))
-                .map(|(i, _)| format!("{}\n", i + 1))
-                .collect();
-            let (code, got, err) = synack(&["-r", p, "-Y", name, "-T", "fields", "-e", "frame.number"]);
-            assert_eq!(code, 0, "{err}");
-            if got != want {
-                diffs.push(format!("{} -Y {name}", crate::support::name(&c)));
-            }
+    for name in names {
+        let want: String = protos
+            .lines()
+            .enumerate()
+            // frame.protocols leaves out "frame" itself, which every frame has.
+            .filter(|(_, l)| name == "frame" || l.split(':').any(|x| x == name))
+            .map(|(i, _)| format!("{}\n", i + 1))
+            .collect();
+        let (code, got, err) = synack(&["-r", p, "-Y", name, "-T", "fields", "-e", "frame.number"]);
+        assert_eq!(code, 0, "{err}");
+        if got != want {
+            let (w, g): (Vec<&str>, Vec<&str>) = (want.lines().collect(), got.lines().collect());
+            let only_t: Vec<&&str> = w.iter().filter(|x| !g.contains(x)).take(5).collect();
+            let only_s: Vec<&&str> = g.iter().filter(|x| !w.contains(x)).take(5).collect();
+            diffs.push(format!("-Y {name}: frames only tshark's {only_t:?}, only synack's {only_s:?}"));
         }
     }
     assert!(diffs.is_empty(), "{} differences: {diffs:?}", diffs.len());
@@ -438,4 +441,109 @@ fn detail_view_names_values_and_lists_options_as_tshark() {
         compared += ours.len();
     }
     assert!(compared > 1000, "compared {compared} lines");
+}
+
+/// A text of several packets, each as its lines, split where a line starts with `Frame N: `.
+fn by_frame(text: &str) -> std::collections::BTreeMap<u32, Vec<String>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut cur = None;
+    for line in text.lines() {
+        if let Some(n) = line.strip_prefix("Frame ").and_then(|r| r.split(':').next()).and_then(|n| n.parse().ok()) {
+            cur = Some(n);
+        }
+        if let Some(n) = cur {
+            out.entry(n).or_insert_with(Vec::new).push(line.to_string());
+        }
+    }
+    out
+}
+
+/// `-O`: every layer synack reads gets tshark's title line (tshark run with -n: synack
+/// resolves no names), in tshark's order, on every frame of every capture; only the named
+/// protocols' trees are expanded.
+#[test]
+fn collapsed_trees_title_each_layer_as_tshark() {
+    let all = crate::support::all_captures();
+    let all = all.to_str().expect("utf-8 path");
+    let theirs = by_frame(&crate::support::tshark(&["-n", "-r", all, "-O", "sctp"]));
+    let (code, ours, err) = synack(&["-r", all, "-O", "sctp", "--color", "never"]);
+    assert_eq!(code, 0, "{err}");
+    let ours = by_frame(&ours);
+    assert_eq!(ours.len(), theirs.len());
+    let mut compared = 0;
+    for (n, lines) in &ours {
+        // synack does not read pcapng interface names: tshark's frame title ends with one.
+        let t: Vec<String> =
+            theirs[n].iter().map(|l| l.split(" on interface ").next().unwrap_or(l).to_string()).collect();
+        let mut at = 0;
+        // synack's own tree is the plugin's (tshark without it has none); tshark has more layers.
+        for l in lines.iter().filter(|l| !l.is_empty() && !l.starts_with("SYN/ACK")) {
+            assert!(!l.starts_with(' '), "frame {n}: -O sctp expands nothing: {l:?}");
+            match t[at..].iter().position(|x| x == l) {
+                Some(i) => at += i + 1,
+                None => panic!("frame {n}: {l:?} is not in tshark's titles (in order): {t:?}"),
+            }
+            compared += 1;
+        }
+    }
+    assert!(compared > 20_000, "compared {compared} titles");
+
+    let (_, out, _) = synack(&["-r", &cap("local_http_get_ipv4.pcap"), "-O", "tcp", "-c", "1", "--color", "never"]);
+    assert!(
+        out.contains(
+            "Internet Protocol Version 4, Src: 127.0.0.1, Dst: 127.0.0.1\nTransmission Control Protocol, Src Port: "
+        ) && out.contains(", Seq: 0, Len: 0\n    Source Port: "),
+        "{out}"
+    );
+    // -V alone prints the trees only; -P adds tshark's summary line before each.
+    let (_, v, _) = synack(&["-r", &cap("local_http_get_ipv4.pcap"), "-V", "-c", "1", "--color", "never"]);
+    assert!(v.starts_with("Frame 1: ") && v.contains("\nSYN/ACK: Handshake 1/3 SYN"), "{v}");
+    let (_, p, _) = synack(&["-r", &cap("local_http_get_ipv4.pcap"), "-V", "-P", "-c", "1", "--color", "never"]);
+    assert!(p.starts_with("    1 ") && p.contains("\nFrame 1: "), "{p}");
+}
+
+/// A `-x` dump as its data sources: name ("" when the packet has one only) and lines.
+fn sources(packet: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for line in packet.lines() {
+        if line.ends_with("):") {
+            out.push((line.to_string(), String::new()));
+        } else {
+            if out.is_empty() {
+                out.push((String::new(), String::new()));
+            }
+            if let Some(last) = out.last_mut() {
+                last.1.push_str(line);
+                last.1.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// `-x`: tshark's dump of the frame's bytes, and of an IP datagram the frame's fragment
+/// completes, byte for byte on every frame of every capture (tshark's other sources come
+/// from reassemblies synack does not do: HTTP bodies and the like).
+#[test]
+fn hex_dump_is_tsharks() {
+    let all = crate::support::all_captures();
+    let all = all.to_str().expect("utf-8 path");
+    let theirs = crate::support::tshark(&["-r", all, "-x"]);
+    let (code, ours, err) = synack(&["-r", all, "-x"]);
+    assert_eq!(code, 0, "{err}");
+    let theirs: Vec<&str> = theirs.split("\n\n").collect();
+    let ours: Vec<&str> = ours.split("\n\n").collect();
+    assert_eq!(ours.len(), theirs.len());
+    let mut datagrams = 0;
+    for (i, (o, t)) in ours.iter().zip(&theirs).enumerate() {
+        let (o, t) = (sources(o), sources(t));
+        let frame = |s: &[(String, String)]| s.first().map(|x| x.1.clone()).unwrap_or_default();
+        assert_eq!(frame(&o), frame(&t), "frame {}", i + 1);
+        let ip = |s: &[(String, String)]| -> Vec<(String, String)> {
+            s.iter().filter(|x| x.0.starts_with("Reassembled IPv")).cloned().collect()
+        };
+        assert_eq!(ip(&o), ip(&t), "frame {}", i + 1);
+        datagrams += ip(&o).len();
+    }
+    assert!(datagrams > 0, "no reassembled datagram dumped");
 }

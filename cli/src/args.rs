@@ -179,9 +179,26 @@ pub(crate) struct Args {
     #[arg(short = 'Y', value_name = "FILTER", value_parser = FieldName, hide_possible_values = true)]
     pub(crate) filter: Option<String>,
 
-    /// Detail view: every field synack knows, layer by layer, after each packet's line.
+    /// Detail view: each layer's tree with every field synack knows, as tshark's -V.
     #[arg(short = 'V')]
     pub(crate) verbose: bool,
+
+    /// Detail view with only these protocols' trees expanded (comma-separated, e.g. tcp,dns;
+    /// `synack` for synack's own); the others show their title line, as tshark's -O.
+    #[arg(short = 'O', value_name = "PROTOCOLS")]
+    pub(crate) expand: Option<String>,
+
+    /// Hex and ASCII dump of each packet's bytes, as tshark's -x.
+    #[arg(short = 'x')]
+    pub(crate) hex: bool,
+
+    /// Print the one-line summary too when -V, -O or -x are given (as tshark's -P).
+    #[arg(short = 'P')]
+    pub(crate) summary: bool,
+
+    /// No name resolution: accepted for tshark's command lines; synack never resolves names.
+    #[arg(short = 'n')]
+    pub(crate) no_resolve: bool,
 
     /// Quiet: print no packets (warnings and limits still go to stderr).
     #[arg(short = 'q')]

@@ -38,6 +38,12 @@ pub struct Config {
     pub(crate) input: PathBuf,
     pub(crate) mode: Mode,
     pub(crate) verbose: bool,
+    /// `-O`: the protocols whose trees the detail view expands (the others: title lines).
+    pub(crate) expand: Option<Vec<String>>,
+    /// `-x`: a hex dump of each packet.
+    pub(crate) hex: bool,
+    /// The one-line summary: the default, or asked for with -P next to -V, -O or -x.
+    pub(crate) summary: bool,
     pub(crate) quiet: bool,
     pub(crate) filter: Option<filter::Filter>,
     pub(crate) style: Style,
@@ -121,6 +127,10 @@ pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError>
         Some(text) => Some(filter::parse(text).map_err(|e| UsageError(e.render(text)))?),
         None => None,
     };
+    // tshark's -O takes protocol names; one it does not know expands nothing.
+    let expand = args.expand.as_ref().map(|list| {
+        list.split(',').map(|p| p.trim().to_ascii_lowercase()).filter(|p| !p.is_empty()).collect::<Vec<_>>()
+    });
     let mut bad = Vec::new();
     let mut fields = Vec::new();
     for name in &args.fields {
@@ -141,7 +151,10 @@ pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError>
     let mut c = Config {
         input,
         mode,
-        verbose: args.verbose,
+        verbose: args.verbose || expand.is_some(),
+        summary: args.summary || !(args.verbose || expand.is_some() || args.hex),
+        expand,
+        hex: args.hex,
         quiet: args.quiet,
         filter,
         style: Style::new(args.common.color, out_is_tty),

@@ -61,7 +61,7 @@ struct Obj {
 }
 
 /// The fields whose values a layer called `name` holds.
-fn fields_of(name: &str) -> &'static [Field] {
+pub(crate) fn fields_of(name: &str) -> &'static [Field] {
     static TABLE: OnceLock<Vec<(&'static str, Vec<Field>)>> = OnceLock::new();
     let table = TABLE.get_or_init(|| {
         let mut t: Vec<(&'static str, Vec<Field>)> = Vec::new();
@@ -111,9 +111,10 @@ fn object(pkt: &Packet<'_>, name: &'static str) -> Obj {
     Obj { name, fields, inner: Vec::new() }
 }
 
-/// Every layer of `pkt` as tshark's JSON names and nests them.
-fn layers(pkt: &Packet<'_>) -> Vec<Obj> {
-    let mut out = vec![object(pkt, "frame")];
+/// Each layer of `pkt` on its own, as tshark's tree has them: its protocol's name, a packet that
+/// holds that layer only (to read the layer's values), the layer, and whether it is quoted in
+/// an ICMP error (nested in the ICMP tree). A PPPoE session is two: `pppoes`, then `ppp`.
+pub(crate) fn for_each_layer<'a>(pkt: &Packet<'a>, mut f: impl FnMut(&'static str, &Packet<'a>, &Layer<'a>, bool)) {
     let mut in_icmp = false;
     for l in &pkt.layers {
         // Each layer's values on its own: a packet that holds that layer only.
@@ -133,26 +134,33 @@ fn layers(pkt: &Packet<'_>) -> Vec<Obj> {
             evicted: pkt.evicted,
             track: pkt.track.clone(),
             analysis: pkt.analysis,
+            reassembled: None,
         };
-        let mut objs = Vec::new();
         match l {
             Layer::Pppoe(p) if p.ppp_protocol.is_some() => {
-                objs.push(object(&one, "pppoes"));
-                objs.push(object(&one, "ppp"));
+                f("pppoes", &one, l, in_icmp);
+                f("ppp", &one, l, in_icmp);
             }
-            _ => objs.push(object(&one, crate::filter::layer_name(pkt, l))),
-        }
-        // Teredo without indications adds nothing to tshark's tree (frame.protocols names it).
-        objs.retain(|o| !(o.name == "teredo" && o.fields.is_empty()));
-        if in_icmp {
-            if let Some(icmp) = out.last_mut() {
-                icmp.inner.extend(objs);
-            }
-        } else {
-            out.extend(objs);
+            _ => f(crate::filter::layer_name(pkt, l), &one, l, in_icmp),
         }
         in_icmp |= matches!(l, Layer::Icmp(_));
     }
+}
+
+/// Every layer of `pkt` as tshark's JSON names and nests them.
+fn layers(pkt: &Packet<'_>) -> Vec<Obj> {
+    let mut out = vec![object(pkt, "frame")];
+    for_each_layer(pkt, |name, one, _, in_icmp| {
+        let o = object(one, name);
+        // Teredo without indications adds nothing to tshark's tree (frame.protocols names it).
+        if o.name == "teredo" && o.fields.is_empty() {
+            return;
+        }
+        match out.last_mut() {
+            Some(icmp) if in_icmp => icmp.inner.push(o),
+            _ => out.push(o),
+        }
+    });
     let synack = object(pkt, "synack");
     if !synack.fields.is_empty() {
         out.push(synack);
@@ -363,6 +371,7 @@ mod tests {
             evicted: 0,
             track: None,
             analysis: None,
+            reassembled: None,
         };
         assert_eq!(super::index(&pkt), "packets-1970-01-01");
         pkt.meta.ts_ns = 1_795_697_974_139_408_000;

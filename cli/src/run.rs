@@ -34,7 +34,7 @@ fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunE
         verdicts: c.needs_verdicts(),
         ..Options::with_limits(c.limits)
     });
-    read_frames(input, &c.input, None, &mut dissector, |_, pkt| Ok(c.count.is_none_or(|n| pkt.meta.number < n)))?;
+    read_frames(input, &c.input, None, &mut dissector, |_, pkt, _| Ok(c.count.is_none_or(|n| pkt.meta.number < n)))?;
     Ok(dissector.into_late_facts())
 }
 
@@ -45,7 +45,7 @@ fn read_frames(
     path: &std::path::Path,
     progress: Option<indicatif::ProgressBar>,
     d: &mut Dissector,
-    mut each: impl FnMut(&mut Dissector, &Packet<'_>) -> io::Result<bool>,
+    mut each: impl FnMut(&mut Dissector, &Packet<'_>, &[u8]) -> io::Result<bool>,
 ) -> Result<Option<String>, RunError> {
     let mut scratch = Vec::new();
     let prepare = |meta: &FrameMeta, data: &[u8]| dissector_core::prepare(meta.linktype, data);
@@ -53,7 +53,7 @@ fn read_frames(
         // Only a frame prepared ahead has something to give back.
         let ahead = !prepared.is_empty();
         let pkt = d.dissect_prepared(meta, data, &mut scratch, prepared);
-        let go_on = each(d, &pkt)?;
+        let go_on = each(d, &pkt, data)?;
         if ahead {
             spent.extend(dissector_core::Prepared::reclaim(pkt));
         }
@@ -134,7 +134,7 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
     let mut json_first = true;
     let progress = progress_bar(&c.input, err_is_tty);
     let mut undecoded_kinds = 0;
-    let warning = read_frames(input, &c.input, progress, &mut dissector, |d, pkt| {
+    let warning = read_frames(input, &c.input, progress, &mut dissector, |d, pkt, data| {
         let meta = pkt.meta;
         let first_undecoded = d.undecoded().len() > undecoded_kinds;
         undecoded_kinds = d.undecoded().len();
@@ -153,9 +153,18 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
             match c.mode {
                 Mode::Fields => printer.packet(out, pkt)?,
                 Mode::Text => {
-                    views::summary_line(out, pkt, &c.style)?;
+                    if c.summary {
+                        views::summary_line(out, pkt, &c.style)?;
+                        // tshark leaves a line between the summary and a hex dump alone.
+                        if c.hex && !c.verbose {
+                            writeln!(out)?;
+                        }
+                    }
                     if c.verbose {
-                        views::detail(out, pkt, &c.style)?;
+                        views::detail(out, pkt, &c.style, c.expand.as_deref())?;
+                    }
+                    if c.hex {
+                        views::hex_dump(out, pkt, data)?;
                     }
                 }
                 Mode::Json => {
@@ -220,7 +229,7 @@ pub(crate) fn run_conv(
     });
     let style = Style::new(a.common.color, out_is_tty);
     let mut w = conv::ConvWriter::new(out, a.format, 0, a.lang, style);
-    let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt| {
+    let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt, _| {
         if pkt.meta.number == 1 {
             w.set_first(pkt.meta.ts_ns);
         }
@@ -261,7 +270,7 @@ pub(crate) fn run_ladder(
         ..Options::with_limits(a.common.limits())
     });
     let mut col = ladder::Collector::new(a.stream);
-    let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt| {
+    let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt, _| {
         col.packet(pkt);
         col.revise(d.take_revisions());
         col.verdicts(d.take_verdicts());

@@ -174,94 +174,259 @@ fn options_block(t: &dissector_core::TcpLayer<'_>, sack_edges: &[(String, String
     }
 }
 
-/// The `-V` tree: each layer synack reads with its fields, then synack's annotation.
-pub fn detail(out: &mut dyn Write, pkt: &Packet<'_>, st: &Style) -> io::Result<()> {
-    let groups: [(&str, &str); 22] = [
-        ("Frame", "frame."),
-        ("Ethernet II", "eth."),
-        ("Cisco HDLC", "chdlc."),
-        ("Linux Netfilter NFLOG", "nflog."),
-        ("Radiotap Header v0", "radiotap."),
-        ("IEEE 802.11", "wlan."),
-        ("Logical-Link Control", "llc."),
-        ("802.1Q Virtual LAN", "vlan."),
-        ("MultiProtocol Label Switching Header", "mpls."),
-        ("PPP-over-Ethernet Session", "pppoe."),
-        ("Point-to-Point Protocol", "ppp."),
-        ("Internet Protocol Version 4", "ip."),
-        ("Internet Protocol Version 6", "ipv6."),
-        ("Generic Routing Encapsulation", "gre."),
-        ("Virtual eXtensible Local Area Network", "vxlan."),
-        ("Generic Network Virtualization Encapsulation", "geneve."),
-        ("Teredo IPv6 over UDP tunneling", "teredo."),
-        ("GPRS Tunneling Protocol", "gtp."),
-        ("Transmission Control Protocol", "tcp."),
-        ("User Datagram Protocol", "udp."),
-        ("Domain Name System", "dns."),
-        ("SYN/ACK", "synack."),
-    ];
+/// The first value of field `f` in `pkt`, as `-T fields` writes it ("" when absent).
+fn text(pkt: &Packet<'_>, f: Field) -> String {
+    let mut v = Vec::new();
+    crate::json::texts(pkt, &LayerIndex::new(pkt), f, &mut v);
+    v.into_iter().next().unwrap_or_default()
+}
+
+/// A field's value with tshark's name for it, if it has one.
+fn named(pkt: &Packet<'_>, f: Field) -> Option<&'static str> {
     let mut vals = Vec::new();
-    let index = LayerIndex::new(pkt);
-    for (title, prefix) in groups {
-        let mut lines = Vec::new();
-        for f in FIELDS.iter().filter(|f| f.abbrev.starts_with(prefix)) {
-            // Either-direction fields are hidden items in tshark's tree; options get a block.
-            if HIDDEN.contains(&f.field) || (OPTION_FIELDS.contains(&f.field) && f.field != Field::TcpOptionKind) {
-                continue;
+    values_indexed(pkt, &LayerIndex::new(pkt), f, &mut vals);
+    let n = match vals.first()? {
+        Value::U(u) => i128::from(*u),
+        Value::Hex16(u) => i128::from(*u),
+        _ => return None,
+    };
+    crate::filter::value_name(f, n)
+}
+
+/// The title line of a layer's tree, as tshark's (with `-n`: synack resolves no names).
+/// `one` holds the layer alone (see [`crate::json::for_each_layer`]).
+fn title(name: &str, pkt: &Packet<'_>, one: &Packet<'_>, l: &Layer<'_>) -> String {
+    use dissector_core::Layer as L;
+    let dns_kind = |base: &str| {
+        let response = text(one, Field::DnsFlagsResponse);
+        format!("{base} ({})", if response == "1" || response == "True" { "response" } else { "query" })
+    };
+    match (name, l) {
+        ("eth", L::Ethernet(e)) if e.ethertype < 0x0600 => "IEEE 802.3 Ethernet ".to_string(),
+        ("eth", _) => format!("Ethernet II, Src: {}, Dst: {}", text(one, Field::EthSrc), text(one, Field::EthDst)),
+        (_, L::Vlan(v)) => format!("802.1Q Virtual LAN, PRI: {}, DEI: {}, ID: {}", v.priority, u8::from(v.dei), v.id),
+        (_, L::Sll(s)) => format!("Linux cooked capture v{}", s.version),
+        (_, L::Null(_)) => "Null/Loopback".into(),
+        ("ppp", _) => "Point-to-Point Protocol".into(),
+        (_, L::Chdlc(_)) => "Cisco HDLC".into(),
+        (_, L::Nflog(_)) => "Linux Netfilter NFLOG".into(),
+        (_, L::Radiotap(r)) => format!("Radiotap Header v{}, Length {}", r.version, r.length),
+        (_, L::Wlan(_)) => {
+            let kind = named(one, Field::WlanFcTypeSubtype).unwrap_or("Unrecognized (Reserved frame)");
+            let flags = u8::from_str_radix(text(one, Field::WlanFlags).trim_start_matches("0x"), 16).unwrap_or(0);
+            // Order, Protected, More data, Power management, Retry, More fragments, From DS,
+            // To DS, then C when the frame carries its FCS (even one the snap length cut off).
+            let mut s: String = "opmPRMFTC"
+                .chars()
+                .take(8)
+                .enumerate()
+                .map(|(i, c)| if flags & (0x80 >> i) != 0 { c } else { '.' })
+                .collect();
+            if !text(one, Field::WlanFcs).is_empty() || text(pkt, Field::RadiotapFlagsFcs) == "1" {
+                s.push('C');
             }
-            if f.field == Field::TcpOptionKind {
-                let edge = |f: Field| -> Vec<String> {
-                    let mut v = Vec::new();
-                    crate::json::texts(pkt, &index, f, &mut v);
-                    v
-                };
-                let edges: Vec<(String, String)> =
-                    edge(Field::TcpOptionsSackLe).into_iter().zip(edge(Field::TcpOptionsSackRe)).collect();
-                for l in pkt.layers.iter() {
-                    if let Layer::Tcp(t) = l {
-                        options_block(t, if t.in_icmp { &[] } else { &edges }, &mut lines);
-                    }
+            format!("IEEE 802.11 {kind}, Flags: {s}")
+        }
+        (_, L::Llc(_)) => "Logical-Link Control".into(),
+        (_, L::Mpls(m)) => format!(
+            "MultiProtocol Label Switching Header, Label: {}, Exp: {}, S: {}, TTL: {}",
+            m.label,
+            m.exp,
+            u8::from(m.bottom),
+            m.ttl
+        ),
+        ("pppoes", _) => "PPP-over-Ethernet Session".into(),
+        (_, L::Pppoe(_)) => "PPP-over-Ethernet Discovery".into(),
+        (_, L::Ipv4(_)) => {
+            format!("Internet Protocol Version 4, Src: {}, Dst: {}", text(one, Field::IpSrc), text(one, Field::IpDst))
+        }
+        (_, L::Ipv6(_)) => {
+            format!(
+                "Internet Protocol Version 6, Src: {}, Dst: {}",
+                text(one, Field::Ipv6Src),
+                text(one, Field::Ipv6Dst)
+            )
+        }
+        (_, L::Icmp(i)) if i.version == 6 => "Internet Control Message Protocol v6".into(),
+        (_, L::Icmp(_)) => "Internet Control Message Protocol".into(),
+        (_, L::Gre(_)) => {
+            let proto = named(one, Field::GreProto).map_or_else(|| text(one, Field::GreProto), str::to_string);
+            format!("Generic Routing Encapsulation ({proto})")
+        }
+        (_, L::Erspan(e)) => {
+            format!("Encapsulated Remote Switch Packet ANalysis Type {}", if e.version >= 2 { "III" } else { "II" })
+        }
+        (_, L::Vxlan(_)) => "Virtual eXtensible Local Area Network".into(),
+        (_, L::Geneve(g)) => format!("Generic Network Virtualization Encapsulation, VNI: 0x{:06x}", g.vni),
+        (_, L::Teredo(_)) => "Teredo IPv6 over UDP tunneling".into(),
+        (_, L::Gtp(_)) => "GPRS Tunneling Protocol".into(),
+        (_, L::Tcp(t)) => {
+            let mut s = format!("Transmission Control Protocol, Src Port: {}, Dst Port: {}", t.src_port, t.dst_port);
+            if let Some(h) = &t.header {
+                s.push_str(&format!(", Seq: {}", text(one, Field::TcpSeq)));
+                if h.flags.ack() {
+                    s.push_str(&format!(", Ack: {}", text(one, Field::TcpAck)));
                 }
-                continue;
+                let len = text(one, Field::TcpLen);
+                if !len.is_empty() {
+                    s.push_str(&format!(", Len: {len}"));
+                }
             }
-            vals.clear();
-            values_indexed(pkt, &index, f.field, &mut vals);
-            if vals.is_empty() {
-                continue;
-            }
-            // A label or an expert item (FT_NONE) has no value to show: its name says it all.
-            if f.ftype == FieldType::None {
-                lines.push(format!("    [{}]", f.name));
-            } else if f.field == Field::TcpFlags {
-                let bits = match vals.first() {
-                    Some(Value::U(b)) => *b,
-                    _ => 0,
-                };
-                lines.push(format!("    {}: {} ({})", f.name, field_line(f, &vals), flag_names(bits)));
-            } else if f.abbrev.starts_with("tcp.flags.") && f.field != Field::TcpFlagsStr {
-                lines.push(format!("        {}: {}", f.name, field_line(f, &vals)));
-            } else {
-                lines.push(format!("    {}: {}", f.name, field_line(f, &vals)));
-            }
+            s
         }
-        if lines.is_empty() {
-            continue;
+        (_, L::Udp(u)) => {
+            format!("User Datagram Protocol, Src Port: {}, Dst Port: {}", u.header.src_port, u.header.dst_port)
         }
-        let head = if prefix == "synack." {
-            pkt.track.as_ref().map(|t| format!("{title}: {}", t.summary())).unwrap_or_else(|| title.to_string())
-        } else {
-            title.to_string()
+        ("mdns", _) => dns_kind("Multicast Domain Name System"),
+        ("llmnr", _) => dns_kind("Link-local Multicast Name Resolution"),
+        (_, L::Dns(_)) => dns_kind("Domain Name System"),
+        (n, _) => n.to_string(),
+    }
+}
+
+/// One field's lines in a layer's tree, `pad` spaces in.
+fn field_lines(pkt: &Packet<'_>, index: &LayerIndex, f: &FieldInfo, pad: &str, lines: &mut Vec<String>) {
+    // Either-direction fields are hidden items in tshark's tree; options get a block.
+    if HIDDEN.contains(&f.field) || (OPTION_FIELDS.contains(&f.field) && f.field != Field::TcpOptionKind) {
+        return;
+    }
+    if f.field == Field::TcpOptionKind {
+        let edge = |f: Field| -> Vec<String> {
+            let mut v = Vec::new();
+            crate::json::texts(pkt, index, f, &mut v);
+            v
         };
-        writeln!(out, "{}", st.heading(&head))?;
-        for l in lines {
-            writeln!(out, "{l}")?;
+        let edges: Vec<(String, String)> =
+            edge(Field::TcpOptionsSackLe).into_iter().zip(edge(Field::TcpOptionsSackRe)).collect();
+        for l in pkt.layers.iter() {
+            if let Layer::Tcp(t) = l {
+                let mut block = Vec::new();
+                options_block(t, if t.in_icmp { &[] } else { &edges }, &mut block);
+                lines.extend(block.into_iter().map(|b| format!("{pad}{}", &b[4..])));
+            }
+        }
+        return;
+    }
+    let mut vals = Vec::new();
+    values_indexed(pkt, index, f.field, &mut vals);
+    if vals.is_empty() {
+        return;
+    }
+    // A label or an expert item (FT_NONE) has no value to show: its name says it all.
+    if f.ftype == FieldType::None {
+        lines.push(format!("{pad}[{}]", f.name));
+    } else if f.field == Field::TcpFlags {
+        let bits = match vals.first() {
+            Some(Value::U(b)) => *b,
+            _ => 0,
+        };
+        lines.push(format!("{pad}{}: {} ({})", f.name, field_line(f, &vals), flag_names(bits)));
+    } else if f.abbrev.starts_with("tcp.flags.") && f.field != Field::TcpFlagsStr {
+        lines.push(format!("{pad}    {}: {}", f.name, field_line(f, &vals)));
+    } else {
+        lines.push(format!("{pad}{}: {}", f.name, field_line(f, &vals)));
+    }
+}
+
+/// The lines of one protocol's tree: its title, then (when `open`) its fields.
+fn tree(title: String, pkt: &Packet<'_>, fields: &[Field], open: bool, depth: usize, st: &Style) -> Vec<String> {
+    let pad = " ".repeat(4 * depth);
+    let mut lines = vec![if depth == 0 { st.heading(&title) } else { format!("{pad}{title}") }];
+    if open {
+        let index = LayerIndex::new(pkt);
+        let inner = " ".repeat(4 * depth + 4);
+        for f in fields {
+            field_lines(pkt, &index, f.info(), &inner, &mut lines);
         }
     }
-    let has_layers = pkt.layers.iter().any(|l| !matches!(l, Layer::Ethernet(_)));
-    if !has_layers {
-        writeln!(out, "    (nothing synack reads beyond the frame)")?;
+    lines
+}
+
+/// The `-V` tree (`expand`: `None`), or `-O`'s (only the named protocols' trees expanded, the
+/// others their title line): the frame, each layer synack reads with its fields, in tshark's
+/// order and titles, then synack's own tree.
+pub fn detail(out: &mut dyn Write, pkt: &Packet<'_>, st: &Style, expand: Option<&[String]>) -> io::Result<()> {
+    let open = |name: &str| expand.is_none_or(|e| e.iter().any(|p| p.eq_ignore_ascii_case(name)));
+    let m = &pkt.meta;
+    let frame = format!(
+        "Frame {}: {} bytes on wire ({} bits), {} bytes captured ({} bits)",
+        m.number,
+        m.len,
+        u64::from(m.len) * 8,
+        m.caplen,
+        u64::from(m.caplen) * 8
+    );
+    let mut lines = tree(frame, pkt, crate::json::fields_of("frame"), open("frame"), 0, st);
+    // A quoted layer is shown inside its ICMP error's tree, when that one is open.
+    let mut icmp_open = false;
+    crate::json::for_each_layer(pkt, |name, one, l, in_icmp| {
+        // Teredo without indications has nothing to show.
+        let fields = crate::json::fields_of(name);
+        if name == "teredo" && fields.iter().all(|f| text(one, *f).is_empty()) {
+            return;
+        }
+        if in_icmp {
+            if icmp_open {
+                lines.extend(tree(title(name, pkt, one, l), one, fields, true, 1, st));
+            }
+            return;
+        }
+        icmp_open = matches!(l, Layer::Icmp(_)) && open(name);
+        lines.extend(tree(title(name, pkt, one, l), one, fields, open(name), 0, st));
+        // ERSPAN type I has no header of its own; tshark names it all the same.
+        if let Layer::Gre(g) = l {
+            let next_is_erspan = pkt
+                .layers
+                .iter()
+                .skip_while(|x| !std::ptr::eq(*x, l))
+                .nth(1)
+                .is_some_and(|x| matches!(x, Layer::Erspan(_)));
+            if g.proto == dissector_core::tunnel::ETHERTYPE_ERSPAN && !next_is_erspan {
+                lines.push(st.heading("Encapsulated Remote Switch Packet ANalysis Type I"));
+            }
+        }
+    });
+    let synack = crate::json::fields_of("synack");
+    let synack_tree = tree(String::new(), pkt, synack, true, 0, st);
+    if synack_tree.len() > 1 {
+        let head = pkt.track.as_ref().map_or_else(|| "SYN/ACK".to_string(), |t| format!("SYN/ACK: {}", t.summary()));
+        lines.extend(tree(head, pkt, synack, open("synack"), 0, st));
+    }
+    for l in lines {
+        writeln!(out, "{l}")?;
     }
     writeln!(out)
+}
+
+/// `-x`: each data source's bytes as tshark dumps them, 16 a line with offset and ASCII; a
+/// frame that completes an IP datagram has two sources, each named.
+pub fn hex_dump(out: &mut dyn Write, pkt: &Packet<'_>, frame: &[u8]) -> io::Result<()> {
+    match pkt.reassembled {
+        Some((v, whole)) => {
+            writeln!(out, "Frame ({} bytes):", frame.len())?;
+            hex_lines(out, frame)?;
+            writeln!(out, "Reassembled IPv{v} ({} bytes):", whole.len())?;
+            hex_lines(out, whole)?;
+        }
+        None => hex_lines(out, frame)?,
+    }
+    writeln!(out)
+}
+
+fn hex_lines(out: &mut dyn Write, bytes: &[u8]) -> io::Result<()> {
+    // The offset gets a digit more past each 16^4 bytes, as Wireshark's print_hex_data.
+    let top = bytes.len().saturating_sub(1);
+    let digits = (4..8).find(|d| top >> (4 * d) == 0).unwrap_or(8);
+    for (i, chunk) in bytes.chunks(16).enumerate() {
+        let mut line = format!("{:0digits$x}  ", i * 16);
+        for b in chunk {
+            line.push_str(&format!("{b:02x} "));
+        }
+        line.push_str(&" ".repeat(3 * (16 - chunk.len()) + 2));
+        line.extend(chunk.iter().map(|&b| if (0x20..0x7f).contains(&b) { b as char } else { '.' }));
+        writeln!(out, "{line}")?;
+    }
+    Ok(())
 }
 
 /// JSON string escaping (RFC 8259 §7).

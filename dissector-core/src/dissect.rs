@@ -153,6 +153,8 @@ struct Ctx<'a, 'p> {
     anomalies: &'p mut Vec<Anomaly>,
     /// Where a datagram completed by this frame's fragment is reassembled (used once).
     scratch: Option<&'a mut Vec<u8>>,
+    /// That datagram, once reassembled (IP version, payload).
+    reassembled: Option<(u8, &'a [u8])>,
     /// Capture facts of the frame.
     meta: FrameMeta,
     /// DNS messages seen so far in this frame.
@@ -410,6 +412,7 @@ impl Dissector {
             analysis: &mut analysis,
             anomalies: &mut anomalies,
             scratch: Some(scratch),
+            reassembled: None,
             meta,
             dns_count: 0,
             prepared,
@@ -425,7 +428,8 @@ impl Dissector {
             Err(p) => ctx.anomalies.push(Anomaly::Link(p)),
         }
         let evicted = self.conns.enforce_cap(self.tracking);
-        Packet { meta, rel_ns: meta.ts_ns - first, layers, anomalies, evicted, track, analysis }
+        let reassembled = ctx.reassembled;
+        Packet { meta, rel_ns: meta.ts_ns - first, layers, anomalies, evicted, track, analysis, reassembled }
     }
 
     /// What a link header (or an encapsulated Ethernet frame) says follows: IP, or an MPLS
@@ -715,6 +719,7 @@ impl Dissector {
                     return;
                 }
                 let whole: &'a [u8] = buf;
+                ctx.reassembled = Some((version, whole));
                 IpPayload { data: whole, reported_len: whole.len(), frag: None, ..payload }
             }
         };

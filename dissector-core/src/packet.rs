@@ -219,6 +219,9 @@ pub struct Packet<'a> {
     /// tshark's sequence analysis of that segment, when it has one (and
     /// [`crate::Options::analysis`] is on).
     pub analysis: Option<Analysis>,
+    /// The IP datagram payload this frame's fragment completed (IP version, bytes): a data
+    /// source of its own, as Wireshark's "Reassembled IPv4" tab.
+    pub reassembled: Option<(u8, &'a [u8])>,
 }
 
 impl Packet<'_> {

@@ -915,6 +915,7 @@ mod extreme_slices {
                     evicted: 0,
                     track: None,
                     analysis: None,
+                    reassembled: None,
                 };
                 let _ = super::matches(&filter, &pkt, false);
             }
