@@ -9,7 +9,7 @@ use std::process::Command;
 
 use dissector_core::fields::FieldType;
 
-use crate::support::{captures, name, root, synack};
+use crate::support::{all_captures, root, synack};
 
 fn script() -> std::path::PathBuf {
     root().join("tests/scripts/wireshark_versions.sh")
@@ -71,19 +71,31 @@ fn check_version(ver: &str) {
         fields.push("-e");
         fields.push(f.abbrev);
     }
+    // Every capture in one file: two tshark runs rather than two per capture.
+    let all = all_captures();
+    let p = all.to_str().expect("utf-8 path");
     let mut lines = 0;
-    for cap in captures() {
-        let p = cap.to_str().expect("utf-8 path");
-        for two in [false, true] {
-            let mut args = if two { vec!["-2", "-r", p] } else { vec!["-r", p] };
-            args.extend(&fields);
-            let theirs = run(&args);
-            let (code, ours, err) = synack(&args);
-            assert_eq!(code, 0, "{err}");
-            let ours = as_newer_tshark(&ours, &types);
-            assert_eq!(theirs, ours, "Wireshark {ver}, {} (two passes: {two})", name(&cap));
-            lines += theirs.lines().count();
+    for two in [false, true] {
+        let mut args = if two { vec!["-2", "-r", p] } else { vec!["-r", p] };
+        args.extend(&fields);
+        let theirs = run(&args);
+        let (code, ours, err) = synack(&args);
+        assert_eq!(code, 0, "{err}");
+        let ours = as_newer_tshark(&ours, &types);
+        if theirs != ours {
+            let at = theirs
+                .lines()
+                .zip(ours.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(theirs.lines().count().min(ours.lines().count()));
+            panic!(
+                "Wireshark {ver} (two passes: {two}), frame {}: tshark {:?}, synack {:?}",
+                at + 1,
+                theirs.lines().nth(at),
+                ours.lines().nth(at)
+            );
         }
+        lines += theirs.lines().count();
     }
     eprintln!("Wireshark {ver}: {lines} lines equal to the CLI's");
 }

@@ -318,13 +318,9 @@ impl Dissector {
         let rows = self.take_revisions().into_iter().collect();
         let mut late = self.lookups.late_facts().cloned().unwrap_or_default();
         late.rows = rows;
-        // A stream has one verdict: the last given (a connection expired while idle and picked
-        // up again is summarised twice).
-        let mut by_stream: Map<u32, (u32, Verdict)> = Map::default();
-        for (stream, frame, v) in self.conns.take_verdicts() {
-            by_stream.insert(stream, (frame, v));
-        }
-        late.verdicts = by_stream.into_values().map(|(frame, v)| (frame, Arc::new(v))).collect();
+        // Each connection's verdict on its last frame; a connection expired while idle and
+        // picked up again has one for each part, as the plugin shows them.
+        late.verdicts = self.conns.take_verdicts().into_iter().map(|(_, frame, v)| (frame, Arc::new(v))).collect();
         late
     }
 

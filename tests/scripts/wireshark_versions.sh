@@ -4,8 +4,8 @@
 #
 #   tests/scripts/wireshark_versions.sh prepare 4.4|4.6      headers+libs and a tshark root (cached)
 #   tests/scripts/wireshark_versions.sh build 4.4|4.6        build the plugin against them; prints the .so
-#   tests/scripts/wireshark_versions.sh tshark 4.4|4.6 ARGS  run that tshark with the plugin (paths in
-#                                                            ARGS under tests/captures/ are mapped into the root)
+#   tests/scripts/wireshark_versions.sh tshark 4.4|4.6 ARGS  run that tshark with the plugin (captures
+#                                                            named in ARGS are copied into the root)
 #
 # Versions: 4.4 is Debian trixie's (4.4.x), 4.6 is sid's (4.6.x). Everything lives under
 # ${SYNACK_WS_DIR:-target/wireshark-versions}/<version>/:
@@ -78,12 +78,19 @@ build() {
 
 run_tshark() {
   mkdir -p "$root/captures"
-  cp -u "$here"/tests/captures/*.pcap* "$root/captures/"
-  chmod -R a+rX "$root/captures"
+  chmod a+rx "$root/captures"
   local args=()
   for a in "$@"; do
     case "$a" in
-      *tests/captures/*) args+=("/captures/${a##*/}") ;;
+      # A capture is copied into the root (when newer) and named by its path there.
+      *.pcap|*.pcapng)
+        if [ -f "$a" ]; then
+          cp -u "$a" "$root/captures/"
+          chmod a+r "$root/captures/${a##*/}"
+          args+=("/captures/${a##*/}")
+        else
+          args+=("$a")
+        fi ;;
       *) args+=("$a") ;;
     esac
   done
