@@ -124,3 +124,54 @@ fn a_filter_on_a_tracker_field_keeps_the_tracker_on() {
     assert_eq!(code, 0, "{err}");
     assert!(out.lines().all(|l| l.split('\t').nth(1).is_some_and(|s| !s.is_empty())), "{out}");
 }
+
+/// A pipe that a producer writes slowly (as `dumpcap -w -` does): each packet's line comes out
+/// as soon as its record is complete, before the next one is written, even when the file
+/// header itself arrives in two pieces.
+#[test]
+fn a_slow_pipe_shows_each_packet_as_it_arrives() {
+    let bytes = std::fs::read(cap("local_dns_then_http.pcap")).expect("capture");
+    // pcap: a 24-byte header, then records of a 16-byte header (caplen at 8..12) and the bytes.
+    assert_eq!(bytes[..4], [0xd4, 0xc3, 0xb2, 0xa1], "a little-endian microsecond pcap");
+    let record = |at: usize| {
+        let caplen = u32::from_le_bytes([bytes[at + 8], bytes[at + 9], bytes[at + 10], bytes[at + 11]]) as usize;
+        at + 16 + caplen
+    };
+    let first_end = record(24);
+    let second_end = record(first_end);
+    let mut child = Command::new(synack_binary())
+        .args(["-r", "-", "-T", "fields", "-e", "frame.number"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn synack");
+    let mut stdin = child.stdin.take().expect("stdin");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let wait = std::time::Duration::from_secs(30);
+    stdin.write_all(&bytes[..10]).expect("write");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    stdin.write_all(&bytes[10..first_end]).expect("write");
+    assert_eq!(rx.recv_timeout(wait).as_deref(), Ok("1"), "frame 1 before frame 2 is written");
+    stdin.write_all(&bytes[first_end..second_end]).expect("write");
+    assert_eq!(rx.recv_timeout(wait).as_deref(), Ok("2"), "frame 2 before frame 3 is written");
+    stdin.write_all(&bytes[second_end..]).expect("write");
+    drop(stdin);
+    let rest: Vec<String> = rx.iter().collect();
+    let status = child.wait().expect("wait");
+    assert!(status.success());
+    assert_eq!(rest.first().map(String::as_str), Some("3"));
+    assert_eq!(
+        rest.len() + 2,
+        synack(&["-r", &cap("local_dns_then_http.pcap"), "-T", "fields", "-e", "frame.number"]).1.lines().count()
+    );
+}

@@ -129,16 +129,21 @@ fn a_damaged_pcapng_block_is_skipped_and_the_rest_read() {
 /// and how reading ended.
 type Read = (Vec<(dissector_core::FrameMeta, Vec<u8>)>, Option<(u32, Option<String>)>);
 
-fn read_all(bytes: &[u8], ahead: bool, stop: Option<u32>) -> Read {
+/// `ahead`: through the reading thread (`Some(live)`: as a pipe), or not (`None`).
+fn read_all(bytes: &[u8], ahead: Option<bool>, stop: Option<u32>) -> Read {
     let mut got = Vec::new();
     let mut each = |m: dissector_core::FrameMeta, d: &[u8]| {
         got.push((m, d.to_vec()));
         Ok(stop.is_none_or(|s| m.number < s))
     };
-    let end = if ahead {
-        synack::capture::for_each_frame_ahead(std::io::Cursor::new(bytes.to_vec()), |_, _| (), |m, d, (), _| each(m, d))
-    } else {
-        synack::capture::for_each_frame(std::io::Cursor::new(bytes), each)
+    let end = match ahead {
+        Some(live) => synack::capture::for_each_frame_ahead(
+            std::io::Cursor::new(bytes.to_vec()),
+            live,
+            |_, _| (),
+            |m, d, (), _| each(m, d),
+        ),
+        None => synack::capture::for_each_frame(std::io::Cursor::new(bytes), each),
     };
     let end = match end {
         Ok(Ok(s)) => Some((s.frames, s.warning)),
@@ -158,9 +163,10 @@ fn reading_ahead_on_a_thread_delivers_the_same_frames_and_warnings() {
     let mut largest = Vec::new();
     for f in &files {
         let bytes = std::fs::read(f).expect("read capture");
-        let plain = read_all(&bytes, false, None);
+        let plain = read_all(&bytes, None, None);
         assert!(plain.1.is_some(), "{}", f.display());
-        assert!(read_all(&bytes, true, None) == plain, "{}", f.display());
+        assert!(read_all(&bytes, Some(false), None) == plain, "{}", f.display());
+        assert!(read_all(&bytes, Some(true), None) == plain, "{} (as a pipe)", f.display());
         if f.extension().is_some_and(|e| e == "pcap") && bytes.len() > largest.len() {
             largest = bytes;
         }
@@ -170,7 +176,7 @@ fn reading_ahead_on_a_thread_delivers_the_same_frames_and_warnings() {
     while largest.len() < 3 << 20 {
         largest.extend_from_slice(&body);
     }
-    let n = read_all(&largest, false, None).0.len() as u32;
+    let n = read_all(&largest, None, None).0.len() as u32;
     assert!(n > 1000, "{n} frames");
     // Record headers (little-endian pcap) at about 100 KB, 1 MB and 2.5 MB get a length no
     // record has.
@@ -186,15 +192,17 @@ fn reading_ahead_on_a_thread_delivers_the_same_frames_and_warnings() {
     }
     let cut = &largest[..largest.len() - 7];
     for (what, bytes) in [("repeated", &largest[..]), ("damaged", &damaged[..]), ("cut short", cut)] {
-        let plain = read_all(bytes, false, None);
-        assert!(read_all(bytes, true, None) == plain, "{what}");
+        let plain = read_all(bytes, None, None);
+        assert!(read_all(bytes, Some(false), None) == plain, "{what}");
+        assert!(read_all(bytes, Some(true), None) == plain, "{what} (as a pipe)");
         if what != "repeated" {
             assert!(plain.1.as_ref().is_some_and(|(_, w)| w.is_some()), "{what}: a warning");
         }
     }
     for stop in [1, 2, n / 2, n - 1] {
-        let plain = read_all(&largest, false, Some(stop));
+        let plain = read_all(&largest, None, Some(stop));
         assert_eq!(plain.0.len() as u32, stop);
-        assert!(read_all(&largest, true, Some(stop)) == plain, "stop at {stop}");
+        assert!(read_all(&largest, Some(false), Some(stop)) == plain, "stop at {stop}");
+        assert!(read_all(&largest, Some(true), Some(stop)) == plain, "stop at {stop} (as a pipe)");
     }
 }

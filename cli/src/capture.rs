@@ -2,6 +2,7 @@
 //! and interfaces, each with its own link type and time resolution) with pcap-parser.
 
 use std::io::Read;
+use std::sync::{Arc, Mutex};
 
 use dissector_core::FrameMeta;
 use pcap_parser::pcapng::Block;
@@ -59,12 +60,59 @@ fn ts_ns(iface: &Interface, ts: u64) -> i128 {
     base + i128::from(iface.offset_s) * 1_000_000_000
 }
 
+/// Read from `input` until `buf` holds `n` bytes or the input ends.
+fn fill_to<R: Read>(input: &mut R, buf: &mut Vec<u8>, n: usize) -> std::io::Result<()> {
+    while buf.len() < n {
+        let have = buf.len();
+        buf.resize(n, 0);
+        let got = loop {
+            match input.read(&mut buf[have..]) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                r => break r,
+            }
+        };
+        buf.truncate(have + *got.as_ref().unwrap_or(&0));
+        if got? == 0 {
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// The input with its file header (pcap's 24 bytes, or pcapng's whole section header block)
+/// read first and handed over in one read: the parser looks for it in its first read, and a
+/// pipe may hand over less at first.
+fn with_header<R: Read>(mut input: R) -> std::io::Result<std::io::Chain<std::io::Cursor<Vec<u8>>, R>> {
+    let mut head = Vec::with_capacity(256);
+    fill_to(&mut input, &mut head, 24)?;
+    if head.starts_with(&[0x0a, 0x0d, 0x0d, 0x0a]) {
+        let len = head.get(4..12).map(|b| {
+            let order_le = b[4..8] == [0x4d, 0x3c, 0x2b, 0x1a];
+            let l = [b[0], b[1], b[2], b[3]];
+            if order_le {
+                u32::from_le_bytes(l)
+            } else {
+                u32::from_be_bytes(l)
+            }
+        });
+        // A damaged length is the parser's to report; only a plausible one is waited for.
+        if let Some(len) = len.filter(|&l| l >= 28 && (l as usize) <= BUFFER / 2) {
+            fill_to(&mut input, &mut head, len as usize)?;
+        }
+    }
+    Ok(std::io::Cursor::new(head).chain(input))
+}
+
 /// Read every frame of `input`, calling `f` for each in order. Returns how reading ended; only
 /// an input that is not a capture at all is an error.
 pub fn for_each_frame<R: Read + Send>(
     input: R,
     mut f: impl FnMut(FrameMeta, &[u8]) -> std::io::Result<bool>,
 ) -> Result<std::io::Result<ReadSummary>, NotACapture> {
+    let input = match with_header(input) {
+        Ok(i) => i,
+        Err(e) => return Err(NotACapture(format!("cannot read the input: {e}"))),
+    };
     let mut reader = match create_reader(BUFFER, Capped(input)) {
         Ok(r) => r,
         Err(PcapError::Eof) => return Err(NotACapture("the input is empty".into())),
@@ -302,12 +350,65 @@ const BATCH_FRAMES: usize = 2048;
 /// Batches that may wait for the dissecting thread.
 const AHEAD: usize = 2;
 
+impl<P> Batch<P> {
+    fn new() -> Batch<P> {
+        Batch { data: Vec::with_capacity(BATCH), frames: Vec::with_capacity(BATCH_FRAMES), spent: Vec::new() }
+    }
+}
+
+/// The reading thread's batch being filled, and the channels it goes by.
+struct Outbox<P> {
+    batch: Batch<P>,
+    tx: std::sync::mpsc::SyncSender<Sent<P>>,
+    spare_rx: std::sync::mpsc::Receiver<Batch<P>>,
+}
+
+impl<P> Outbox<P> {
+    /// Hand the batch over (if it holds a frame), taking a spare one to fill next. False when
+    /// the dissecting side is gone.
+    fn send(&mut self) -> bool {
+        if self.batch.frames.is_empty() {
+            return true;
+        }
+        let next = match self.spare_rx.try_recv() {
+            Ok(mut b) => {
+                b.spent.clear();
+                b
+            }
+            Err(_) => Batch::new(),
+        };
+        self.tx.send(Sent::Frames(std::mem::replace(&mut self.batch, next))).is_ok()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// A live input (a pipe): before each read, which may wait for the producer, the frames read so
+/// far go to the dissecting thread, so each is shown as soon as its record is complete.
+struct SendBeforeRead<R, P> {
+    inner: R,
+    outbox: Arc<Mutex<Outbox<P>>>,
+}
+
+impl<R: Read, P> Read for SendBeforeRead<R, P> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if !lock(&self.outbox).send() {
+            // Nobody wants more frames: end the input.
+            return Ok(0);
+        }
+        self.inner.read(buf)
+    }
+}
+
 /// [`for_each_frame`] with the reading on a second thread. Copying the file out of the page
 /// cache and framing its records was a third of `synack -q`'s time on the 1M benchmark mix
 /// (perf); here a reading thread does it, and `prepare` on each frame (work that needs no
 /// per-capture state), and hands over batches of frames while `f` works on the previous
 /// batch. Frames arrive in order and the result is the same; when `f` stops early or fails, the
-/// thread stops at its next batch.
+/// thread stops at its next batch. A `live` input (a pipe, a FIFO) hands each frame over as
+/// soon as its record is read.
 ///
 /// What `f` pushes into its last argument is dropped on the reading thread. Memory `prepare`
 /// allocated should go back that way: freed on the other thread, the allocator's per-thread
@@ -315,6 +416,7 @@ const AHEAD: usize = 2;
 /// (docs/performance.md has the numbers).
 pub fn for_each_frame_ahead<R, P>(
     input: R,
+    live: bool,
     prepare: impl Fn(&FrameMeta, &[u8]) -> P + Send + 'static,
     mut f: impl FnMut(FrameMeta, &[u8], P, &mut Vec<P>) -> std::io::Result<bool>,
 ) -> Result<std::io::Result<ReadSummary>, NotACapture>
@@ -325,29 +427,26 @@ where
     let (tx, rx) = std::sync::mpsc::sync_channel::<Sent<P>>(AHEAD);
     let (spare_tx, spare_rx) = std::sync::mpsc::sync_channel::<Batch<P>>(AHEAD + 2);
     let reader = move || {
-        let new_batch =
-            || Batch { data: Vec::with_capacity(BATCH), frames: Vec::with_capacity(BATCH_FRAMES), spent: Vec::new() };
-        let mut batch = new_batch();
-        let end = for_each_frame(input, |meta, data| {
-            batch.data.extend_from_slice(data);
-            batch.frames.push((meta, batch.data.len(), prepare(&meta, data)));
-            if batch.data.len() >= BATCH || batch.frames.len() >= BATCH_FRAMES {
-                let next = match spare_rx.try_recv() {
-                    Ok(mut b) => {
-                        b.spent.clear();
-                        b
-                    }
-                    Err(_) => new_batch(),
-                };
-                // The dissecting side is gone: stop reading.
-                return Ok(tx.send(Sent::Frames(std::mem::replace(&mut batch, next))).is_ok());
-            }
-            Ok(true)
-        });
-        if !batch.frames.is_empty() && tx.send(Sent::Frames(batch)).is_err() {
-            return;
+        let outbox = Arc::new(Mutex::new(Outbox { batch: Batch::new(), tx, spare_rx }));
+        let each = |meta: FrameMeta, data: &[u8]| {
+            let mut o = lock(&outbox);
+            o.batch.data.extend_from_slice(data);
+            let at = o.batch.data.len();
+            o.batch.frames.push((meta, at, prepare(&meta, data)));
+            let full = o.batch.data.len() >= BATCH || o.batch.frames.len() >= BATCH_FRAMES;
+            // The dissecting side is gone: stop reading.
+            Ok(!full || o.send())
+        };
+        // A pipe's frames go over before each read that may wait for more, not when a batch fills.
+        let end = if live {
+            for_each_frame(SendBeforeRead { inner: input, outbox: Arc::clone(&outbox) }, each)
+        } else {
+            for_each_frame(input, each)
+        };
+        let mut o = lock(&outbox);
+        if o.send() {
+            let _ = o.tx.send(Sent::End(end));
         }
-        let _ = tx.send(Sent::End(end));
     };
     if let Err(e) = std::thread::Builder::new().name("synack-read".into()).spawn(reader) {
         return Ok(Err(e));

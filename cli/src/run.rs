@@ -49,7 +49,7 @@ fn read_frames(
 ) -> Result<Option<String>, RunError> {
     let mut scratch = Vec::new();
     let prepare = |meta: &FrameMeta, data: &[u8]| dissector_core::prepare(meta.linktype, data);
-    let result = capture::for_each_frame_ahead(input, prepare, |meta, data, prepared, spent| {
+    let result = capture::for_each_frame_ahead(input, is_live(path), prepare, |meta, data, prepared, spent| {
         // Only a frame prepared ahead has something to give back.
         let ahead = !prepared.is_empty();
         let pkt = d.dissect_prepared(meta, data, &mut scratch, prepared);
@@ -69,6 +69,13 @@ fn read_frames(
         Err(capture::NotACapture(why)) => Err(RunError::Usage(format!("{}: {why}", path.display()))),
         Ok(r) => Ok(r?.warning),
     }
+}
+
+/// Whether `path` is a pipe, a FIFO or a terminal rather than a regular file: its frames are
+/// dissected and shown as they arrive, not when a batch fills.
+pub(crate) fn is_live(path: &std::path::Path) -> bool {
+    let p = if path.as_os_str() == "-" { std::path::Path::new("/dev/stdin") } else { path };
+    std::fs::metadata(p).map(|m| !m.file_type().is_file()).unwrap_or(true)
 }
 
 /// Inputs from this size on get a progress bar (when stderr is a terminal).
@@ -134,6 +141,8 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
     let mut json_first = true;
     let progress = progress_bar(&c.input, err_is_tty);
     let mut undecoded_kinds = 0;
+    // A pipe's packets are shown as they come: each line written out at once.
+    let live = is_live(&c.input);
     let warning = read_frames(input, &c.input, progress, &mut dissector, |d, pkt, data| {
         let meta = pkt.meta;
         let first_undecoded = d.undecoded().len() > undecoded_kinds;
@@ -183,6 +192,9 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
                     out.write_all(b"\n")?;
                 }
             }
+        }
+        if live && shown && !c.quiet {
+            out.flush()?;
         }
         Ok(c.count.is_none_or(|n| meta.number < n))
     })?;
