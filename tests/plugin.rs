@@ -207,3 +207,61 @@ fn an_encapsulation_not_decoded_is_named_on_its_first_frame() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// Expert infos reach the expert tap, which asks for no tree: `tshark -z expert` (and so
+/// Wireshark's Expert Information dialog, which retaps the same way) lists each one synack
+/// raises in the tree, as many times, under the protocol `synack`.
+#[test]
+fn expert_tap_lists_each_expert_info_the_tree_shows() {
+    // The tree cuts a long label shorter than the tap's summary: the first 120 characters.
+    let head = |m: &str| m.chars().take(120).collect::<String>();
+    let all = all_captures();
+    let p = all.to_str().expect("utf-8 path");
+    let mut in_tree: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+    let (ok, tree, err) = tshark_plugin(&["-r", p, "-V"]);
+    assert!(ok, "{err}");
+    // synack's subtree is a top-level tree; its expert infos are the items in it.
+    let mut in_synack = false;
+    for line in tree.lines() {
+        if !line.starts_with(' ') {
+            // (A generated item: its title in brackets.)
+            in_synack = line.trim_start_matches('[').starts_with("TCP handshake and states");
+            continue;
+        }
+        // A label too long for the tree starts "[ [truncated]".
+        let item = line.trim().replacen("[ [truncated]", "[", 1);
+        if let Some(rest) = item.strip_prefix("[Expert Info (").filter(|_| in_synack) {
+            let (kind, msg) = rest.split_once("): ").expect("(Severity/Group): message");
+            let group = kind.split('/').nth(1).unwrap_or("");
+            *in_tree.entry(format!("{group}\t{}", head(msg.trim_end_matches(']')))).or_default() += 1;
+        }
+    }
+    let (ok, z, err) = tshark_plugin(&["-q", "-r", p, "-z", "expert"]);
+    assert!(ok, "{err}");
+    let mut tapped: std::collections::BTreeMap<String, u32> = std::collections::BTreeMap::new();
+    for line in z.lines() {
+        // "   Frequency      Group           Protocol  Summary"
+        let cols: Vec<&str> = line.split_whitespace().collect();
+        if cols.len() > 3 && cols[2] == "synack" {
+            if let Ok(n) = cols[0].parse::<u32>() {
+                let msg = line.trim_start().split_once(" synack  ").map_or("", |x| x.1).trim_end();
+                *tapped.entry(format!("{}\t{}", cols[1], head(msg))).or_default() += n;
+            }
+        }
+    }
+    let kinds: std::collections::BTreeSet<&str> =
+        in_tree.keys().map(|k| k.split('\t').nth(1).unwrap_or("").split(':').next().unwrap_or("")).collect();
+    assert!(kinds.len() >= 5, "too few kinds of expert info to show anything: {kinds:?}");
+    let differ: Vec<String> = in_tree
+        .iter()
+        .filter(|(k, n)| tapped.get(*k) != Some(n))
+        .map(|(k, n)| format!("{k}: tree {n}, tap {:?}", tapped.get(k)))
+        .chain(
+            tapped
+                .iter()
+                .filter(|(k, _)| !in_tree.contains_key(*k))
+                .map(|(k, n)| format!("{k}: tap {n}, not in the tree")),
+        )
+        .collect();
+    assert!(differ.is_empty(), "tshark -z expert and the tree differ:\n{}", differ.join("\n"));
+}

@@ -186,7 +186,9 @@ fn detail_view_lists_synacks_tree() {
         synack(&["-r", &cap("local_dns_then_http.pcap"), "-V", "-Y", "frame.number == 4", "--color", "never"]);
     assert_eq!(code, 0);
     assert!(
-        out.contains("\nSYN/ACK: Handshake 2/3 SYN+ACK · client SYN_SENT → ESTABLISHED · server SYN_RECEIVED\n"),
+        out.contains(
+            "\nTCP handshake and states: Handshake 2/3 SYN+ACK · client SYN_SENT → ESTABLISHED · server SYN_RECEIVED\n"
+        ),
         "{out}"
     );
     assert!(out.contains("    Handshake stage: SYN+ACK (2)\n"), "{out}");
@@ -477,7 +479,7 @@ fn collapsed_trees_title_each_layer_as_tshark() {
             theirs[n].iter().map(|l| l.split(" on interface ").next().unwrap_or(l).to_string()).collect();
         let mut at = 0;
         // synack's own tree is the plugin's (tshark without it has none); tshark has more layers.
-        for l in lines.iter().filter(|l| !l.is_empty() && !l.starts_with("SYN/ACK")) {
+        for l in lines.iter().filter(|l| !l.is_empty() && !l.starts_with("TCP handshake and states")) {
             assert!(!l.starts_with(' '), "frame {n}: -O sctp expands nothing: {l:?}");
             match t[at..].iter().position(|x| x == l) {
                 Some(i) => at += i + 1,
@@ -497,7 +499,7 @@ fn collapsed_trees_title_each_layer_as_tshark() {
     );
     // -V alone prints the trees only; -P adds tshark's summary line before each.
     let (_, v, _) = synack(&["-r", &cap("local_http_get_ipv4.pcap"), "-V", "-c", "1", "--color", "never"]);
-    assert!(v.starts_with("Frame 1: ") && v.contains("\nSYN/ACK: Handshake 1/3 SYN"), "{v}");
+    assert!(v.starts_with("Frame 1: ") && v.contains("\nTCP handshake and states: Handshake 1/3 SYN"), "{v}");
     let (_, p, _) = synack(&["-r", &cap("local_http_get_ipv4.pcap"), "-V", "-P", "-c", "1", "--color", "never"]);
     assert!(p.starts_with("    1 ") && p.contains("\nFrame 1: "), "{p}");
 }

@@ -389,7 +389,11 @@ pub fn detail(out: &mut dyn Write, pkt: &Packet<'_>, st: &Style, expand: Option<
     let synack = crate::json::fields_of("synack");
     let synack_tree = tree(String::new(), pkt, synack, true, 0, st);
     if synack_tree.len() > 1 {
-        let head = pkt.track.as_ref().map_or_else(|| "SYN/ACK".to_string(), |t| format!("SYN/ACK: {}", t.summary()));
+        // The plugin's subtree title.
+        let head = pkt.track.as_ref().map_or_else(
+            || "TCP handshake and states".to_string(),
+            |t| format!("TCP handshake and states: {}", t.summary()),
+        );
         lines.extend(tree(head, pkt, synack, open("synack"), 0, st));
     }
     for l in lines {

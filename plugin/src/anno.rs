@@ -9,6 +9,9 @@ use dissector_core::fields::{self, Field, FieldInfo, FieldType, Value, FIELDS};
 use dissector_core::tcp::{parse_options, write_layout};
 use dissector_core::{Layer, Packet};
 
+/// What the subtree is, at the start of its title (not "SYN/ACK", which reads as TCP's flag pair).
+pub const TITLE: &str = "TCP handshake and states";
+
 /// What the plugin keeps for one frame.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FrameAnno {
@@ -83,7 +86,8 @@ impl FrameAnno {
     /// Write the subtree's title: `summary` (from [`FrameAnno::write_summary`]) or the frame's first
     /// DNS transaction.
     pub fn write_title(&self, summary: Option<&str>, out: &mut Vec<u8>) {
-        out.extend_from_slice(b"SYN/ACK: ");
+        out.extend_from_slice(TITLE.as_bytes());
+        out.extend_from_slice(b": ");
         match (summary, self.dns.first()) {
             (Some(s), _) => out.extend_from_slice(s.as_bytes()),
             (None, Some(d)) => {

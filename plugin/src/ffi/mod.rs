@@ -262,11 +262,7 @@ extern "C" fn register_protoinfo() {
         }
         // SAFETY: registration calls with 'static strings and arrays leaked for Wireshark to keep.
         unsafe {
-            let proto = sys::proto_register_protocol(
-                leak("SYN/ACK: TCP handshake and state annotations"),
-                leak("SYN/ACK"),
-                leak("synack"),
-            );
+            let proto = sys::proto_register_protocol(leak(anno::TITLE), leak("synack"), leak("synack"));
             PROTO.store(proto, Ordering::Relaxed);
             let hf: Vec<sys::hf_register_info> = fields
                 .iter()
@@ -373,7 +369,7 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
         }
         let undecoded = st.undecoded_at(f.num);
         let Some(anno) = st.anno(f.num) else {
-            if let Some(u) = undecoded.filter(|_| !tree.is_null()) {
+            if let Some(u) = undecoded {
                 show_undecoded(u, tvb, pinfo, tree);
             }
             return;
@@ -394,6 +390,9 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
             IDS.get_or_init(|| HF.iter().chain(EI.iter().map(|e| &e.hf)).map(|a| a.load(Ordering::Relaxed)).collect());
         // SAFETY: the shim reads the tree's flags and asks about registered ids; it does not throw.
         if tree.is_null() || unsafe { sys::synack_wanted(tree, ids.as_ptr(), ids.len() as c_int) } == 0 {
+            // The expert infos still go to the expert tap, which asks for no tree: tshark -z
+            // expert and Wireshark's Expert Information dialog (a retap without a tree).
+            experts(anno, pinfo, std::ptr::null_mut());
             return;
         }
         show(anno, &late, tvb, pinfo, tree);
@@ -498,7 +497,7 @@ fn show_undecoded(
     tree: *mut sys::proto_tree,
 ) {
     let (Ok(title), Ok(text)) = (
-        std::ffi::CString::new(format!("SYN/ACK: {what} not decoded")),
+        std::ffi::CString::new(format!("{}: {what} not decoded", anno::TITLE)),
         std::ffi::CString::new(format!(
             "synack does not decode {what} ({count} frame{} so far, the first here): the connections inside are not \
              tracked",
@@ -507,10 +506,9 @@ fn show_undecoded(
     ) else {
         return;
     };
-    let top = add_subtree(tree, tvb, title.as_ptr(), &[]);
-    if !top.is_null() {
-        expert_text(pinfo, top, EI_UNDECODED, &text);
-    }
+    // Without a tree (the expert tap's retap) the expert info goes without an item.
+    let top = if tree.is_null() { std::ptr::null_mut() } else { add_subtree(tree, tvb, title.as_ptr(), &[]) };
+    expert_text(pinfo, top, EI_UNDECODED, &text);
 }
 
 fn experts(anno: &FrameAnno, pinfo: *mut sys::packet_info, top: *mut sys::proto_item) {
