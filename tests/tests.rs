@@ -10,6 +10,7 @@ mod filters;
 mod fuzz;
 mod json;
 mod limits;
+mod live;
 mod nothing_lost;
 mod plugin;
 mod properties;

@@ -157,8 +157,33 @@ impl clap::builder::TypedValueParser for FieldName {
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
     /// Read packets from FILE (pcap or pcapng); `-` reads standard input.
-    #[arg(short = 'r', value_name = "FILE")]
+    #[arg(short = 'r', value_name = "FILE", conflicts_with = "interfaces")]
     pub(crate) read: Option<PathBuf>,
+
+    /// Capture live on IFACE (repeatable), through Wireshark's dumpcap, which holds the
+    /// capture rights: synack needs none. Ctrl-C ends the capture.
+    #[arg(short = 'i', value_name = "IFACE")]
+    pub(crate) interfaces: Vec<String>,
+
+    /// Capture filter (BPF syntax, as tcpdump's), for -i.
+    #[arg(short = 'f', value_name = "FILTER")]
+    pub(crate) capture_filter: Option<String>,
+
+    /// Snapshot length: bytes kept of each packet, for -i.
+    #[arg(short = 's', value_name = "SNAPLEN")]
+    pub(crate) snaplen: Option<u32>,
+
+    /// Stop the capture: duration:SECONDS, packets:N, filesize:KB or files:N (repeatable).
+    #[arg(short = 'a', value_name = "COND")]
+    pub(crate) autostop: Vec<String>,
+
+    /// Save what -i captured to FILE (pcapng) while showing it.
+    #[arg(short = 'w', value_name = "FILE")]
+    pub(crate) write: Option<PathBuf>,
+
+    /// List the interfaces dumpcap can capture on, and exit.
+    #[arg(short = 'D')]
+    pub(crate) list_interfaces: bool,
 
     /// Output format: text (default: tshark's one line per packet plus synack's annotation),
     /// fields (the -e fields, tab-separated), json and ek (tshark's shapes: with -e the fields,

@@ -36,6 +36,8 @@ pub(crate) enum Mode {
 #[derive(Debug)]
 pub struct Config {
     pub(crate) input: PathBuf,
+    /// `-i`: a live capture instead of `input`.
+    pub(crate) capture: Option<crate::live::Capture>,
     pub(crate) mode: Mode,
     pub(crate) verbose: bool,
     /// `-O`: the protocols whose trees the detail view expands (the others: title lines).
@@ -112,9 +114,39 @@ fn sep_value(v: &str) -> String {
 }
 
 pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError> {
-    let input = args
-        .read
-        .ok_or_else(|| UsageError("no input: give a capture with -r FILE (or -r - for standard input)".into()))?;
+    let capture = if args.interfaces.is_empty() {
+        if args.write.is_some() || args.capture_filter.is_some() || !args.autostop.is_empty() || args.snaplen.is_some()
+        {
+            return Err(UsageError("-w, -f, -s and -a go with a live capture (-i IFACE)".into()));
+        }
+        None
+    } else {
+        if args.two_pass {
+            return Err(UsageError(
+                "-2 needs a file: a live capture is read once (save it with -w, then -r it)".into(),
+            ));
+        }
+        for a in &args.autostop {
+            crate::live::check_autostop(a).map_err(UsageError)?;
+        }
+        Some(crate::live::Capture {
+            interfaces: args.interfaces.clone(),
+            filter: args.capture_filter.clone(),
+            snaplen: args.snaplen,
+            autostop: args.autostop.clone(),
+            save: args.write.clone(),
+        })
+    };
+    let input = match (&args.read, &capture) {
+        (Some(r), _) => r.clone(),
+        // Named in messages only.
+        (None, Some(c)) => PathBuf::from(format!("capture on {}", c.interfaces.join(", "))),
+        (None, None) => {
+            return Err(UsageError(
+                "no input: give a capture with -r FILE (-r - for standard input), or capture live with -i IFACE".into(),
+            ))
+        }
+    };
     let mode = match args.format.as_deref() {
         None | Some("text") => Mode::Text,
         Some("fields") => Mode::Fields,
@@ -150,6 +182,7 @@ pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError>
     }
     let mut c = Config {
         input,
+        capture,
         mode,
         verbose: args.verbose || expand.is_some(),
         summary: args.summary || !(args.verbose || expand.is_some() || args.hex),

@@ -15,6 +15,7 @@ pub mod filter;
 mod json;
 mod ko;
 mod ladder;
+mod live;
 mod man;
 mod output;
 mod run;
@@ -77,13 +78,22 @@ where
                 return 0;
             }
             // `synack` alone: the help, as for any tool with nothing to do.
-            if args.read.is_none() && args.format.is_none() && args.fields.is_empty() {
+            if args.read.is_none()
+                && args.interfaces.is_empty()
+                && !args.list_interfaces
+                && args.format.is_none()
+                && args.fields.is_empty()
+            {
                 let _ = write!(out, "{}", Cli::command().render_help());
                 return 0;
             }
-            match config(args, out_is_tty) {
-                Ok(c) => run(&c, out, err, err_is_tty),
-                Err(UsageError(m)) => Err(RunError::Usage(m)),
+            if args.list_interfaces {
+                live::list_interfaces(out)
+            } else {
+                match config(args, out_is_tty) {
+                    Ok(c) => run(&c, out, err, err_is_tty),
+                    Err(UsageError(m)) => Err(RunError::Usage(m)),
+                }
             }
         }
     };

@@ -34,7 +34,9 @@ fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunE
         verdicts: c.needs_verdicts(),
         ..Options::with_limits(c.limits)
     });
-    read_frames(input, &c.input, None, &mut dissector, |_, pkt, _| Ok(c.count.is_none_or(|n| pkt.meta.number < n)))?;
+    read_frames(input, &c.input, is_live(&c.input), None, &mut dissector, |_, pkt, _| {
+        Ok(c.count.is_none_or(|n| pkt.meta.number < n))
+    })?;
     Ok(dissector.into_late_facts())
 }
 
@@ -43,13 +45,14 @@ fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunE
 fn read_frames(
     input: Box<dyn Read + Send>,
     path: &std::path::Path,
+    live: bool,
     progress: Option<indicatif::ProgressBar>,
     d: &mut Dissector,
     mut each: impl FnMut(&mut Dissector, &Packet<'_>, &[u8]) -> io::Result<bool>,
 ) -> Result<Option<String>, RunError> {
     let mut scratch = Vec::new();
     let prepare = |meta: &FrameMeta, data: &[u8]| dissector_core::prepare(meta.linktype, data);
-    let result = capture::for_each_frame_ahead(input, is_live(path), prepare, |meta, data, prepared, spent| {
+    let result = capture::for_each_frame_ahead(input, live, prepare, |meta, data, prepared, spent| {
         // Only a frame prepared ahead has something to give back.
         let ahead = !prepared.is_empty();
         let pkt = d.dissect_prepared(meta, data, &mut scratch, prepared);
@@ -114,7 +117,14 @@ mod tests {
 
 /// Run a configuration, writing to `out` and warnings to `err`.
 pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: bool) -> Result<(), RunError> {
-    let mut input = open(c)?;
+    // A live capture: dumpcap's output is the input, read as it comes.
+    let (mut input, running) = match &c.capture {
+        Some(cap) => {
+            let (input, running) = crate::live::start(cap, c.count)?;
+            (input, Some(running))
+        }
+        None => (open(c)?, None),
+    };
     let tracking = c.needs_tracking();
     // What a first pass learns (dns.response_in, synack.dns.used_by) is the tracker's.
     let mut late = None;
@@ -142,8 +152,10 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
     let progress = progress_bar(&c.input, err_is_tty);
     let mut undecoded_kinds = 0;
     // A pipe's packets are shown as they come: each line written out at once.
-    let live = is_live(&c.input);
-    let warning = read_frames(input, &c.input, progress, &mut dissector, |d, pkt, data| {
+    let live = running.is_some() || is_live(&c.input);
+    let mut frames = 0;
+    let read = read_frames(input, &c.input, live, progress, &mut dissector, |d, pkt, data| {
+        frames = pkt.meta.number;
         let meta = pkt.meta;
         let first_undecoded = d.undecoded().len() > undecoded_kinds;
         undecoded_kinds = d.undecoded().len();
@@ -197,7 +209,12 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
             out.flush()?;
         }
         Ok(c.count.is_none_or(|n| meta.number < n))
-    })?;
+    });
+    // A capture that failed says why (permissions) rather than "the input is empty".
+    if let Some(r) = running {
+        r.finish(frames > 0)?;
+    }
+    let warning = read?;
     if c.mode == Mode::Json && !c.quiet {
         out.write_all(crate::json::end(!json_first).as_bytes())?;
     }
@@ -241,7 +258,7 @@ pub(crate) fn run_conv(
     });
     let style = Style::new(a.common.color, out_is_tty);
     let mut w = conv::ConvWriter::new(out, a.format, 0, a.lang, style);
-    let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt, _| {
+    let warning = read_frames(input, &a.read, is_live(&a.read), progress, &mut d, |d, pkt, _| {
         if pkt.meta.number == 1 {
             w.set_first(pkt.meta.ts_ns);
         }
@@ -282,7 +299,7 @@ pub(crate) fn run_ladder(
         ..Options::with_limits(a.common.limits())
     });
     let mut col = ladder::Collector::new(a.stream);
-    let warning = read_frames(input, &a.read, progress, &mut d, |d, pkt, _| {
+    let warning = read_frames(input, &a.read, is_live(&a.read), progress, &mut d, |d, pkt, _| {
         col.packet(pkt);
         col.revise(d.take_revisions());
         col.verdicts(d.take_verdicts());
