@@ -161,6 +161,7 @@ fn wireshark_gui_shows_the_subtree_with_the_clis_values() {
         .arg("4")
         .arg(&png)
         .arg(&tsv)
+        .arg(root.join("plugin/profile"))
         .status()
         .expect("run tests/scripts/gui_screenshot.sh (needs wireshark-qt, xvfb, xdotool, imagemagick: tests/scripts/setup.sh)");
     assert!(st.success(), "the GUI screenshot script failed");
@@ -264,4 +265,67 @@ fn expert_tap_lists_each_expert_info_the_tree_shows() {
         )
         .collect();
     assert!(differ.is_empty(), "tshark -z expert and the tree differ:\n{}", differ.join("\n"));
+}
+
+/// The `synack` profile (`wireshark -C synack`, written by `synack-plugin install`) through
+/// tshark, which reads profiles as Wireshark does: the state columns in the packet list, the
+/// colouring rules on the frames they name, and filter buttons that tshark accepts and that
+/// select frames.
+#[test]
+fn the_synack_profile_shows_states_colours_and_buttons() {
+    // tshark_plugin's HOME: Wireshark reads its profiles under ~/.config/wireshark.
+    let home = std::env::temp_dir().join("synack-tshark-home");
+    let dir = synack_plugin::install::install_profile(&home.join(".config/wireshark")).expect("install the profile");
+    let cap = |n: &str| crate::support::cap(n);
+    let (ok, list, err) = tshark_plugin(&["-C", "synack", "-r", &cap("local_dns_then_http.pcap"), "-c", "5"]);
+    assert!(ok, "{err}");
+    let line = |n: usize| list.lines().nth(n - 1).unwrap_or_default().to_string();
+    assert!(line(3).contains(" SYN SYN_SENT SYN_RECEIVED client CLOSED → SYN_SENT"), "{list}");
+    assert!(line(4).contains(" SYN+ACK ESTABLISHED SYN_RECEIVED client SYN_SENT → ESTABLISHED "), "{list}");
+    assert!(line(5).contains(" ACK ESTABLISHED ESTABLISHED server SYN_RECEIVED → ESTABLISHED "), "{list}");
+
+    // Each rule's background, as tshark's PSML writes it (#rrggbb from 16-bit channels).
+    let rules = std::fs::read_to_string(dir.join("colorfilters")).expect("colorfilters");
+    let background = |name: &str| -> String {
+        let l = rules.lines().find(|l| l.starts_with(&format!("@synack: {name}"))).expect("the rule");
+        let bg =
+            l.rsplit('@').next().and_then(|c| c.strip_prefix('[')).and_then(|c| c.split(']').next()).expect("[bg]");
+        let c: Vec<u32> = bg.split(',').map(|x| x.parse::<u32>().expect("channel") >> 8).collect();
+        format!("background='#{:02x}{:02x}{:02x}'", c[0], c[1], c[2])
+    };
+    let frames_of = |cap: &str, filter: &str| -> Vec<usize> {
+        let (ok, out, err) = tshark_plugin(&["-r", cap, "-Y", filter, "-T", "fields", "-e", "frame.number"]);
+        assert!(ok, "{err}");
+        out.lines().map(|l| l.parse().expect("frame number")).collect()
+    };
+    for (file, rule, filter) in [
+        ("local_syn_unanswered.pcap", "SYN or SYN+ACK retransmitted", "synack.expert.syn_retransmission"),
+        ("local_syn_unanswered.pcap", "handshake 1/3", "synack.stage == 1 && !synack.expert.syn_retransmission"),
+        ("local_refused.pcap", "refused", "synack.expert.rst_in_handshake"),
+        ("local_dns_then_http.pcap", "handshake 2/3", "synack.stage == 2"),
+    ] {
+        let p = cap(file);
+        let (ok, psml, err) = tshark_plugin(&["-C", "synack", "--color", "-T", "psml", "-r", &p]);
+        assert!(ok, "{err}");
+        let packets: Vec<&str> = psml.lines().filter(|l| l.starts_with("<packet")).collect();
+        let frames = frames_of(&p, filter);
+        assert!(!frames.is_empty(), "{file}: nothing for {filter}");
+        for n in frames {
+            assert!(packets[n - 1].contains(&background(rule)), "{file} frame {n}: {} for {rule:?}", packets[n - 1]);
+        }
+    }
+
+    let all = all_captures();
+    let all = all.to_str().expect("utf-8 path");
+    let buttons = std::fs::read_to_string(dir.join("dfilter_buttons")).expect("dfilter_buttons");
+    let mut labels = Vec::new();
+    for b in buttons.lines().filter(|l| l.starts_with('"')) {
+        // "TRUE","label","filter","comment"; a quote inside a field is \x22, as Wireshark writes it.
+        let inner = b.strip_prefix('"').and_then(|x| x.strip_suffix('"')).expect("quoted fields");
+        let fields: Vec<String> = inner.split("\",\"").map(|f| f.replace("\\x22", "\"")).collect();
+        assert_eq!(fields.len(), 4, "{b}");
+        assert!(!frames_of(all, &fields[2]).is_empty(), "button {:?} selects nothing", fields[1]);
+        labels.push(fields[1].clone());
+    }
+    assert_eq!(labels, ["Handshakes", "Refused", "Unanswered", "Resets"]);
 }

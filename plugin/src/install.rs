@@ -56,7 +56,59 @@ fn running_as_root() -> bool {
         .unwrap_or(false)
 }
 
-/// Copy the built plugin to the personal folder of the Wireshark it was built for.
+/// The profile's files: columns, colouring rules (Wireshark's own follow, added at install
+/// time from its global folder) and filter buttons.
+const PROFILE: [(&str, &str); 3] = [
+    ("preferences", include_str!("../profile/preferences")),
+    ("colorfilters", include_str!("../profile/colorfilters")),
+    ("dfilter_buttons", include_str!("../profile/dfilter_buttons")),
+];
+
+/// Wireshark's personal configuration folder: `$XDG_CONFIG_HOME/wireshark`, else
+/// `~/.config/wireshark`.
+pub fn config_dir(home: &Path) -> PathBuf {
+    match std::env::var_os("XDG_CONFIG_HOME").filter(|v| !v.is_empty()) {
+        Some(x) => PathBuf::from(x).join("wireshark"),
+        None => home.join(".config/wireshark"),
+    }
+}
+
+/// Wireshark's global configuration folder (its default colouring rules), as tshark names it.
+fn global_config() -> PathBuf {
+    Command::new("tshark")
+        .args(["-G", "folders"])
+        .env("LC_ALL", "C")
+        .output()
+        .ok()
+        .and_then(|o| {
+            String::from_utf8_lossy(&o.stdout)
+                .lines()
+                .find_map(|l| l.strip_prefix("Global configuration:").map(|d| PathBuf::from(d.trim())))
+        })
+        .unwrap_or_else(|| PathBuf::from("/usr/share/wireshark"))
+}
+
+/// Write the `synack` profile under `config` (Wireshark's personal configuration folder):
+/// `wireshark -C synack` opens it. Returns its folder.
+pub fn install_profile(config: &Path) -> Result<PathBuf, String> {
+    let dir = config.join("profiles/synack");
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    for (name, text) in PROFILE {
+        let mut text = text.to_string();
+        // A profile's colouring rules replace Wireshark's: keep those after synack's.
+        if name == "colorfilters" {
+            if let Ok(global) = std::fs::read_to_string(global_config().join("colorfilters")) {
+                text.extend(global.lines().filter(|l| !l.starts_with('#')).map(|l| format!("{l}\n")));
+            }
+        }
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(dir)
+}
+
+/// Copy the built plugin to the personal folder of the Wireshark it was built for, and write
+/// the `synack` profile.
 pub fn install() -> Result<String, String> {
     let so = built_plugin()?;
     let info = read_plugin(&so)?;
@@ -67,12 +119,15 @@ pub fn install() -> Result<String, String> {
     let tmp = dir.join(".synack.so.tmp");
     std::fs::copy(&so, &tmp).map_err(|e| format!("cannot copy to {}: {e}", tmp.display()))?;
     std::fs::rename(&tmp, &dest).map_err(|e| format!("cannot install {}: {e}", dest.display()))?;
+    let profile = install_profile(&config_dir(&home()?))?;
     let mut msg = format!(
-        "installed synack {} for Wireshark {}.{} as {}",
+        "installed synack {} for Wireshark {}.{} as {}\nprofile with state columns, colours and filter buttons: {} \
+         (wireshark -C synack)",
         info.version,
         info.want.0,
         info.want.1,
-        dest.display()
+        dest.display(),
+        profile.display()
     );
     if running_as_root() {
         msg.push_str(

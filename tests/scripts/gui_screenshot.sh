@@ -2,8 +2,9 @@
 # Open a capture in Wireshark's Qt GUI under Xvfb with synack's plugin, select frame N, expand
 # the synack subtree in the packet details and take a screenshot.
 #
-#   tests/scripts/gui_screenshot.sh PLUGIN_DIR CAPTURE FRAME OUT.png [FIELDS_OUT.tsv]
+#   tests/scripts/gui_screenshot.sh PLUGIN_DIR CAPTURE FRAME OUT.png [FIELDS_OUT.tsv [PROFILE_DIR]]
 #
+# PROFILE_DIR (plugin/profile): open the capture in that profile, as `wireshark -C synack`.
 # PLUGIN_DIR holds <major.minor>/epan/synack.so. FIELDS_OUT gets, from tests/gui/check.lua run
 # inside the GUI, each TCP frame's synack.stage and synack.summary as the GUI dissected them.
 # Needs wireshark-qt, xvfb, xdotool, x11-utils and imagemagick (tests/scripts/setup.sh installs them).
@@ -11,6 +12,7 @@
 set -euo pipefail
 plugins=$(realpath "$1"); capture=$(realpath "$2"); frame=$3; out=$4
 fields=${5:-/dev/null}
+profile=${6:-}
 here=$(cd "$(dirname "$0")/../.." && pwd)
 tmp=$(mktemp -d)
 chmod 700 "$tmp"
@@ -27,9 +29,15 @@ for _ in $(seq 50); do xdotool -v >/dev/null 2>&1 && DISPLAY=$display xdpyinfo >
 wrap=()
 [ "$(id -u)" = 0 ] && wrap=(unshare -U)
 touch "$fields"
+with_profile=()
+if [ -n "$profile" ]; then
+  mkdir -p "$tmp/.config/wireshark/profiles/synack"
+  cp "$profile"/* "$tmp/.config/wireshark/profiles/synack/"
+  with_profile=(-C synack)
+fi
 "${wrap[@]}" env HOME="$tmp" XDG_RUNTIME_DIR="$tmp" DISPLAY="$display" WIRESHARK_PLUGIN_DIR="$plugins" \
   SYNACK_GUI_OUT="$(realpath "$fields")" \
-  wireshark -o gui.layout_type:1 -o gui.byte_view_show:FALSE \
+  wireshark "${with_profile[@]}" -o gui.layout_type:1 -o gui.byte_view_show:FALSE \
   -X lua_script:"$here/tests/gui/check.lua" -r "$capture" -g "$frame" >"$tmp/ws.log" 2>&1 &
 ws_pid=$!
 export DISPLAY=$display
