@@ -175,3 +175,65 @@ fn a_slow_pipe_shows_each_packet_as_it_arrives() {
         synack(&["-r", &cap("local_dns_then_http.pcap"), "-T", "fields", "-e", "frame.number"]).1.lines().count()
     );
 }
+
+/// Several files as one capture: a capture cut into pieces with `editcap -c`, given as a
+/// folder, or as files in any order (they are read in the order of their first packets), reads
+/// as the whole: the same fields (states, sequence analysis, DNS links, verdicts) in one and two
+/// passes, and the same conv rows, though the connections run across the cuts.
+#[test]
+fn pieces_of_a_capture_read_as_the_whole() {
+    let fields = [
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+        "-e",
+        "tcp.stream",
+        "-e",
+        "synack.stage",
+        "-e",
+        "synack.state.client",
+        "-e",
+        "synack.state.server",
+        "-e",
+        "tcp.analysis.retransmission",
+        "-e",
+        "dns.response_in",
+        "-e",
+        "synack.verdict",
+    ];
+    for (name, per_piece) in [("local_sack_loss_netns.pcap", "40"), ("ppp_sll.pcap", "100")] {
+        let whole = cap(name);
+        let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("pieces-{name}"));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("tmp dir");
+        let st = Command::new("editcap")
+            .args(["-c", per_piece, &whole])
+            .arg(dir.join("piece.pcap"))
+            .status()
+            .expect("editcap (tests/scripts/setup.sh installs it with tshark)");
+        assert!(st.success());
+        let mut pieces: Vec<String> = std::fs::read_dir(&dir)
+            .expect("pieces")
+            .map(|e| e.expect("entry").path().to_string_lossy().into_owned())
+            .collect();
+        assert!(pieces.len() >= 3, "{name}: {pieces:?}");
+        // Given backwards: the order of their first packets is what counts.
+        pieces.sort();
+        pieces.reverse();
+        let backwards: Vec<&str> = pieces.iter().flat_map(|p| ["-r", p.as_str()]).collect();
+        let folder = dir.to_str().expect("utf-8 path");
+        for two in [&[][..], &["-2"]] {
+            let run = |input: &[&str]| {
+                let (code, out, err) = synack(&[two, input, &fields].concat());
+                assert_eq!(code, 0, "{err}");
+                out
+            };
+            let want = run(&["-r", &whole]);
+            assert_eq!(run(&["-r", folder]), want, "{name} as a folder (two passes: {})", !two.is_empty());
+            assert_eq!(run(&backwards), want, "{name} as files given backwards");
+        }
+        let conv = |input: &[&str]| synack(&[&["conv", "-T", "csv"][..], input].concat()).1;
+        assert_eq!(conv(&["-r", folder]), conv(&["-r", &whole]), "{name}: conv");
+    }
+}

@@ -62,9 +62,10 @@ pub(crate) enum Command {
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct ConvArgs {
-    /// Read packets from FILE (pcap or pcapng); `-` reads standard input.
-    #[arg(short = 'r', value_name = "FILE")]
-    pub(crate) read: PathBuf,
+    /// Read packets from FILE (pcap or pcapng); `-` reads standard input. Repeat it, or name a
+    /// folder, to read several files as one capture, in the order of their first packets.
+    #[arg(short = 'r', value_name = "FILE", required = true)]
+    pub(crate) read: Vec<PathBuf>,
 
     /// table for people, json or csv for programs.
     #[arg(short = 'T', value_name = "FORMAT", value_enum, default_value_t = conv::ConvFormat::Table)]
@@ -80,9 +81,10 @@ pub(crate) struct ConvArgs {
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct LadderArgs {
-    /// Read packets from FILE (pcap or pcapng); `-` reads standard input.
-    #[arg(short = 'r', value_name = "FILE")]
-    pub(crate) read: PathBuf,
+    /// Read packets from FILE (pcap or pcapng); `-` reads standard input. Repeat it, or name a
+    /// folder, to read several files as one capture, in the order of their first packets.
+    #[arg(short = 'r', value_name = "FILE", required = true)]
+    pub(crate) read: Vec<PathBuf>,
 
     /// The connection to draw (tcp.stream); default: the first one whose SYN is in the capture.
     /// A stream the capture does not have is an error (exit status 2).
@@ -156,9 +158,10 @@ impl clap::builder::TypedValueParser for FieldName {
 /// Packet views (no subcommand).
 #[derive(clap::Args, Debug)]
 pub(crate) struct Args {
-    /// Read packets from FILE (pcap or pcapng); `-` reads standard input.
+    /// Read packets from FILE (pcap or pcapng); `-` reads standard input. Repeat it, or name a
+    /// folder, to read several files as one capture, in the order of their first packets.
     #[arg(short = 'r', value_name = "FILE", conflicts_with = "interfaces")]
-    pub(crate) read: Option<PathBuf>,
+    pub(crate) read: Vec<PathBuf>,
 
     /// Capture live on IFACE (repeatable), through Wireshark's dumpcap, which holds the
     /// capture rights: synack needs none. Ctrl-C ends the capture.

@@ -36,6 +36,8 @@ pub(crate) enum Mode {
 #[derive(Debug)]
 pub struct Config {
     pub(crate) input: PathBuf,
+    /// Further files read after `input` as the same capture (`-r` repeated, or a folder).
+    pub(crate) more: Vec<PathBuf>,
     /// `-i`: a live capture instead of `input`.
     pub(crate) capture: Option<crate::live::Capture>,
     pub(crate) mode: Mode,
@@ -137,7 +139,11 @@ pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError>
             save: args.write.clone(),
         })
     };
-    let input = match (&args.read, &capture) {
+    let files = crate::run::input_files(&args.read).map_err(|e| match e {
+        crate::run::RunError::Usage(m) => UsageError(m),
+        crate::run::RunError::Io(e) => UsageError(e.to_string()),
+    })?;
+    let input = match (files.first(), &capture) {
         (Some(r), _) => r.clone(),
         // Named in messages only.
         (None, Some(c)) => PathBuf::from(format!("capture on {}", c.interfaces.join(", "))),
@@ -182,6 +188,7 @@ pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError>
     }
     let mut c = Config {
         input,
+        more: files.get(1..).unwrap_or_default().to_vec(),
         capture,
         mode,
         verbose: args.verbose || expand.is_some(),

@@ -78,7 +78,7 @@ where
                 return 0;
             }
             // `synack` alone: the help, as for any tool with nothing to do.
-            if args.read.is_none()
+            if args.read.is_empty()
                 && args.interfaces.is_empty()
                 && !args.list_interfaces
                 && args.format.is_none()

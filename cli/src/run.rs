@@ -34,29 +34,63 @@ fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunE
         verdicts: c.needs_verdicts(),
         ..Options::with_limits(c.limits)
     });
-    read_frames(input, &c.input, is_live(&c.input), None, &mut dissector, |_, pkt, _| {
+    read_frames(input, &c.input, &c.more, is_live(&c.input), None, &mut dissector, |_, pkt, _| {
         Ok(c.count.is_none_or(|n| pkt.meta.number < n))
     })?;
     Ok(dissector.into_late_facts())
 }
 
-/// Read every frame of `input` through `d`, handing each packet to `each` (which says whether to
-/// go on), advancing `progress` if there is one. Returns the reader's closing warning, if any.
+/// Read every frame of `input` (the capture at `path`), then of each file of `more`, as one
+/// capture (frames numbered on across files), through `d`, handing each packet to `each` (which
+/// says whether to go on), advancing `progress` over the first file if there is one. Returns
+/// the readers' closing warnings, if any.
 fn read_frames(
     input: Box<dyn Read + Send>,
     path: &std::path::Path,
+    more: &[std::path::PathBuf],
     live: bool,
     progress: Option<indicatif::ProgressBar>,
     d: &mut Dissector,
     mut each: impl FnMut(&mut Dissector, &Packet<'_>, &[u8]) -> io::Result<bool>,
 ) -> Result<Option<String>, RunError> {
+    let mut warnings = Vec::new();
+    let (mut input, mut path, mut progress) = (input, path.to_path_buf(), progress);
+    let mut offset = 0;
+    let mut rest = more.iter();
+    loop {
+        let (warning, frames, stopped) = read_one(input, &path, live, progress.take(), offset, d, &mut each)?;
+        if let Some(w) = warning {
+            warnings.push(if more.is_empty() { w } else { format!("{}: {w}", path.display()) });
+        }
+        offset += frames;
+        let Some(next) = rest.next().filter(|_| !stopped) else { break };
+        input = open_path(next)?;
+        path = next.clone();
+    }
+    Ok((!warnings.is_empty()).then(|| warnings.join("; ")))
+}
+
+/// [`read_frames`] on one file, its frames numbered from `offset` + 1. Returns its warning, how
+/// many frames it had, and whether `each` stopped the reading.
+fn read_one(
+    input: Box<dyn Read + Send>,
+    path: &std::path::Path,
+    live: bool,
+    progress: Option<indicatif::ProgressBar>,
+    offset: u32,
+    d: &mut Dissector,
+    each: &mut impl FnMut(&mut Dissector, &Packet<'_>, &[u8]) -> io::Result<bool>,
+) -> Result<(Option<String>, u32, bool), RunError> {
     let mut scratch = Vec::new();
+    let mut stopped = false;
     let prepare = |meta: &FrameMeta, data: &[u8]| dissector_core::prepare(meta.linktype, data);
     let result = capture::for_each_frame_ahead(input, live, prepare, |meta, data, prepared, spent| {
+        let meta = FrameMeta { number: meta.number + offset, ..meta };
         // Only a frame prepared ahead has something to give back.
         let ahead = !prepared.is_empty();
         let pkt = d.dissect_prepared(meta, data, &mut scratch, prepared);
         let go_on = each(d, &pkt, data)?;
+        stopped = !go_on;
         if ahead {
             spent.extend(dissector_core::Prepared::reclaim(pkt));
         }
@@ -70,7 +104,59 @@ fn read_frames(
     }
     match result {
         Err(capture::NotACapture(why)) => Err(RunError::Usage(format!("{}: {why}", path.display()))),
-        Ok(r) => Ok(r?.warning),
+        Ok(r) => {
+            let r = r?;
+            Ok((r.warning, r.frames, stopped))
+        }
+    }
+}
+
+/// The captures `-r` names, as one: a folder stands for the files in it; several files are
+/// read in the order of their first frame's time (as mergecap -a after sorting them), so a
+/// connection that goes on from one file into the next is tracked across.
+pub(crate) fn input_files(given: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, RunError> {
+    let mut files = Vec::new();
+    for p in given {
+        if p.is_dir() {
+            let mut inside: Vec<std::path::PathBuf> = std::fs::read_dir(p)
+                .map_err(|e| RunError::Usage(format!("cannot read {}: {e}", p.display())))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| f.is_file() && !f.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+                .collect();
+            inside.sort();
+            if inside.is_empty() {
+                return Err(RunError::Usage(format!("{}: no files in it", p.display())));
+            }
+            files.extend(inside);
+        } else {
+            files.push(p.clone());
+        }
+    }
+    if files.len() > 1 {
+        if files.iter().any(|f| f.as_os_str() == "-") {
+            return Err(RunError::Usage("standard input (-r -) cannot be read with other files".into()));
+        }
+        let mut keyed = Vec::new();
+        for f in files {
+            keyed.push((first_frame_time(&f)?, f));
+        }
+        // A file without a frame goes last; equal times keep the given order.
+        keyed.sort_by_key(|(t, _)| t.unwrap_or(i128::MAX));
+        files = keyed.into_iter().map(|(_, f)| f).collect();
+    }
+    Ok(files)
+}
+
+/// The time of a capture file's first frame (None: it has none).
+fn first_frame_time(path: &std::path::Path) -> Result<Option<i128>, RunError> {
+    let mut first = None;
+    let read = capture::for_each_frame(open_path(path)?, |meta, _| {
+        first = Some(meta.ts_ns);
+        Ok(false)
+    });
+    match read {
+        Err(capture::NotACapture(why)) => Err(RunError::Usage(format!("{}: {why}", path.display()))),
+        Ok(_) => Ok(first),
     }
 }
 
@@ -154,7 +240,7 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
     // A pipe's packets are shown as they come: each line written out at once.
     let live = running.is_some() || is_live(&c.input);
     let mut frames = 0;
-    let read = read_frames(input, &c.input, live, progress, &mut dissector, |d, pkt, data| {
+    let read = read_frames(input, &c.input, &c.more, live, progress, &mut dissector, |d, pkt, data| {
         frames = pkt.meta.number;
         let meta = pkt.meta;
         let first_undecoded = d.undecoded().len() > undecoded_kinds;
@@ -248,8 +334,10 @@ pub(crate) fn run_conv(
     out_is_tty: bool,
     err_is_tty: bool,
 ) -> Result<(), RunError> {
-    let progress = progress_bar(&a.read, err_is_tty);
-    let input = open_path(&a.read)?;
+    let files = input_files(&a.read)?;
+    let Some((first, more)) = files.split_first() else { return Err(RunError::Usage("no input".into())) };
+    let progress = progress_bar(first, err_is_tty);
+    let input = open_path(first)?;
     let mut d = Dissector::with_options(Options {
         summaries: true,
         analysis: false,
@@ -258,7 +346,7 @@ pub(crate) fn run_conv(
     });
     let style = Style::new(a.common.color, out_is_tty);
     let mut w = conv::ConvWriter::new(out, a.format, 0, a.lang, style);
-    let warning = read_frames(input, &a.read, is_live(&a.read), progress, &mut d, |d, pkt, _| {
+    let warning = read_frames(input, first, more, is_live(first), progress, &mut d, |d, pkt, _| {
         if pkt.meta.number == 1 {
             w.set_first(pkt.meta.ts_ns);
         }
@@ -290,8 +378,10 @@ pub(crate) fn run_ladder(
     out_is_tty: bool,
     err_is_tty: bool,
 ) -> Result<(), RunError> {
-    let progress = progress_bar(&a.read, err_is_tty);
-    let input = open_path(&a.read)?;
+    let files = input_files(&a.read)?;
+    let Some((first, more)) = files.split_first() else { return Err(RunError::Usage("no input".into())) };
+    let progress = progress_bar(first, err_is_tty);
+    let input = open_path(first)?;
     // The ladder shows the informed view: rows that later frames revise are shown revised.
     let mut d = Dissector::with_options(Options {
         revisions: true,
@@ -299,7 +389,7 @@ pub(crate) fn run_ladder(
         ..Options::with_limits(a.common.limits())
     });
     let mut col = ladder::Collector::new(a.stream);
-    let warning = read_frames(input, &a.read, is_live(&a.read), progress, &mut d, |d, pkt, _| {
+    let warning = read_frames(input, first, more, is_live(first), progress, &mut d, |d, pkt, _| {
         col.packet(pkt);
         col.revise(d.take_revisions());
         col.verdicts(d.take_verdicts());
