@@ -549,3 +549,50 @@ fn hex_dump_is_tsharks() {
     }
     assert!(datagrams > 0, "no reassembled datagram dumped");
 }
+
+/// `synack watch`, not on a terminal: a table every --interval seconds (0: after each packet)
+/// and a last one at the end, one row per connection, most recently active first, with both
+/// endpoints' states after the connection's last segment (as -T fields shows them), the step
+/// of the handshake reached, bytes each way and the verdict; -Y keeps the connections it selects.
+#[test]
+fn watch_tables_each_connection_with_its_last_states() {
+    let (a, b) = (cap("local_dns_then_http.pcap"), cap("local_refused.pcap"));
+    let (code, out, err) = synack(&["watch", "-r", &a, "-r", &b, "--interval", "3600"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("synack watch: ").count(), 1, "{out}");
+    let rows: Vec<Vec<&str>> =
+        out.lines().skip(2).filter(|l| !l.is_empty()).map(|l| l.split_whitespace().collect()).collect();
+    assert_eq!(rows.iter().map(|r| r[0]).collect::<Vec<_>>(), ["2", "1", "0"], "{out}");
+    // Each stream's last states, as the per-packet fields give them.
+    let (_, fields, _) = synack(&[
+        "-r",
+        &a,
+        "-r",
+        &b,
+        "-T",
+        "fields",
+        "-e",
+        "tcp.stream",
+        "-e",
+        "synack.state.client",
+        "-e",
+        "synack.state.server",
+    ]);
+    for r in &rows {
+        let last = fields.lines().rfind(|l| l.split('\t').next() == Some(r[0])).expect("the stream's frames");
+        let states: Vec<&str> = last.split('\t').skip(1).collect();
+        assert_eq!(&r[4..6], &states[..], "stream {}: {out}", r[0]);
+    }
+    assert_eq!(&rows[0][1..4], ["127.0.0.1:48620", "127.0.0.2:80", "3/3"], "{out}");
+    assert!(rows[0].ends_with(&["42", "166", "closed"]), "{out}");
+    assert_eq!(&rows[1][1..4], ["[::1]:34854", "[::1]:18099", "1/3"], "{out}");
+    assert_eq!(rows[1].last(), Some(&"refused"), "{out}");
+
+    let (code, out, _) = synack(&["watch", "-r", &b, "-Y", "ipv6", "--interval", "0"]);
+    assert_eq!(code, 0);
+    // A table after each frame, and the last one.
+    let frames = synack(&["-r", &b, "-T", "fields", "-e", "frame.number"]).1.lines().count();
+    assert_eq!(out.matches("synack watch: ").count(), frames + 1, "{out}");
+    assert!(out.contains(&format!("synack watch: 1 connections, {frames} frames\n")), "{out}");
+    assert!(out.ends_with("refused\n\n") && !out.contains("127.0.0.1"), "{out}");
+}

@@ -48,6 +48,11 @@ pub(crate) enum Command {
     /// One connection as an arrow diagram: the handshake walkthrough, with the DNS lookup that
     /// preceded it; --explain says what each step means.
     Ladder(LadderArgs),
+    /// A live table of TCP connections, one row each: both endpoints' states, the handshake
+    /// step reached, iRTT, bytes each way and the verdict once known, most recently active
+    /// first; redrawn in place on a terminal, printed every --interval seconds otherwise.
+    /// Takes -i (live) or -r, -Y and the capture flags.
+    Watch(Box<WatchArgs>),
     /// Print a shell completion script.
     Completions {
         /// bash, zsh, fish, elvish or powershell.
@@ -58,6 +63,16 @@ pub(crate) enum Command {
         /// The subcommand whose page to print (conv, ladder, completions, man); none: synack(1).
         page: Option<String>,
     },
+}
+
+#[derive(clap::Args, Debug)]
+pub(crate) struct WatchArgs {
+    /// Seconds between tables.
+    #[arg(long = "interval", value_name = "SECONDS", default_value_t = 1.0)]
+    pub(crate) interval: f64,
+
+    #[command(flatten)]
+    pub(crate) packets: Args,
 }
 
 #[derive(clap::Args, Debug)]

@@ -49,6 +49,10 @@ pub struct Config {
     /// The one-line summary: the default, or asked for with -P next to -V, -O or -x.
     pub(crate) summary: bool,
     pub(crate) quiet: bool,
+    /// `watch`: the connection table, printed every so many seconds, instead of packets.
+    pub(crate) watch: Option<f64>,
+    /// Standard output is a terminal (watch redraws in place).
+    pub(crate) out_is_tty: bool,
     pub(crate) filter: Option<filter::Filter>,
     pub(crate) style: Style,
     pub(crate) fields: Vec<Field>,
@@ -96,7 +100,8 @@ impl Config {
     /// Whether a connection's verdict is printed or filtered on (`synack.verdict*`; `-V` and
     /// JSON without `-e` show every synack field).
     pub(crate) fn needs_verdicts(&self) -> bool {
-        (self.mode == Mode::Text && self.verbose && !self.quiet)
+        self.watch.is_some()
+            || (self.mode == Mode::Text && self.verbose && !self.quiet)
             || self.every_field()
             || (self.mode != Mode::Text && !self.quiet && self.fields.iter().any(|f| f.needs_verdict()))
             || self.filter.as_ref().is_some_and(|f| f.any_field(&|f: Field| f.needs_verdict()))
@@ -196,6 +201,8 @@ pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError>
         expand,
         hex: args.hex,
         quiet: args.quiet,
+        watch: None,
+        out_is_tty,
         filter,
         style: Style::new(args.common.color, out_is_tty),
         fields,

@@ -22,6 +22,7 @@ mod run;
 mod style;
 mod verdict;
 mod views;
+mod watch;
 mod width;
 
 use std::io::{self, Write};
@@ -65,6 +66,13 @@ where
             Ok(())
         }
         Some(Command::Man { page }) => man::render(page.as_deref().unwrap_or("synack"), out).map_err(RunError::Io),
+        Some(Command::Watch(w)) => match config(w.packets, out_is_tty) {
+            Ok(mut c) => {
+                c.watch = Some(w.interval);
+                run(&c, out, err, err_is_tty)
+            }
+            Err(UsageError(m)) => Err(RunError::Usage(m)),
+        },
         Some(Command::Conv(a)) => run_conv(&a, out, err, out_is_tty, err_is_tty),
         Some(Command::Ladder(a)) => run_ladder(&a, out, err, out_is_tty, err_is_tty),
         None => {

@@ -240,6 +240,7 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
     // A pipe's packets are shown as they come: each line written out at once.
     let live = running.is_some() || is_live(&c.input);
     let mut frames = 0;
+    let mut table = c.watch.map(|s| crate::watch::Table::new(s, c.limits.max_connections, c.out_is_tty));
     let read = read_frames(input, &c.input, &c.more, live, progress, &mut dissector, |d, pkt, data| {
         frames = pkt.meta.number;
         let meta = pkt.meta;
@@ -256,7 +257,12 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
             let _ = writeln!(err, "synack: warning: frame {}: {a}", meta.number);
         }
         let shown = c.filter.as_ref().is_none_or(|f| filter::matches(f, pkt, first_undecoded));
-        if shown && !c.quiet {
+        if let Some(t) = table.as_mut() {
+            if shown {
+                t.packet(pkt);
+            }
+            t.tick(meta.number, out)?;
+        } else if shown && !c.quiet {
             match c.mode {
                 Mode::Fields => printer.packet(out, pkt)?,
                 Mode::Text => {
@@ -296,6 +302,9 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
         }
         Ok(c.count.is_none_or(|n| meta.number < n))
     });
+    if let (Some(t), Ok(_)) = (&table, &read) {
+        t.print(out)?;
+    }
     // A capture that failed says why (permissions) rather than "the input is empty".
     if let Some(r) = running {
         r.finish(frames > 0)?;
