@@ -141,6 +141,14 @@ fn filters_work_on_plugin_fields() {
     let (ok, out, _) = tshark_plugin(&["-r", p, "-Y", "synack.stage == 2", "-T", "fields", "-e", "frame.number"]);
     assert!(ok);
     assert_eq!(out, "2\n");
+    // Values with their meaning: the window-scale shift names its multiplier, in the tree and
+    // in filters, as the CLI's -V does.
+    let http = crate::support::cap("local_http_get_ipv4.pcap");
+    let (ok, tree, _) = tshark_plugin(&["-r", &http, "-V", "-c", "1"]);
+    assert!(ok && tree.contains("    [Window scale: multiply by 1024 (10)]\n"), "{tree}");
+    let by = |f: &str| tshark_plugin(&["-r", &http, "-Y", f, "-T", "fields", "-e", "frame.number"]).1;
+    assert_eq!(by("synack.opt.ws == \"multiply by 1024\""), by("synack.opt.ws == 10"));
+    assert_eq!(by("synack.opt.ws == 10"), "1\n2\n");
 }
 
 #[test]

@@ -417,6 +417,8 @@ fn detail_view_names_values_and_lists_options_as_tshark() {
         "\n    Flags: 0x0002 (SYN)\n",
         "\n        Syn: Set\n",
         "\n    Options: (20 bytes), Maximum segment size, SACK permitted, Timestamps, No-Operation (NOP), Window scale\n",
+        // synack's own option fields say what a value means too (RFC 7323 2.2).
+        "\n    Window scale: multiply by 1024 (10)\n",
         "\n        TCP Option - Window scale: 10 (multiply by 1024)\n            Kind: Window Scale (3)\n            Length: 3\n            Shift count: 10\n            Multiplier: 1024\n",
     ] {
         assert!(out.contains(line), "{line:?} in {out}");

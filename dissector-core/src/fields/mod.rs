@@ -400,6 +400,7 @@ impl Field {
     pub fn value_names(self) -> &'static [(u32, &'static str)] {
         match self {
             Field::SynackStage => &crate::conn::Stage::NAMES,
+            Field::SynackOptWs => &WS_NAMES,
             _ => &[],
         }
     }
@@ -428,6 +429,26 @@ impl Field {
         FIELDS.iter().find(|f| f.abbrev == name).map(|f| f.field)
     }
 }
+
+/// The value names of `synack.opt.ws`: RFC 7323 §2.2, the window is shifted left by the count,
+/// i.e. multiplied by 2^count (a count over 14 is used as 14, §2.3, and has no name here).
+const WS_NAMES: [(u32, &str); 15] = [
+    (0, "multiply by 1"),
+    (1, "multiply by 2"),
+    (2, "multiply by 4"),
+    (3, "multiply by 8"),
+    (4, "multiply by 16"),
+    (5, "multiply by 32"),
+    (6, "multiply by 64"),
+    (7, "multiply by 128"),
+    (8, "multiply by 256"),
+    (9, "multiply by 512"),
+    (10, "multiply by 1024"),
+    (11, "multiply by 2048"),
+    (12, "multiply by 4096"),
+    (13, "multiply by 8192"),
+    (14, "multiply by 16384"),
+];
 
 #[cfg(test)]
 mod tests {
