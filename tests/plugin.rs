@@ -337,3 +337,54 @@ fn the_synack_profile_shows_states_colours_and_buttons() {
     }
     assert_eq!(labels, ["Handshakes", "Refused", "Unanswered", "Resets"]);
 }
+
+/// `synack-plugin install` as a user would run it: the plugin in the personal folder of the
+/// Wireshark it was built for, without its debug info (most of the built file), loaded by
+/// tshark from there, the profile beside it; `uninstall` removes the plugin.
+#[test]
+fn install_puts_a_stripped_plugin_where_wireshark_loads_it() {
+    plugin_dir(); // builds the plugin (debug) next to the installer
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let root = crate::support::root();
+    let st = std::process::Command::new(cargo)
+        .args(["build", "--quiet", "-p", "synack-plugin", "--bin", "synack-plugin"])
+        .current_dir(&root)
+        .status()
+        .expect("cargo build");
+    assert!(st.success());
+    let target =
+        std::env::var("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|_| root.join("target"));
+    let installer = target.join("debug/synack-plugin");
+    let home = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("install-home");
+    let _ = std::fs::remove_dir_all(&home);
+    std::fs::create_dir_all(&home).expect("home");
+    let run = |cmd: &str| {
+        let out = std::process::Command::new(&installer)
+            .arg(cmd)
+            .env("HOME", &home)
+            .env_remove("XDG_CONFIG_HOME")
+            .output()
+            .expect("synack-plugin");
+        assert!(out.status.success(), "{cmd}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let said = run("install");
+    assert!(said.contains("wireshark -C synack") && !said.contains("strip (binutils) did not run"), "{said}");
+    let v = synack_plugin::install::installed_wireshark().expect("tshark's version");
+    let (major, minor) = synack_plugin::install::major_minor(&v).expect("major.minor");
+    let plugins = home.join(".local/lib/wireshark/plugins");
+    let so = plugins.join(format!("{major}.{minor}/epan/synack.so"));
+    let built = std::fs::metadata(target.join("debug/libsynack_plugin.so")).expect("built").len();
+    let installed = std::fs::metadata(&so).expect("installed").len();
+    assert!(installed * 2 < built, "not stripped: {installed} of {built} bytes");
+    let sections = std::process::Command::new("readelf").arg("-S").arg(&so).output().expect("readelf");
+    assert!(!String::from_utf8_lossy(&sections.stdout).contains(".debug_info"));
+    // Loaded from there, as the user's tshark would (WIRESHARK_PLUGIN_DIR: root ignores HOME's).
+    let mut cmd = std::process::Command::new("unshare");
+    cmd.args(["-U", "tshark", "-G", "plugins"]).env("WIRESHARK_PLUGIN_DIR", &plugins).env("HOME", &home);
+    let listed = String::from_utf8_lossy(&cmd.output().expect("tshark").stdout).into_owned();
+    assert!(listed.lines().any(|l| l.starts_with("synack.so")), "{listed}");
+    assert!(home.join(".config/wireshark/profiles/synack/preferences").exists());
+    assert!(run("uninstall").contains("removed"));
+    assert!(!so.exists());
+}

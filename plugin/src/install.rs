@@ -118,6 +118,8 @@ pub fn install() -> Result<String, String> {
     // Copy to a temporary name and rename, so a running Wireshark never maps a half-written file.
     let tmp = dir.join(".synack.so.tmp");
     std::fs::copy(&so, &tmp).map_err(|e| format!("cannot copy to {}: {e}", tmp.display()))?;
+    // The build keeps debug info for profiling; Wireshark needs none of it (most of the file).
+    let stripped = Command::new("strip").arg("--strip-debug").arg(&tmp).status().is_ok_and(|s| s.success());
     std::fs::rename(&tmp, &dest).map_err(|e| format!("cannot install {}: {e}", dest.display()))?;
     let profile = install_profile(&config_dir(&home()?))?;
     let mut msg = format!(
@@ -129,6 +131,9 @@ pub fn install() -> Result<String, String> {
         dest.display(),
         profile.display()
     );
+    if !stripped {
+        msg.push_str("\nnote: strip (binutils) did not run: the plugin keeps its debug info");
+    }
     if running_as_root() {
         msg.push_str(
             "\nnote: run as root, tshark and Wireshark ignore personal plugins; use them as a normal user, or as root \
