@@ -92,6 +92,7 @@ fn live_capture_errors_say_what_to_do() {
         &["-r", "x.pcap", "-w", "y.pcapng"],
         &["-i", "lo", "-2"],
         &["-i", "lo", "-a", "forever"],
+        &["-i", "lo", "-a", "files:3"],
     ] {
         let (code, _, err) = synack(args);
         assert_eq!(code, 2, "{args:?}: {err}");

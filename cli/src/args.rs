@@ -191,7 +191,7 @@ pub(crate) struct Args {
     #[arg(short = 's', value_name = "SNAPLEN")]
     pub(crate) snaplen: Option<u32>,
 
-    /// Stop the capture: duration:SECONDS, packets:N, filesize:KB or files:N (repeatable).
+    /// Stop the capture: duration:SECONDS, packets:N or filesize:KB (repeatable).
     #[arg(short = 'a', value_name = "COND")]
     pub(crate) autostop: Vec<String>,
 

@@ -146,14 +146,14 @@ impl<R: Read> Read for Tee<R> {
     }
 }
 
-/// Check `-a` conditions as tshark takes them (dumpcap knows the rest).
+/// Check `-a` conditions: those of tshark's that a capture into a pipe can honour (`files:`
+/// needs a ring buffer of files, which synack does not write).
 pub fn check_autostop(a: &str) -> Result<(), String> {
-    let (k, v) =
-        a.split_once(':').ok_or_else(|| format!("-a {a}: give duration:SECONDS, packets:N, filesize:KB or files:N"))?;
-    let ok = matches!(k, "duration" | "packets" | "filesize" | "files") && v.parse::<f64>().is_ok_and(|n| n > 0.0);
-    if ok {
+    let usage = || format!("-a {a}: give duration:SECONDS, packets:N or filesize:KB");
+    let (k, v) = a.split_once(':').ok_or_else(usage)?;
+    if matches!(k, "duration" | "packets" | "filesize") && v.parse::<f64>().is_ok_and(|n| n > 0.0) {
         Ok(())
     } else {
-        Err(format!("-a {a}: give duration:SECONDS, packets:N, filesize:KB or files:N"))
+        Err(usage())
     }
 }
