@@ -23,14 +23,13 @@
 //! use dissector_core::{Dissector, FrameMeta};
 //!
 //! let pcap = include_bytes!("../../tests/captures/local_http_get_ipv4.pcap");
-//! // ok: an example over a capture bundled with the crate, a whole pcap file; a program
-//! // reading untrusted files would check the lengths (the CLI's reader does).
-//! let linktype = u32::from_le_bytes(pcap[20..24].try_into().unwrap());
+//! // A capture bundled with the crate, a whole pcap file; a program reading untrusted files
+//! // would check the lengths (the CLI's reader does).
+//! let linktype = u32::from_le_bytes([pcap[20], pcap[21], pcap[22], pcap[23]]);
 //! let (mut d, mut scratch) = (Dissector::new(), Vec::new());
 //! let (mut at, mut number) = (24, 0);
 //! while let Some(rec) = pcap.get(at..at + 16) {
-//!     // ok: `rec` is 16 bytes, so each 4-byte slice converts.
-//!     let word = |i: usize| u32::from_le_bytes(rec[i..i + 4].try_into().unwrap());
+//!     let word = |i: usize| u32::from_le_bytes([rec[i], rec[i + 1], rec[i + 2], rec[i + 3]]);
 //!     let (secs, usecs, caplen, len) = (word(0), word(4), word(8), word(12));
 //!     let data = &pcap[at + 16..at + 16 + caplen as usize];
 //!     at += 16 + caplen as usize;
@@ -44,9 +43,8 @@
 //!     }
 //!     if number == 3 {
 //!         // The third segment completes the handshake.
-//!         // ok: the example's own assertion: frame 3 of this capture is a tracked segment.
-//!         let t = pkt.track.as_ref().unwrap();
-//!         assert_eq!((t.client.name(), t.server.name()), ("ESTABLISHED", "ESTABLISHED"));
+//!         let states = pkt.track.as_ref().map(|t| (t.client.name(), t.server.name()));
+//!         assert_eq!(states, Some(("ESTABLISHED", "ESTABLISHED")));
 //!     }
 //! }
 //! ```
