@@ -379,6 +379,23 @@ impl<P> Outbox<P> {
         };
         self.tx.send(Sent::Frames(std::mem::replace(&mut self.batch, next))).is_ok()
     }
+
+    /// Add a frame (and what `prepare` makes of it), handing the batch over when it is full.
+    /// False when the dissecting side is gone.
+    fn push(&mut self, meta: FrameMeta, data: &[u8], prepare: &impl Fn(&FrameMeta, &[u8]) -> P) -> bool {
+        self.batch.data.extend_from_slice(data);
+        let at = self.batch.data.len();
+        self.batch.frames.push((meta, at, prepare(&meta, data)));
+        let full = self.batch.data.len() >= BATCH || self.batch.frames.len() >= BATCH_FRAMES;
+        !full || self.send()
+    }
+
+    /// Hand over what is left, then how reading ended.
+    fn end(&mut self, end: Result<std::io::Result<ReadSummary>, NotACapture>) {
+        if self.send() {
+            let _ = self.tx.send(Sent::End(end));
+        }
+    }
 }
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
@@ -427,25 +444,17 @@ where
     let (tx, rx) = std::sync::mpsc::sync_channel::<Sent<P>>(AHEAD);
     let (spare_tx, spare_rx) = std::sync::mpsc::sync_channel::<Batch<P>>(AHEAD + 2);
     let reader = move || {
-        let outbox = Arc::new(Mutex::new(Outbox { batch: Batch::new(), tx, spare_rx }));
-        let each = |meta: FrameMeta, data: &[u8]| {
-            let mut o = lock(&outbox);
-            o.batch.data.extend_from_slice(data);
-            let at = o.batch.data.len();
-            o.batch.frames.push((meta, at, prepare(&meta, data)));
-            let full = o.batch.data.len() >= BATCH || o.batch.frames.len() >= BATCH_FRAMES;
-            // The dissecting side is gone: stop reading.
-            Ok(!full || o.send())
-        };
-        // A pipe's frames go over before each read that may wait for more, not when a batch fills.
-        let end = if live {
-            for_each_frame(SendBeforeRead { inner: input, outbox: Arc::clone(&outbox) }, each)
+        let mut outbox = Outbox { batch: Batch::new(), tx, spare_rx };
+        // A pipe's frames go over before each read that may wait for more, not when a batch
+        // fills: the batch is shared with the reader then (a regular file takes no lock).
+        if live {
+            let shared = Arc::new(Mutex::new(outbox));
+            let input = SendBeforeRead { inner: input, outbox: Arc::clone(&shared) };
+            let end = for_each_frame(input, |meta, data| Ok(lock(&shared).push(meta, data, &prepare)));
+            lock(&shared).end(end);
         } else {
-            for_each_frame(input, each)
-        };
-        let mut o = lock(&outbox);
-        if o.send() {
-            let _ = o.tx.send(Sent::End(end));
+            let end = for_each_frame(input, |meta, data| Ok(outbox.push(meta, data, &prepare)));
+            outbox.end(end);
         }
     };
     if let Err(e) = std::thread::Builder::new().name("synack-read".into()).spawn(reader) {
