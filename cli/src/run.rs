@@ -297,7 +297,8 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
                 }
             }
         }
-        if live && shown && !c.quiet {
+        // (watch's table flushes itself.)
+        if live && shown && !c.quiet && table.is_none() {
             out.flush()?;
         }
         Ok(c.count.is_none_or(|n| meta.number < n))

@@ -36,6 +36,17 @@ pub fn summary_line(out: &mut dyn Write, pkt: &Packet<'_>, st: &Style) -> io::Re
     writeln!(out)
 }
 
+/// An integer or flag value as a number, to look its name up.
+fn number(v: &Value<'_>) -> Option<i128> {
+    match v {
+        Value::U(u) => Some(i128::from(*u)),
+        Value::Hex16(u) => Some(i128::from(*u)),
+        Value::I(i) => Some(i128::from(*i)),
+        Value::Bool(b) => Some(i128::from(*b)),
+        _ => None,
+    }
+}
+
 fn field_line(info: &FieldInfo, vals: &[Value<'_>]) -> String {
     let mut s = String::new();
     for (i, v) in vals.iter().enumerate() {
@@ -45,14 +56,7 @@ fn field_line(info: &FieldInfo, vals: &[Value<'_>]) -> String {
         let mut one = String::new();
         write_value(&mut one, info, v);
         // Value names, as Wireshark shows them: "TCP (6)", "SYN+ACK (2)"; a flag "Set".
-        let number = match v {
-            Value::U(u) => Some(*u as i128),
-            Value::Hex16(u) => Some(*u as i128),
-            Value::I(i) => Some(*i as i128),
-            Value::Bool(b) => Some(*b as i128),
-            _ => None,
-        };
-        if let Some(n) = number.and_then(|n| crate::filter::value_name(info.field, n)) {
+        if let Some(n) = number(v).and_then(|n| crate::filter::value_name(info.field, n)) {
             one = if info.ftype == FieldType::Bool { n.to_string() } else { format!("{n} ({one})") };
         }
         s.push_str(&one);
@@ -185,12 +189,7 @@ fn text(pkt: &Packet<'_>, f: Field) -> String {
 fn named(pkt: &Packet<'_>, f: Field) -> Option<&'static str> {
     let mut vals = Vec::new();
     values_indexed(pkt, &LayerIndex::new(pkt), f, &mut vals);
-    let n = match vals.first()? {
-        Value::U(u) => i128::from(*u),
-        Value::Hex16(u) => i128::from(*u),
-        _ => return None,
-    };
-    crate::filter::value_name(f, n)
+    crate::filter::value_name(f, number(vals.first()?)?)
 }
 
 /// The title line of a layer's tree, as tshark's (with `-n`: synack resolves no names).
@@ -198,8 +197,8 @@ fn named(pkt: &Packet<'_>, f: Field) -> Option<&'static str> {
 fn title(name: &str, pkt: &Packet<'_>, one: &Packet<'_>, l: &Layer<'_>) -> String {
     use dissector_core::Layer as L;
     let dns_kind = |base: &str| {
-        let response = text(one, Field::DnsFlagsResponse);
-        format!("{base} ({})", if response == "1" || response == "True" { "response" } else { "query" })
+        let response = text(one, Field::DnsFlagsResponse) == "1";
+        format!("{base} ({})", if response { "response" } else { "query" })
     };
     match (name, l) {
         ("eth", L::Ethernet(e)) if e.ethertype < 0x0600 => "IEEE 802.3 Ethernet ".to_string(),
