@@ -597,4 +597,8 @@ fn watch_tables_each_connection_with_its_last_states() {
     assert_eq!(out.matches("synack watch: ").count(), frames + 1, "{out}");
     assert!(out.contains(&format!("synack watch: 1 connections, {frames} frames\n")), "{out}");
     assert!(out.ends_with("refused\n\n") && !out.contains("127.0.0.1"), "{out}");
+    // clap takes "nan" as a number: the default second then, not a panic.
+    let (code, out, err) = synack(&["watch", "-r", &b, "--interval", "nan"]);
+    assert_eq!(code, 0, "{err}");
+    assert_eq!(out.matches("synack watch: ").count(), 1, "{out}");
 }

@@ -9,7 +9,7 @@ use std::io::{self, Write};
 
 use dissector_core::conn::{Ctl, Revision, Stage, State, TcpTrack, Verdict};
 use dissector_core::tcp::TcpOption;
-use dissector_core::{columns, Layer, Packet};
+use dissector_core::{columns, Layer, Packet, TcpLayer};
 
 use crate::explain::{self, Evidence, Lang, Late, StepFacts, Tfo, Walk};
 use crate::style::Style;
@@ -81,9 +81,7 @@ impl Collector {
         let Some(tcp) = pkt.tcp() else { return };
         let (Some(h), Some(view)) = (tcp.header, tcp.view) else { return };
         if self.endpoints.is_none() {
-            let (src, dst) = columns::addresses(pkt);
-            let (s, d) = (join(&src, tcp.src_port), join(&dst, tcp.dst_port));
-            self.endpoints = Some(if t.from_client { (s, d) } else { (d, s) });
+            self.endpoints = Some(client_server(pkt, tcp, t));
         }
         let f = h.flags;
         let sack = tcp
@@ -518,6 +516,17 @@ fn before(t: &TcpTrack) -> (State, State) {
         s = c;
     }
     (c, s)
+}
+
+/// A tracked segment's client and server as `addr:port` (`[v6]:port`).
+pub(crate) fn client_server(pkt: &Packet<'_>, tcp: &TcpLayer<'_>, t: &TcpTrack) -> (String, String) {
+    let (src, dst) = columns::addresses(pkt);
+    let (s, d) = (join(&src, tcp.src_port), join(&dst, tcp.dst_port));
+    if t.from_client {
+        (s, d)
+    } else {
+        (d, s)
+    }
 }
 
 fn join(addr: &str, port: u16) -> String {

@@ -36,7 +36,8 @@ pub struct Table {
 impl Table {
     /// A table printed every `interval` seconds, in place when `on_terminal`.
     pub fn new(interval: f64, max: usize, on_terminal: bool) -> Table {
-        let interval = Duration::from_secs_f64(interval.clamp(0.0, 86_400.0));
+        // A NaN or infinite interval (clap takes "nan") is the default second.
+        let interval = Duration::try_from_secs_f64(interval.clamp(0.0, 86_400.0)).unwrap_or(Duration::from_secs(1));
         Table {
             rows: HashMap::new(),
             max: max.max(1),
@@ -50,26 +51,24 @@ impl Table {
     /// Take in one packet (one that the filter selected).
     pub fn packet(&mut self, pkt: &Packet<'_>) {
         let (Some(t), Some(tcp)) = (&pkt.track, pkt.tcp()) else { return };
-        let (src, dst) = dissector_core::columns::addresses(pkt);
-        // An IPv6 address in brackets before its port.
-        let at = |a: &str, port: u16| if a.contains(':') { format!("[{a}]:{port}") } else { format!("{a}:{port}") };
-        let (me, peer) = (at(&src, tcp.src_port), at(&dst, tcp.dst_port));
-        let (client, server) = if t.from_client { (me, peer) } else { (peer, me) };
         if !self.rows.contains_key(&t.stream) && self.rows.len() >= self.max {
             if let Some(oldest) = self.rows.iter().min_by_key(|(_, r)| r.last).map(|(s, _)| *s) {
                 self.rows.remove(&oldest);
             }
         }
-        let row = self.rows.entry(t.stream).or_insert_with(|| Row {
-            client,
-            server,
-            stage: 0,
-            client_state: t.client,
-            server_state: t.server,
-            irtt_ns: None,
-            bytes: [0, 0],
-            verdict: None,
-            last: 0,
+        let row = self.rows.entry(t.stream).or_insert_with(|| {
+            let (client, server) = crate::ladder::client_server(pkt, tcp, t);
+            Row {
+                client,
+                server,
+                stage: 0,
+                client_state: t.client,
+                server_state: t.server,
+                irtt_ns: None,
+                bytes: [0, 0],
+                verdict: None,
+                last: 0,
+            }
         });
         row.stage = row.stage.max(t.stage.map_or(0, |s| s as u8));
         row.client_state = t.client;
