@@ -87,6 +87,14 @@ pub fn start(c: &Capture, count: Option<u32>) -> Result<(Box<dyn Read + Send>, R
     }
     // dumpcap's messages ("Capturing on 'lo'", its errors) go to stderr as they do under tshark.
     cmd.args(["-q", "-w", "-"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    // The -w file first: failing after the spawn would leave dumpcap running.
+    let save = match &c.save {
+        Some(path) => Some(
+            std::fs::File::create(path)
+                .map_err(|e| RunError::Usage(format!("cannot write {}: {e}", path.display())))?,
+        ),
+        None => None,
+    };
     let mut child = cmd.spawn().map_err(|e| missing(&e))?;
     CHILD.store(child.id(), Ordering::Relaxed);
     // Ctrl-C (SIGINT) stops dumpcap, which ends the capture cleanly: synack then reads to the
@@ -99,12 +107,8 @@ pub fn start(c: &Capture, count: Option<u32>) -> Result<(Box<dyn Read + Send>, R
     let Some(stdout) = child.stdout.take() else {
         return Err(RunError::Io(io::Error::other("dumpcap has no output")));
     };
-    let input: Box<dyn Read + Send> = match &c.save {
-        Some(path) => {
-            let file = std::fs::File::create(path)
-                .map_err(|e| RunError::Usage(format!("cannot write {}: {e}", path.display())))?;
-            Box::new(Tee { inner: stdout, copy: io::BufWriter::new(file) })
-        }
+    let input: Box<dyn Read + Send> = match save {
+        Some(file) => Box::new(Tee { inner: stdout, copy: io::BufWriter::new(file) }),
         None => Box::new(stdout),
     };
     Ok((input, Running { child }))
