@@ -282,7 +282,7 @@ fn expert_tap_lists_each_expert_info_the_tree_shows() {
 #[test]
 fn the_synack_profile_shows_states_colours_and_buttons() {
     // tshark_plugin's HOME: Wireshark reads its profiles under ~/.config/wireshark.
-    let home = std::env::temp_dir().join("synack-tshark-home");
+    let home = crate::support::tshark_home();
     let dir = synack_plugin::install::install_profile(&home.join(".config/wireshark")).expect("install the profile");
     let cap = |n: &str| crate::support::cap(n);
     let (ok, list, err) = tshark_plugin(&["-C", "synack", "-r", &cap("local_dns_then_http.pcap"), "-c", "5"]);

@@ -35,10 +35,16 @@ pub fn frames(path: &Path) -> Vec<(dissector_core::FrameMeta, Vec<u8>)> {
     v
 }
 
+/// The HOME tshark runs with in tests ([`tshark`], [`tshark_plugin`]): Wireshark's personal
+/// configuration (a profile a test installs) is read from under it.
+pub fn tshark_home() -> PathBuf {
+    std::env::temp_dir().join("synack-tshark-home")
+}
+
 /// Run tshark with default preferences (a fresh, empty HOME) and return its stdout.
 /// Panics with the fix when tshark is missing: the cross-check cannot be skipped silently.
 pub fn tshark(args: &[&str]) -> String {
-    let home = std::env::temp_dir().join("synack-tshark-home");
+    let home = tshark_home();
     let _ = std::fs::create_dir_all(&home);
     let out = Command::new("tshark")
         .args(args)
@@ -154,7 +160,7 @@ fn is_root() -> bool {
 /// WIRESHARK_PLUGIN_DIR, so it runs in a new user namespace (`unshare -U`), where it is not.
 pub fn tshark_plugin(args: &[&str]) -> (bool, String, String) {
     let dir = plugin_dir();
-    let home = std::env::temp_dir().join("synack-tshark-home");
+    let home = tshark_home();
     let _ = std::fs::create_dir_all(&home);
     let mut cmd = if is_root() {
         let mut c = Command::new("unshare");
