@@ -101,3 +101,31 @@ fn live_capture_errors_say_what_to_do() {
     assert_eq!(code, 0, "{err}");
     assert!(out.lines().any(|l| l.contains(". lo")), "{out}");
 }
+
+/// `synack watch -i lo` on a terminal: the connection is drawn as it happens; q stops dumpcap,
+/// gives the terminal back and leaves the last table, the one `watch -r` gives on the `-w` file;
+/// dumpcap's "Capturing on" waits until the screen is gone rather than cutting into it.
+#[test]
+fn live_watch_on_a_terminal_quits_on_q() {
+    let bin = synack_binary();
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("live_watch");
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let saved = dir.join("saved.pcapng");
+    let _ = std::fs::remove_file(&saved);
+    let script = format!(
+        "(sleep 2; python3 tests/scripts/live_traffic.py) & python3 tests/scripts/on_terminal.py 30 160 @5 q -- \
+         {} watch -i lo -w {} --interval 0.2",
+        bin.display(),
+        saved.display()
+    );
+    let (ok, tty, err) = in_namespace(&script);
+    assert!(ok, "{err} {tty:?}");
+    let (screen, after) = tty.split_once("\x1b[?1049l").expect("the alternate screen left");
+    assert!(screen.starts_with("\x1b[?1049h") && !screen.contains("Capturing"), "{screen:?}");
+    let after = after.strip_prefix("\x1b[?25h").unwrap_or(after).replace("\r\n", "\n");
+    let (code, from_file, e) = synack(&["watch", "-r", saved.to_str().expect("utf-8")]);
+    assert_eq!(code, 0, "{e}");
+    assert!(from_file.contains(" 3/3 "), "{from_file}");
+    // The table, then dumpcap's message that was held.
+    assert!(after.starts_with(&from_file) && after[from_file.len()..].contains("Capturing on"), "{after:?}");
+}

@@ -602,3 +602,73 @@ fn watch_tables_each_connection_with_its_last_states() {
     assert_eq!(code, 0, "{err}");
     assert_eq!(out.matches("synack watch: ").count(), 1, "{out}");
 }
+
+/// Everything `on_terminal.py` saw a command write to a terminal of `rows` x `cols` after it
+/// typed `keys` once `wait_for` appeared ("@N": after N seconds), and the exit code.
+fn on_terminal(rows: u16, cols: u16, wait_for: &str, keys: &str, cmd: &[&str]) -> (i32, String) {
+    let out = std::process::Command::new("python3")
+        .arg(crate::support::root().join("tests/scripts/on_terminal.py"))
+        .args([&rows.to_string(), &cols.to_string(), wait_for, keys, "--"])
+        .args(cmd)
+        .output()
+        .expect("python3");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+/// The screen part and, after it, what stays on the terminal, with the terminal's \r\n as \n.
+fn split_screen(tty: &str) -> (&str, String) {
+    let (enter, leave) = ("\x1b[?1049h", "\x1b[?1049l");
+    assert!(tty.starts_with(enter), "no alternate screen: {tty:?}");
+    let (screen, after) = tty.split_once(leave).expect("the alternate screen left");
+    // The cursor shown again as the screen goes.
+    let after = after.strip_prefix("\x1b[?25h").unwrap_or(after);
+    (screen, after.replace("\r\n", "\n"))
+}
+
+/// `synack watch` on a terminal: the table drawn in place on the alternate screen (ratatui),
+/// redrawn while the input is idle; q gives the terminal back and leaves the last table in the
+/// scrollback, the same text as without a terminal. A pipe that goes quiet and never ends:
+/// q ends at once.
+#[test]
+fn watch_on_a_terminal_redraws_in_place_and_quits_on_q() {
+    let bin = crate::support::synack_binary();
+    let bin = bin.to_str().expect("utf-8");
+    let (a, b) = (cap("local_dns_then_http.pcap"), cap("local_refused.pcap"));
+    let (_, plain, _) = synack(&["watch", "-r", &a, "-r", &b]);
+    let (code, tty) = on_terminal(30, 160, "input", "q", &[bin, "watch", "-r", &a, "-r", &b, "--interval", "0.2"]);
+    assert_eq!(code, 0, "{tty:?}");
+    let (screen, after) = split_screen(&tty);
+    assert_eq!(after, plain);
+    // Each connection's cells were on the screen, and the end of the input was said.
+    for cell in ["127.0.0.1:48620", "127.0.0.2:80", "[::1]:34854", "TIME_WAIT", "refused", "closed", "0.025", "input"] {
+        assert!(screen.contains(cell), "{cell} not on the screen: {screen:?}");
+    }
+
+    // A FIFO whose writer stays: the frames are shown, then q ends synack without an end of input.
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("watch_tty");
+    std::fs::create_dir_all(&dir).expect("tmp dir");
+    let fifo = dir.join("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    assert!(std::process::Command::new("mkfifo").arg(&fifo).status().expect("mkfifo").success());
+    let (tx, rx) = std::sync::mpsc::channel::<()>();
+    let writer = {
+        let (fifo, bytes) = (fifo.clone(), std::fs::read(&b).expect("capture"));
+        std::thread::spawn(move || {
+            use std::io::Write;
+            let mut w = std::fs::OpenOptions::new().write(true).open(&fifo).expect("fifo");
+            w.write_all(&bytes).expect("write");
+            w.flush().expect("flush");
+            let _ = rx.recv_timeout(std::time::Duration::from_secs(60));
+        })
+    };
+    let started = std::time::Instant::now();
+    let (code, tty) =
+        on_terminal(30, 160, "@2", "q", &[bin, "watch", "-r", fifo.to_str().expect("utf-8"), "--interval", "0.2"]);
+    let _ = tx.send(());
+    writer.join().expect("writer");
+    assert_eq!(code, 0, "{tty:?}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    let (screen, after) = split_screen(&tty);
+    assert_eq!(after, synack(&["watch", "-r", &b]).1);
+    assert!(screen.contains("[::1]:34854") && !screen.contains("input"), "{screen:?}");
+}

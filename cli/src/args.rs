@@ -50,8 +50,8 @@ pub(crate) enum Command {
     Ladder(LadderArgs),
     /// A live table of TCP connections, one row each: both endpoints' states, the handshake
     /// step reached, iRTT, bytes each way and the verdict once known, most recently active
-    /// first; redrawn in place on a terminal, printed every --interval seconds otherwise.
-    /// Takes -i (live) or -r, -Y and the capture flags.
+    /// first; a full-screen table on a terminal (q quits), printed every --interval seconds
+    /// otherwise. Takes -i (live) or -r, -Y and the capture flags.
     Watch(Box<WatchArgs>),
     /// Print a shell completion script.
     Completions {
@@ -67,7 +67,7 @@ pub(crate) enum Command {
 
 #[derive(clap::Args, Debug)]
 pub(crate) struct WatchArgs {
-    /// Seconds between tables.
+    /// Seconds between tables (between redraws on a terminal).
     #[arg(long = "interval", value_name = "SECONDS", default_value_t = 1.0)]
     pub(crate) interval: f64,
 

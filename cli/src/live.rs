@@ -62,13 +62,27 @@ fn stop(pid: u32) {
     }
 }
 
+/// Stop the running capture; false when there is none (the user quit `watch`).
+pub fn stop_capture() -> bool {
+    let pid = CHILD.load(Ordering::Relaxed);
+    stop(pid);
+    pid != 0
+}
+
 /// A running capture.
 pub struct Running {
     child: Child,
+    /// dumpcap's messages, when held.
+    messages: Option<std::thread::JoinHandle<Vec<u8>>>,
 }
 
 /// Start dumpcap; returns the capture's bytes to read (copied to `-w`'s file as they are read).
-pub fn start(c: &Capture, count: Option<u32>) -> Result<(Box<dyn Read + Send>, Running), RunError> {
+/// `hold_messages`: keep dumpcap's messages until the capture ends (a screen is drawn meanwhile).
+pub fn start(
+    c: &Capture,
+    count: Option<u32>,
+    hold_messages: bool,
+) -> Result<(Box<dyn Read + Send>, Running), RunError> {
     let mut cmd = Command::new(dumpcap());
     for i in &c.interfaces {
         cmd.args(["-i", i]);
@@ -86,7 +100,8 @@ pub fn start(c: &Capture, count: Option<u32>) -> Result<(Box<dyn Read + Send>, R
         cmd.args(["-a", a]);
     }
     // dumpcap's messages ("Capturing on 'lo'", its errors) go to stderr as they do under tshark.
-    cmd.args(["-q", "-w", "-"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::inherit());
+    let stderr = if hold_messages { Stdio::piped() } else { Stdio::inherit() };
+    cmd.args(["-q", "-w", "-"]).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(stderr);
     // The -w file first: failing after the spawn would leave dumpcap running.
     let save = match &c.save {
         Some(path) => Some(
@@ -104,6 +119,13 @@ pub fn start(c: &Capture, count: Option<u32>) -> Result<(Box<dyn Read + Send>, R
     HANDLER.call_once(|| {
         let _ = ctrlc::set_handler(|| stop(CHILD.load(Ordering::Relaxed)));
     });
+    let messages = child.stderr.take().map(|mut e| {
+        std::thread::spawn(move || {
+            let mut m = Vec::new();
+            let _ = e.read_to_end(&mut m);
+            m
+        })
+    });
     let Some(stdout) = child.stdout.take() else {
         return Err(RunError::Io(io::Error::other("dumpcap has no output")));
     };
@@ -111,18 +133,21 @@ pub fn start(c: &Capture, count: Option<u32>) -> Result<(Box<dyn Read + Send>, R
         Some(file) => Box::new(Tee { inner: stdout, copy: io::BufWriter::new(file) }),
         None => Box::new(stdout),
     };
-    Ok((input, Running { child }))
+    Ok((input, Running { child, messages }))
 }
 
 impl Running {
     /// Stop dumpcap if it is still running (synack stopped reading: -c), and say why the
-    /// capture failed when it produced nothing.
-    pub fn finish(mut self, frames_read: bool) -> Result<(), RunError> {
+    /// capture failed when it produced nothing. Held messages go to `err` first.
+    pub fn finish(mut self, frames_read: bool, err: &mut dyn Write) -> Result<(), RunError> {
         if !matches!(self.child.try_wait(), Ok(Some(_))) {
             stop(self.child.id());
         }
         let status = self.child.wait()?;
         CHILD.store(0, Ordering::Relaxed);
+        if let Some(m) = self.messages.take().and_then(|m| m.join().ok()) {
+            let _ = err.write_all(&m);
+        }
         // dumpcap said why on stderr; what to do about the usual reason follows it.
         if !status.success() && !frames_read {
             return Err(RunError::Usage(format!(

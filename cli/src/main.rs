@@ -5,8 +5,8 @@ use std::io::{self, BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let stdout = io::stdout();
-    let mut out = BufWriter::with_capacity(1 << 16, stdout.lock());
+    // Not locked for the whole run: watch's screen thread writes to the terminal too.
+    let mut out = BufWriter::with_capacity(1 << 16, io::stdout());
     let mut err = io::stderr().lock();
     let (out_tty, err_tty) = (io::stdout().is_terminal(), io::stderr().is_terminal());
     let code = synack::main_with_tty(std::env::args_os(), &mut out, &mut err, out_tty, err_tty);

@@ -206,7 +206,7 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
     // A live capture: dumpcap's output is the input, read as it comes.
     let (mut input, running) = match &c.capture {
         Some(cap) => {
-            let (input, running) = crate::live::start(cap, c.count)?;
+            let (input, running) = crate::live::start(cap, c.count, c.watch.is_some() && c.out_is_tty)?;
             (input, Some(running))
         }
         None => (open(c)?, None),
@@ -240,7 +240,7 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
     // A pipe's packets are shown as they come: each line written out at once.
     let live = running.is_some() || is_live(&c.input);
     let mut frames = 0;
-    let mut table = c.watch.map(|s| crate::watch::Table::new(s, c.limits.max_connections, c.out_is_tty));
+    let mut table = c.watch.map(|s| crate::watch::Watch::new(s, c.limits.max_connections, c.out_is_tty));
     let read = read_frames(input, &c.input, &c.more, live, progress, &mut dissector, |d, pkt, data| {
         frames = pkt.meta.number;
         let meta = pkt.meta;
@@ -261,7 +261,9 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
             if shown {
                 t.packet(pkt);
             }
-            t.tick(meta.number, out)?;
+            if !t.tick(meta.number, out)? {
+                return Ok(false);
+            }
         } else if shown && !c.quiet {
             match c.mode {
                 Mode::Fields => printer.packet(out, pkt)?,
@@ -303,12 +305,17 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
         }
         Ok(c.count.is_none_or(|n| meta.number < n))
     });
-    if let (Some(t), Ok(_)) = (&table, &read) {
-        t.print(out)?;
+    if let Some(t) = table {
+        if read.is_ok() {
+            t.finish(out)?;
+        } else {
+            // The error is reported below, on a terminal given back.
+            let _ = t.finish(&mut io::sink());
+        }
     }
     // A capture that failed says why (permissions) rather than "the input is empty".
     if let Some(r) = running {
-        r.finish(frames > 0)?;
+        r.finish(frames > 0, err)?;
     }
     let warning = read?;
     if c.mode == Mode::Json && !c.quiet {
