@@ -139,3 +139,65 @@ int synack_wanted(proto_tree *tree, const int *hfs, int n)
     }
     return 0;
 }
+
+void synack_tap_frame(int tap_id, packet_info *pinfo, guint32 num)
+{
+    TRY {
+        if (have_tap_listener(tap_id)) {
+            /* Read by the listeners when the frame's dissection is over: the frame's pool. */
+            guint32 *p = wmem_new(pinfo->pool, guint32);
+            *p = num;
+            tap_queue_packet(tap_id, pinfo, p);
+        }
+    }
+    CATCH_ALL {
+    }
+    ENDTRY;
+}
+
+static tap_packet_status st_packet(stats_tree *st, packet_info *pinfo _U_, epan_dissect_t *edt _U_, const void *p,
+                                   tap_flags_t flags _U_)
+{
+    return synack_stats_packet(st, *(const guint32 *)p) ? TAP_PACKET_REDRAW : TAP_PACKET_DONT_REDRAW;
+}
+
+static const char *st_tap, *st_abbr, *st_name;
+
+static void st_register(void)
+{
+    stats_tree_register_plugin(st_tap, st_abbr, st_name, 0, st_packet, synack_stats_init, synack_stats_cleanup);
+}
+
+static tap_plugin st_plugin = { st_register };
+
+void synack_register_stats(const char *tap, const char *abbr, const char *name)
+{
+    st_tap = tap;
+    st_abbr = abbr;
+    st_name = name;
+    tap_register_plugin(&st_plugin);
+}
+
+int synack_st_node(stats_tree *st, const char *name, int parent_id, int with_children)
+{
+    return stats_tree_create_node(st, name, parent_id, STAT_DT_INT, with_children ? TRUE : FALSE);
+}
+
+int synack_st_ranges(stats_tree *st, const char *name, int parent_id, int n, const char **ranges)
+{
+    return stats_tree_create_range_node_string(st, name, parent_id, n, (gchar **)ranges);
+}
+
+void synack_st_set(stats_tree *st, const char *name, int parent_id, int value)
+{
+    stats_tree_manip_node_int(MN_SET, st, name, parent_id, FALSE, value);
+}
+
+void synack_st_average(stats_tree *st, const char *name, float value, const char *ranges, int range_parent, int in_range)
+{
+    /* Named (TRUE): a root node is found again by its name only if it was named. */
+    stats_tree_manip_node_float(MN_AVERAGE, st, name, 0, TRUE, value);
+    /* As Wireshark's own range trees do: the ranged node counts too, then its range. */
+    stats_tree_manip_node_int(MN_INCREASE, st, ranges, range_parent, FALSE, 1);
+    stats_tree_tick_range(st, ranges, range_parent, in_range);
+}

@@ -8,6 +8,8 @@
 #include <epan/proto.h>
 #include <epan/expert.h>
 #include <epan/prefs.h>
+#include <epan/tap.h>
+#include <epan/stats_tree.h>
 #include <ws_version.h>
 
 /* What the plugin needs to know about the frame being dissected. */
@@ -51,5 +53,21 @@ void synack_expert_text(packet_info *pinfo, proto_item *item, expert_field *ei, 
 void synack_col_append(packet_info *pinfo, const char *text);
 /* Does this tree want any of the n fields (visible tree, or one of them referenced)? */
 int synack_wanted(proto_tree *tree, const int *hfs, int n);
+
+/* Statistics (stats_tree). The tap hands the stats tree each frame's number, as queued by
+ * synack_tap_frame when a listener is attached; the tree's callbacks are Rust's, below. */
+void synack_tap_frame(int tap_id, packet_info *pinfo, guint32 num);
+/* Registers the stats tree on tap `tap` (-z ABBR,tree; Statistics > NAME) once taps register. */
+void synack_register_stats(const char *tap, const char *abbr, const char *name);
+/* A node created now (shown when zero); its id. */
+int synack_st_node(stats_tree *st, const char *name, int parent_id, int with_children);
+int synack_st_ranges(stats_tree *st, const char *name, int parent_id, int n, const char **ranges);
+void synack_st_set(stats_tree *st, const char *name, int parent_id, int value);
+/* One more value for the average/min/max of float node `name` under the root, and its range. */
+void synack_st_average(stats_tree *st, const char *name, float value, const char *ranges, int range_parent, int in_range);
+/* Implemented in Rust: a frame for tree `st` (1: redraw), a tree opened, a tree closed. */
+int synack_stats_packet(stats_tree *st, guint32 num);
+void synack_stats_init(stats_tree *st);
+void synack_stats_cleanup(stats_tree *st);
 
 #endif

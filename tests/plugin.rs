@@ -388,3 +388,184 @@ fn install_puts_a_stripped_plugin_where_wireshark_loads_it() {
     assert!(run("uninstall").contains("removed"));
     assert!(!so.exists());
 }
+
+/// One stats tree row: depth (leading spaces), name, count and, when shown, the average.
+fn stats_rows(z: &str) -> Vec<(usize, String, u64, Option<f64>)> {
+    z.lines()
+        .skip_while(|l| !l.starts_with("Topic / Item"))
+        .skip(2)
+        .take_while(|l| !l.starts_with("---"))
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| {
+            let depth = l.len() - l.trim_start().len();
+            let cols: Vec<&str> = l.trim().split("  ").map(str::trim).filter(|c| !c.is_empty()).collect();
+            let average = cols.get(2).and_then(|a| a.parse::<f64>().ok()).filter(|_| cols.len() > 7);
+            (depth, cols[0].to_string(), cols[1].parse().expect("count"), average)
+        })
+        .collect()
+}
+
+/// Statistics → TCP handshakes (`tshark -z synack,tree`), on every capture with two passes:
+/// each count is what the per-frame fields of the same run give when counted by hand,
+/// connection by connection (synack.stream): the step each reached, its verdict's outcome and
+/// findings, what its handshake negotiated (synack.mss.* both, synack.ws.*, synack.sack,
+/// synack.ts on the 3rd step; TFO and ECN from the findings), both ends' states on the frame
+/// with its verdict, and the iRTTs (count, average and ranges). With one pass, connections
+/// still open have no verdict yet and say so.
+#[test]
+fn statistics_tree_counts_connections_as_the_fields_do() {
+    use std::collections::{BTreeMap, BTreeSet};
+    let all = all_captures();
+    let p = all.to_str().expect("utf-8");
+    let (ok, z, err) = tshark_plugin(&["-2", "-q", "-r", p, "-z", "synack,tree"]);
+    assert!(ok, "{err}");
+    assert!(z.contains("TCP handshakes:"), "{z}");
+    let rows = stats_rows(&z);
+    // Each row under its parent: (parent, name) -> count.
+    let mut got: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut path: Vec<String> = Vec::new();
+    for (depth, name, count, _) in &rows {
+        path.truncate(*depth);
+        let parent = path.last().cloned().unwrap_or_default();
+        path.push(name.clone());
+        if *count > 0 {
+            got.insert((parent, name.clone()), *count);
+        }
+    }
+
+    let fields = [
+        "synack.stream",
+        "synack.stage",
+        "synack.inferred",
+        "synack.verdict.code",
+        "synack.state.client",
+        "synack.state.server",
+        "synack.irtt",
+        "synack.mss.client",
+        "synack.mss.server",
+        "synack.ws.client",
+        "synack.sack",
+        "synack.ts",
+    ];
+    let (ok, out, err) = tshark_plugin(&[&["-2", "-r", p][..], &field_args(&fields)].concat());
+    assert!(ok, "{err}");
+    #[derive(Default)]
+    struct Conn {
+        stage: u8,
+        simultaneous: bool,
+        inferred: bool,
+        codes: Vec<String>,
+        end: String,
+        irtt: Option<f64>,
+        options: BTreeSet<&'static str>,
+    }
+    let mut conns: BTreeMap<u32, Conn> = BTreeMap::new();
+    for line in out.lines() {
+        let f: Vec<&str> = line.split('\t').collect();
+        let Ok(stream) = f[0].parse::<u32>() else { continue };
+        let c = conns.entry(stream).or_default();
+        let stage: u8 = f[1].parse().unwrap_or(0);
+        c.simultaneous |= stage >= 4;
+        c.stage = c.stage.max(match stage {
+            4 => 1,
+            5 => 2,
+            s => s,
+        });
+        c.inferred |= f[2] == "1";
+        if !f[3].is_empty() {
+            c.codes = f[3].split(',').map(String::from).collect();
+            c.end = format!("{} / {}", f[4], f[5]);
+        }
+        if c.irtt.is_none() && !f[6].is_empty() {
+            c.irtt = Some(f[6].parse::<f64>().expect("irtt") * 1e3);
+        }
+        // The 3rd step (or a simultaneous open's completion) carries what was negotiated.
+        if !f[7].is_empty() || !f[9].is_empty() || !f[10].is_empty() || !f[11].is_empty() {
+            c.stage = 3;
+            for (on, name) in [
+                (!f[7].is_empty() && !f[8].is_empty(), "MSS (both announced)"),
+                (!f[9].is_empty(), "window scaling"),
+                (f[10] == "1", "SACK"),
+                (f[11] == "1", "timestamps"),
+            ] {
+                if on {
+                    c.options.insert(name);
+                }
+            }
+        }
+    }
+    let mut want: BTreeMap<(String, String), u64> = BTreeMap::new();
+    let mut add = |g: &str, n: &str| *want.entry((g.to_string(), n.to_string())).or_default() += 1;
+    let mut completed = 0;
+    let mut irtts = Vec::new();
+    for c in conns.values() {
+        add("", "Connections");
+        let step = match (c.stage, c.simultaneous, c.inferred) {
+            (3, true, _) => "completed (simultaneous open)",
+            (3, ..) => "completed (3/3)",
+            (2, ..) => "SYN+ACK, no ACK (2/3)",
+            (1, ..) => "SYN only (1/3)",
+            (_, _, true) => "picked up mid-stream",
+            _ => "no handshake seen",
+        };
+        add("Handshake reached", step);
+        add("Outcome", &c.codes[0]);
+        for f in &c.codes[1..] {
+            add("Findings", f);
+        }
+        add("States at the end (client / server)", &c.end);
+        if c.stage == 3 {
+            completed += 1;
+        }
+        for o in &c.options {
+            add("Options negotiated", o);
+        }
+        for (code, o) in [("tfo-accepted", "TCP Fast Open (data taken)"), ("ecn", "ECN")] {
+            if c.codes.iter().any(|x| x == code) {
+                add("Options negotiated", o);
+            }
+        }
+        irtts.extend(c.irtt);
+    }
+    let buckets = ["0-99", "100-999", "1000-9999", "10000-99999", "100000-999999", "1000000-"];
+    for ms in &irtts {
+        let us = (ms * 1e3).floor() as u64;
+        let b = [100, 1000, 10_000, 100_000, 1_000_000, u64::MAX].iter().position(|top| us < *top).expect("bucket");
+        add("Initial RTT by range (µs)", buckets[b]);
+    }
+    let n = conns.len() as u64;
+    for g in ["Handshake reached", "Outcome", "Findings", "States at the end (client / server)"] {
+        want.insert(("Connections".into(), g.into()), n);
+    }
+    want.insert(("Connections".into(), "Options negotiated".into()), completed);
+    want.insert(("".into(), "Initial RTT by range (µs)".into()), irtts.len() as u64);
+    want.insert(("".into(), "Initial RTT (ms)".into()), irtts.len() as u64);
+    assert!(n > 100 && irtts.len() > 50 && want.len() > 40, "too few to tell: {n} connections");
+    assert_eq!(got, want, "{z}");
+    // The iRTT average, to the tree's two decimals.
+    let avg = rows.iter().find(|r| r.1 == "Initial RTT (ms)").and_then(|r| r.3).expect("an average");
+    let mean = irtts.iter().sum::<f64>() / irtts.len() as f64;
+    assert!((avg - mean).abs() < 0.01, "{avg} vs {mean}");
+
+    // One pass: the connections with no verdict by the end are "not known yet".
+    let (ok, z1, err) = tshark_plugin(&["-q", "-r", p, "-z", "synack,tree"]);
+    assert!(ok, "{err}");
+    let (ok, v1, err) = tshark_plugin(&["-r", p, "-T", "fields", "-e", "synack.stream", "-e", "synack.verdict.code"]);
+    assert!(ok, "{err}");
+    let mut with_verdict = BTreeSet::new();
+    let mut streams = BTreeSet::new();
+    for l in v1.lines() {
+        let (s, v) = l.split_once('\t').unwrap_or((l, ""));
+        if !s.is_empty() {
+            streams.insert(s.to_string());
+            if !v.is_empty() {
+                with_verdict.insert(s.to_string());
+            }
+        }
+    }
+    let rows1 = stats_rows(&z1);
+    let count = |name: &str| rows1.iter().find(|r| r.1 == name).map(|r| r.2).expect(name);
+    assert_eq!(count("Connections"), n);
+    assert_eq!(count("not known yet (open, in one pass)"), (streams.len() - with_verdict.len()) as u64, "{z1}");
+    assert!(count("not known yet (open, in one pass)") > 0);
+}

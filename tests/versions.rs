@@ -98,6 +98,19 @@ fn check_version(ver: &str) {
         lines += theirs.lines().count();
     }
     eprintln!("Wireshark {ver}: {lines} lines equal to the CLI's");
+    // The stats tree registers and counts there as in the Wireshark the tests build for.
+    let counts = |z: &str| -> Vec<String> {
+        z.lines()
+            .skip_while(|l| !l.starts_with("Topic / Item"))
+            .map(|l| l.split("  ").filter(|c| !c.is_empty()).take(2).collect::<Vec<_>>().join("|"))
+            .collect()
+    };
+    let z = ["-2", "-q", "-r", p, "-z", "synack,tree"];
+    let theirs = counts(&run(&z));
+    let (ok, ours, err) = crate::support::tshark_plugin(&z);
+    assert!(ok, "{err}");
+    assert!(theirs.len() > 40, "{theirs:?}");
+    assert_eq!(theirs, counts(&ours), "Wireshark {ver}: the stats tree");
 }
 
 #[test]

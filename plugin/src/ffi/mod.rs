@@ -58,11 +58,12 @@ pub static plugin_want_major: c_int = sys::WIRESHARK_VERSION_MAJOR as c_int;
 #[used]
 pub static plugin_want_minor: c_int = sys::WIRESHARK_VERSION_MINOR as c_int;
 
-/// Wireshark 4.2+ asks what kind of plugin this is: a dissector (WS_PLUGIN_DESC_DISSECTOR).
+/// Wireshark 4.2+ asks what kind of plugin this is: a dissector and a tap listener (its
+/// stats tree): WS_PLUGIN_DESC_DISSECTOR | WS_PLUGIN_DESC_TAP_LISTENER.
 #[cfg(ws_4_2)]
 #[no_mangle]
 pub extern "C" fn plugin_describe() -> u32 {
-    1
+    1 | 1 << 4
 }
 
 /// The most fields the plugin can register (ids are preallocated statics).
@@ -72,6 +73,8 @@ const UNSET: AtomicI32 = AtomicI32::new(-1);
 static HF: [AtomicI32; MAX_FIELDS] = [UNSET; MAX_FIELDS];
 static ETT: [AtomicI32; 2] = [UNSET; 2];
 static PROTO: AtomicI32 = AtomicI32::new(-1);
+/// The tap the stats tree listens on: each TCP frame's number.
+static TAP: AtomicI32 = AtomicI32::new(-1);
 /// The "append [SYN 1/3] tags to the Info column" preference, which Wireshark writes: a
 /// gboolean (int) before 4.4, a C bool from 4.4 on.
 #[cfg(not(ws_4_4))]
@@ -194,8 +197,11 @@ static PLUGIN: sys::proto_plugin =
 #[no_mangle]
 pub extern "C" fn plugin_register() {
     let _ = catch_unwind(|| {
-        // SAFETY: PLUGIN is a static that outlives the process's use of it.
-        unsafe { sys::proto_register_plugin(&PLUGIN) };
+        // SAFETY: PLUGIN is a static that outlives the process's use of it; the names are leaked.
+        unsafe {
+            sys::proto_register_plugin(&PLUGIN);
+            sys::synack_register_stats(leak("synack"), leak("synack"), leak(STATS_NAME));
+        }
     });
 }
 
@@ -301,6 +307,7 @@ extern "C" fn register_protoinfo() {
                 leak("Append [SYN 1/3], [SYN+ACK 2/3] and [ACK 3/3] to the Info column of handshake segments"),
                 INFO_TAGS.as_ptr(),
             );
+            TAP.store(sys::register_tap(leak("synack")), Ordering::Relaxed);
             sys::register_init_routine(Some(init_capture));
             sys::register_cleanup_routine(Some(cleanup_capture));
         }
@@ -374,6 +381,10 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
             }
             return;
         };
+        if anno.track.is_some() {
+            // SAFETY: the shim queues the number in the frame's pool, inside TRY.
+            unsafe { sys::synack_tap_frame(TAP.load(Ordering::Relaxed), pinfo, f.num) };
+        }
         let late = if f.visited != 0 { st.used_by(f.num) } else { Vec::new() };
         if info_tags_on() {
             if let Some(stage) = anno.stage() {
@@ -530,4 +541,94 @@ fn experts(anno: &FrameAnno, pinfo: *mut sys::packet_info, top: *mut sys::proto_
             unsafe { sys::synack_expert(pinfo, top, (&EI[i] as *const ExpertId).cast_mut().cast()) };
         }
     }
+}
+
+/// The Statistics menu's entry (`-z synack,tree` prints it as the title).
+const STATS_NAME: &str = "TCP handshakes";
+
+/// An open stats tree: its counts and the ids of its fixed nodes.
+struct Tree {
+    st: usize,
+    stats: crate::stats::Stats,
+    connections: c_int,
+    groups: [c_int; 5],
+}
+
+/// Every open stats tree (the GUI may have several windows; tshark one per -z).
+static TREES: Mutex<Vec<Tree>> = Mutex::new(Vec::new());
+
+fn cstr(s: &str) -> CString {
+    CString::new(s.replace('\0', " ")).unwrap_or_default()
+}
+
+/// A stats tree opens (or restarts for a retap): its fixed nodes, with empty counts.
+/// # Safety
+/// Called by Wireshark (through the shim) with a tree it owns.
+#[no_mangle]
+pub unsafe extern "C" fn synack_stats_init(st: *mut sys::stats_tree) {
+    use crate::stats::{fixed_nodes, Group, CONNECTIONS, IRTT_BUCKETS, IRTT_RANGES};
+    let _ = catch_unwind(|| {
+        // SAFETY (every call below): shim calls on the tree Wireshark handed us, with
+        // NUL-terminated names that outlive the calls (the tree copies them).
+        let node = |name: &str, parent: c_int, children: bool| unsafe {
+            sys::synack_st_node(st, cstr(name).as_ptr(), parent, c_int::from(children))
+        };
+        let connections = node(CONNECTIONS, 0, true);
+        let groups = Group::ALL.map(|g| node(g.name(), connections, true));
+        for (g, name) in fixed_nodes() {
+            node(name, groups[g as usize], false);
+        }
+        let ranges: Vec<CString> = IRTT_BUCKETS.iter().map(|r| cstr(r)).collect();
+        let mut ptrs: Vec<*const c_char> = ranges.iter().map(|r| r.as_ptr()).collect();
+        unsafe { sys::synack_st_ranges(st, cstr(IRTT_RANGES).as_ptr(), 0, ptrs.len() as c_int, ptrs.as_mut_ptr()) };
+        let mut trees = TREES.lock().unwrap_or_else(|e| e.into_inner());
+        trees.retain(|t| t.st != st as usize);
+        trees.push(Tree { st: st as usize, stats: Default::default(), connections, groups });
+    });
+}
+
+/// A stats tree closes.
+/// # Safety
+/// Called by Wireshark (through the shim) with a tree it owns.
+#[no_mangle]
+pub unsafe extern "C" fn synack_stats_cleanup(st: *mut sys::stats_tree) {
+    let _ = catch_unwind(|| TREES.lock().unwrap_or_else(|e| e.into_inner()).retain(|t| t.st != st as usize));
+}
+
+/// Frame `num` for tree `st`: the counts it changes. 1 when any did.
+/// # Safety
+/// Called by Wireshark (through the shim) with a tree it owns.
+#[no_mangle]
+pub unsafe extern "C" fn synack_stats_packet(st: *mut sys::stats_tree, num: u32) -> c_int {
+    use crate::stats::{irtt_us, CONNECTIONS, IRTT, IRTT_RANGES};
+    catch_unwind(|| {
+        let Some(track) = with_state(|s| s.as_ref()?.anno(num)?.track.clone()) else { return 0 };
+        let mut trees = TREES.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(tree) = trees.iter_mut().find(|t| t.st == st as usize) else { return 0 };
+        let (counts, irtt) = tree.stats.frame(&track);
+        for c in &counts {
+            let parent = match c.group {
+                Some(g) => tree.groups[g as usize],
+                None if c.name == CONNECTIONS => 0,
+                None => tree.connections,
+            };
+            // SAFETY: shim call on the tree Wireshark handed us; the name outlives the call.
+            unsafe { sys::synack_st_set(st, cstr(&c.name).as_ptr(), parent, c.value) };
+        }
+        if let Some(ns) = irtt {
+            // SAFETY: as above.
+            unsafe {
+                sys::synack_st_average(
+                    st,
+                    cstr(IRTT).as_ptr(),
+                    ns as f32 / 1e6,
+                    cstr(IRTT_RANGES).as_ptr(),
+                    0,
+                    irtt_us(ns),
+                )
+            };
+        }
+        c_int::from(!counts.is_empty() || irtt.is_some())
+    })
+    .unwrap_or(0)
 }
