@@ -315,7 +315,7 @@ fn protocol_names_filter_as_tshark_names_its_layers() {
 /// page formats with groff without a warning.
 #[test]
 fn man_pages_for_the_command_and_each_subcommand() {
-    let pages = ["", "conv", "ladder", "completions", "man"];
+    let pages = ["", "conv", "ladder", "watch", "completions", "man"];
     for page in pages {
         let args: Vec<&str> = if page.is_empty() { vec!["man"] } else { vec!["man", page] };
         let (code, out, err) = synack(&args);
@@ -361,6 +361,13 @@ fn man_pages_for_the_command_and_each_subcommand() {
     let (code, _, err) = synack(&["man", "bogus"]);
     assert_eq!(code, 2);
     assert!(err.contains("no man page bogus"), "{err}");
+    // The pages it offers are those above: each subcommand has one (watch once had none).
+    let offered = err.trim().rsplit(": ").next().unwrap_or("").split(", ").collect::<Vec<_>>();
+    let mut want: Vec<&str> = pages.iter().map(|p| if p.is_empty() { "synack" } else { p }).collect();
+    let mut offered_sorted = offered.clone();
+    offered_sorted.sort();
+    want.sort();
+    assert_eq!(offered_sorted, want, "{err}");
 }
 
 /// Completion scripts offer synack's field names after -e and -Y.

@@ -48,10 +48,12 @@ pub(crate) enum Command {
     /// One connection as an arrow diagram: the handshake walkthrough, with the DNS lookup that
     /// preceded it; --explain says what each step means.
     Ladder(LadderArgs),
-    /// A live table of TCP connections, one row each: both endpoints' states, the handshake
-    /// step reached, iRTT, bytes each way and the verdict once known, most recently active
-    /// first; a full-screen table on a terminal (q quits), printed every --interval seconds
-    /// otherwise. Takes -i (live) or -r, -Y and the capture flags.
+    /// A live table of TCP connections: states, stage, iRTT, bytes and verdict, one row each.
+    ///
+    /// Both endpoints' states, the handshake step reached, iRTT, bytes each way and the
+    /// verdict once known, most recently active first; a full-screen table on a terminal
+    /// (q quits), printed every --interval seconds otherwise. Takes -i (live) or -r, -Y and
+    /// the capture flags.
     Watch(Box<WatchArgs>),
     /// Print a shell completion script.
     Completions {
@@ -60,7 +62,7 @@ pub(crate) enum Command {
     },
     /// Print a man page (roff): synack(1), or a subcommand's, e.g. synack man conv > synack-conv.1.
     Man {
-        /// The subcommand whose page to print (conv, ladder, completions, man); none: synack(1).
+        /// The subcommand whose page to print (conv, ladder, watch, completions, man); none: synack(1).
         page: Option<String>,
     },
 }

@@ -32,6 +32,10 @@ fn examples(page: &str) -> &'static [(&'static str, &'static str)] {
             ("synack ladder -r capture.pcap --explain", "the first connection's handshake, step by step"),
             ("synack ladder -r capture.pcap --stream 3 --explain --lang ko", "stream 3, explained in Korean"),
         ],
+        "watch" => &[
+            ("synack watch -i eth0", "live: the connections on eth0, redrawn in place; q quits"),
+            ("synack watch -r capture.pcap -Y 'tcp.port == 443' --interval 5", "a file, HTTPS only"),
+        ],
         "completions" => &[
             ("synack completions bash > /etc/bash_completion.d/synack", "bash completion, field names after -e and -Y"),
             ("synack completions zsh > ~/.zfunc/_synack", "zsh"),
@@ -108,19 +112,16 @@ fn render_page(page: &str, out: &mut dyn Write) -> io::Result<()> {
     let (cmd, name) = if page == "synack" {
         (root.clone(), "synack".to_string())
     } else {
-        let full = match page {
-            "conv" => "synack-conv",
-            "ladder" => "synack-ladder",
-            "completions" => "synack-completions",
-            "man" => "synack-man",
-            _ => "",
-        };
-        let Some(sub) = root.find_subcommand(page).filter(|_| !full.is_empty()) else {
+        // Every subcommand has its page (a hand-kept list once left watch out).
+        let Some(sub) = root.find_subcommand(page).filter(|_| pages().iter().any(|p| p == page)) else {
             return Err(io::Error::new(io::ErrorKind::NotFound, format!("no man page {page}: {}", pages().join(", "))));
         };
+        // clap names are 'static; one small string per page printed.
+        let full: &'static str = Box::leak(format!("synack-{page}").into_boxed_str());
         (sub.clone().name(full), full.to_string())
     };
-    let cmd = cmd.version(env!("CARGO_PKG_VERSION"));
+    // The version goes in the title only: watch's -V is tshark's verbose, not --version.
+    let cmd = cmd.version(env!("CARGO_PKG_VERSION")).disable_version_flag(true);
     let man = clap_mangen::Man::new(cmd.clone()).title(name.clone()).section("1");
     man.render_title(out)?;
     man.render_name_section(out)?;
