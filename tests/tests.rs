@@ -12,6 +12,7 @@ mod json;
 mod limits;
 mod live;
 mod nothing_lost;
+mod package;
 mod plugin;
 mod properties;
 mod robustness;

@@ -64,6 +64,9 @@ pub(crate) enum Command {
     Man {
         /// The subcommand whose page to print (conv, ladder, watch, completions, man); none: synack(1).
         page: Option<String>,
+        /// List the pages, one per line (packagers install one file each).
+        #[arg(long, conflicts_with = "page")]
+        list: bool,
     },
 }
 

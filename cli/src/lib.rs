@@ -65,7 +65,10 @@ where
             clap_complete::generate(shell, &mut cmd, "synack", out);
             Ok(())
         }
-        Some(Command::Man { page }) => man::render(page.as_deref().unwrap_or("synack"), out).map_err(RunError::Io),
+        Some(Command::Man { list: true, .. }) => {
+            man::pages().iter().try_for_each(|p| writeln!(out, "{p}")).map_err(RunError::Io)
+        }
+        Some(Command::Man { page, .. }) => man::render(page.as_deref().unwrap_or("synack"), out).map_err(RunError::Io),
         Some(Command::Watch(w)) => match config(w.packets, out_is_tty) {
             Ok(mut c) => {
                 c.watch = Some(w.interval);

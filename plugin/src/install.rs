@@ -92,7 +92,14 @@ fn global_config() -> PathBuf {
 /// `wireshark -C synack` opens it. Returns its folder.
 pub fn install_profile(config: &Path) -> Result<PathBuf, String> {
     let dir = config.join("profiles/synack");
-    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    write_profile(&dir)?;
+    Ok(dir)
+}
+
+/// Write the profile's files into `dir` (created if need be): a personal profile, or a global
+/// one under Wireshark's data folder in a package.
+pub fn write_profile(dir: &Path) -> Result<(), String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     for (name, text) in PROFILE {
         let mut text = text.to_string();
         // A profile's colouring rules replace Wireshark's: keep those after synack's.
@@ -104,7 +111,7 @@ pub fn install_profile(config: &Path) -> Result<PathBuf, String> {
         let path = dir.join(name);
         std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     }
-    Ok(dir)
+    Ok(())
 }
 
 /// Copy the built plugin to the personal folder of the Wireshark it was built for, and write

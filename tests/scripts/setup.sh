@@ -11,6 +11,8 @@ pkgs="tshark libwireshark-dev libwiretap-dev libwsutil-dev libglib2.0-dev libcla
 pkgs="$pkgs wireshark-qt xvfb xdotool x11-utils imagemagick"
 # Other Wireshark versions (tests/scripts/wireshark_versions.sh): a root made with debootstrap.
 pkgs="$pkgs debootstrap debian-archive-keyring"
+# The Debian package (plugin/make-deb.sh): dpkg-shlibdeps for its Depends, strip.
+pkgs="$pkgs dpkg-dev binutils"
 # Live capture (tests/live.rs): dumpcap, ip for a private namespace's lo, python3 for traffic.
 pkgs="$pkgs wireshark-common iproute2 python3"
 missing=""

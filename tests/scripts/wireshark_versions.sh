@@ -3,6 +3,8 @@
 # without touching the host's packages.
 #
 #   tests/scripts/wireshark_versions.sh prepare 4.4|4.6      headers+libs and a tshark root (cached)
+#   tests/scripts/wireshark_versions.sh root 4.0|4.4|4.6     only the tshark root (4.0: a clean Debian 12
+#                                                            for the package test, tests/package.rs)
 #   tests/scripts/wireshark_versions.sh build 4.4|4.6        build the plugin against them; prints the .so
 #   tests/scripts/wireshark_versions.sh tshark 4.4|4.6 ARGS  run that tshark with the plugin (captures
 #                                                            named in ARGS are copied into the root)
@@ -19,9 +21,10 @@ cmd=${1:?usage: $0 prepare|build|tshark VERSION ...}
 ver=${2:?usage: $0 $cmd 4.4|4.6}
 shift 2
 case "$ver" in
+  4.0) suite=bookworm; libs="libwireshark16 libwsutil14 libwiretap13"; extra="" ;;
   4.4) suite=trixie; libs="libwireshark18 libwsutil16 libwiretap15"; extra="" ;;
   4.6) suite=sid; libs="libwireshark19 libwsutil17 libwiretap16"; extra=",libre2-11" ;;
-  *) echo "unknown version $ver (4.4 or 4.6)" >&2; exit 2 ;;
+  *) echo "unknown version $ver (4.0, 4.4 or 4.6)" >&2; exit 2 ;;
 esac
 base=${SYNACK_WS_DIR:-$here/target/wireshark-versions}/$ver
 apt_dir=$base/apt; sysroot=$base/sysroot; root=$base/root
@@ -104,6 +107,7 @@ run_tshark() {
 
 case "$cmd" in
   prepare) prepare_sysroot; prepare_root; log "ready: $base" ;;
+  root) mkdir -p "$base"; prepare_root; log "ready: $root" ;;
   build) prepare_sysroot; [ -d "$root" ] || prepare_root; build ;;
   tshark) run_tshark "$@" ;;
   *) echo "unknown command $cmd" >&2; exit 2 ;;
