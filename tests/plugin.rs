@@ -569,3 +569,42 @@ fn statistics_tree_counts_connections_as_the_fields_do() {
     assert_eq!(count("not known yet (open, in one pass)"), (streams.len() - with_verdict.len()) as u64, "{z1}");
     assert!(count("not known yet (open, in one pass)") > 0);
 }
+
+/// The plugin's store keeps 32 bytes per TCP frame (in chunks, so the last chunk's room is
+/// the only slack), nothing per frame otherwise, and reads every frame's TCP options back from
+/// its bytes, except a segment that came out of a reassembled IP datagram: on every capture
+/// the options it shows are those of a plain dissection.
+#[test]
+fn plugin_store_keeps_32_bytes_per_tcp_frame_and_rereads_options() {
+    use dissector_core::{Dissector, Options};
+    use synack_plugin::store::Store;
+    let (mut tcp, mut rows, mut bytes, mut with_options, mut kept) = (0, 0, 0, 0, 0);
+    for path in crate::support::captures() {
+        let frames = crate::support::frames(&path);
+        let mut store = Store::new();
+        let mut plain = Dissector::with_options(Options { collect_late: true, revisions: true, ..Options::default() });
+        let mut want = Vec::new();
+        let mut scratch = Vec::new();
+        for (meta, data) in &frames {
+            store.first_pass(*meta, data);
+            let pkt = plain.dissect(*meta, data, &mut scratch);
+            tcp += usize::from(pkt.track.is_some());
+            let reassembled = pkt.reassembled.is_some();
+            want.push((synack_plugin::anno::annotate(&pkt, false).and_then(|a| a.options), reassembled));
+        }
+        store.finalize();
+        for ((meta, data), (options, reassembled)) in frames.iter().zip(&want) {
+            let got = store.anno(meta.number, data).and_then(|a| a.options);
+            assert_eq!(&got, options, "{}: frame {}", path.display(), meta.number);
+            with_options += usize::from(options.is_some());
+            kept += usize::from(options.is_some() && *reassembled);
+        }
+        let f = store.footprint();
+        assert!(f.row_bytes <= 32 * f.rows + 32 * 4096, "{}: {f:?}", path.display());
+        rows += f.rows;
+        bytes += f.rows * 32;
+        assert!(f.options_kept <= want.iter().filter(|(o, r)| o.is_some() && *r).count(), "{}: {f:?}", path.display());
+    }
+    assert_eq!(rows, tcp, "one row per tracked TCP frame, none for others");
+    assert!(with_options > 1000 && bytes == 32 * tcp, "{with_options} {bytes} {tcp} {kept}");
+}

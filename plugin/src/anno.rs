@@ -1,8 +1,8 @@
 //! What the plugin shows for one frame, computed once from the core's dissection on the first
-//! pass and kept per frame: Wireshark re-dissects frames many times and in any order, and the
-//! connection state must not move when it does. What is kept is compact (the tracker's
-//! annotation, the raw TCP options, the DNS summaries); field values are made from it only
-//! when Wireshark wants the tree.
+//! pass: Wireshark re-dissects frames many times and in any order, and the connection state
+//! must not move when it does. The store keeps it packed (`packed.rs`) and rebuilds a
+//! [`FrameAnno`] on each dissection; field values are made from it only when Wireshark wants
+//! the tree.
 
 use dissector_core::conn::{Anomalies, Stage, TcpTrack};
 use dissector_core::fields::{self, Field, FieldInfo, FieldType, Value, FIELDS};
@@ -12,7 +12,7 @@ use dissector_core::{Layer, Packet};
 /// What the subtree is, at the start of its title (not "SYN/ACK", which reads as TCP's flag pair).
 pub const TITLE: &str = "TCP handshake and states";
 
-/// What the plugin keeps for one frame.
+/// What the plugin shows for one frame.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct FrameAnno {
     /// The tracker's annotation of the frame's TCP segment.

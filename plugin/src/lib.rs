@@ -11,6 +11,7 @@ pub mod anno;
 pub mod ffi;
 pub mod install;
 pub mod items;
+pub mod packed;
 pub mod stats;
 pub mod store;
 

@@ -1,25 +1,47 @@
 //! The per-capture store behind the plugin: the core dissector, fed each frame once on the
 //! first pass, and what each frame showed then, kept by frame number. Wireshark re-dissects
 //! frames many times and in any order (the GUI, `tshark -2`); what they show must not move
-//! when it does, so it is read back from here.
+//! when it does, so it is read back from here: a 32-byte row per TCP frame, records per
+//! connection (iRTT, verdict) or per event (negotiated options, DNS link, DNS summaries), and
+//! the TCP options read again from the bytes Wireshark hands over each time.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
-use dissector_core::{Dissector, FrameMeta, Options};
+use dissector_core::conn::{DnsLink, Negotiated, TcpTrack, Verdict};
+use dissector_core::tcp::parse_options;
+use dissector_core::{Dissector, FrameMeta, Options, Packet};
 
-use crate::anno::{self, FrameAnno};
+use crate::anno::{self, FrameAnno, RawOptions};
+use crate::packed::Packed;
+
+/// Rows per chunk: the rows are kept in chunks of this many rather than one array, which would
+/// hold up to twice what it needs each time it grows.
+const CHUNK: usize = 4096;
 
 /// Per-capture state: the core dissector and what each frame showed.
 pub struct Store {
     dissector: Dissector,
     scratch: Vec<u8>,
-    /// By frame number: 1 + the position of the frame's annotation in `annos`, or 0.
-    index: Vec<u32>,
-    /// What each annotated frame showed, in the order the first pass met them. Kept in one
-    /// array rather than a heap block per frame (behind a reference count) and another for
-    /// its TCP options: two allocations a frame fewer, and about 40 bytes a frame.
-    annos: Vec<FrameAnno>,
+    /// Each TCP frame's row, by frame number, 32 bytes each. Other frames keep nothing here.
+    rows: Vec<Vec<Packed>>,
+    /// The highest frame the first pass has seen: the first pass goes in frame order.
+    last_seen: u32,
+    /// Each connection's iRTT, shown on its frames once the handshake completed.
+    irtt: HashMap<u32, i128>,
+    /// Options negotiated, on the handshake's ACK (one frame a connection).
+    negotiated: HashMap<u32, Negotiated>,
+    /// The DNS answer behind a connection, on its SYN.
+    dns_links: HashMap<u32, DnsLink>,
+    /// `synack.dns.summary` of each DNS message taking part in a transaction, by frame.
+    dns: HashMap<u32, Box<[Box<str>]>>,
+    /// Connections evicted at the connection cap while dissecting a frame, by frame.
+    evicted: HashMap<u32, u32>,
+    /// TCP options that cannot be read again from the frame's bytes alone (a reassembled IP
+    /// datagram), or of a segment without a row.
+    options: HashMap<u32, RawOptions>,
+    /// The verdict shown on a frame, by frame.
+    verdicts: HashMap<u32, Arc<Verdict>>,
     /// Streams picked up mid-stream whose first segment has been seen.
     inferred: HashSet<u32>,
     /// Rows were finalized since the last frame of the first pass.
@@ -52,8 +74,15 @@ impl Store {
         Store {
             dissector,
             scratch: Vec::new(),
-            index: Vec::new(),
-            annos: Vec::new(),
+            rows: Vec::new(),
+            last_seen: 0,
+            irtt: HashMap::new(),
+            negotiated: HashMap::new(),
+            dns_links: HashMap::new(),
+            dns: HashMap::new(),
+            evicted: HashMap::new(),
+            options: HashMap::new(),
+            verdicts: HashMap::new(),
             inferred: HashSet::new(),
             finalized: false,
             verdict_at: HashMap::new(),
@@ -64,21 +93,23 @@ impl Store {
     /// Dissect frame `meta.number` (its `data`) on the first pass, unless already done, and
     /// keep what it shows.
     pub fn first_pass(&mut self, meta: FrameMeta, data: &[u8]) {
-        if self.anno(meta.number).is_some() {
+        if meta.number <= self.last_seen {
             return;
         }
+        self.last_seen = meta.number;
         self.finalized = false;
         let Store { dissector, scratch, inferred, undecoded_at, .. } = self;
         let kinds = dissector.undecoded().len();
         let pkt = dissector.dissect(meta, data, scratch);
         let first_inferred = pkt.track.as_ref().is_some_and(|t| t.inferred && inferred.insert(t.stream));
         let a = anno::annotate(&pkt, first_inferred);
+        let at = a.as_ref().and_then(|a| options_in_frame(&pkt, data, a.options.as_ref()?));
         drop(pkt);
         // A kind of encapsulation met for the first time: named on this frame.
         undecoded_at.extend(dissector.undecoded()[kinds..].iter().map(|&(what, _)| (meta.number, what)));
         if let Some(a) = a {
             let closes = a.track.as_ref().filter(|t| t.verdict.is_some()).map(|t| t.stream);
-            self.keep(meta.number, a);
+            self.keep(meta.number, a, at);
             // One pass shows a verdict on the frame that closed the connection.
             if let Some(s) = closes {
                 self.verdict_at.insert(s, meta.number);
@@ -108,33 +139,70 @@ impl Store {
     fn revise(&mut self) {
         for (stream, frame, v) in self.dissector.take_verdicts() {
             if let Some(old) = self.verdict_at.insert(stream, frame) {
-                if let Some(t) = self.track_mut(old) {
-                    t.verdict = None;
-                }
+                self.verdicts.remove(&old);
             }
-            if let Some(t) = self.track_mut(frame) {
-                t.verdict = Some(Arc::new(v));
+            if self.row(frame).is_some() {
+                self.verdicts.insert(frame, Arc::new(v));
             }
         }
         for (frame, row) in self.dissector.take_revisions() {
-            let at = self.index.get(frame as usize).copied().unwrap_or(0);
-            if let Some(t) =
-                at.checked_sub(1).and_then(|i| self.annos.get_mut(i as usize)).and_then(|a| a.track.as_mut())
-            {
-                t.apply(&row);
+            if let Some(p) = self.row_mut(frame) {
+                p.set_row(&row);
             }
         }
     }
 
-    fn track_mut(&mut self, frame: u32) -> Option<&mut dissector_core::conn::TcpTrack> {
-        let at = self.index.get(frame as usize).copied().unwrap_or(0);
-        at.checked_sub(1).and_then(|i| self.annos.get_mut(i as usize)).and_then(|a| a.track.as_mut())
+    fn position(&self, frame: u32) -> Option<(usize, usize)> {
+        let c = self.rows.partition_point(|c| c.first().is_some_and(|p| p.frame <= frame)).checked_sub(1)?;
+        let i = self.rows[c].binary_search_by_key(&frame, |p| p.frame).ok()?;
+        Some((c, i))
     }
 
-    /// The annotation of frame `num`, if it has one.
-    pub fn anno(&self, num: u32) -> Option<&FrameAnno> {
-        let at = *self.index.get(num as usize)?;
-        self.annos.get(usize::try_from(at).ok()?.checked_sub(1)?)
+    fn row(&self, frame: u32) -> Option<&Packed> {
+        self.position(frame).map(|(c, i)| &self.rows[c][i])
+    }
+
+    fn row_mut(&mut self, frame: u32) -> Option<&mut Packed> {
+        self.position(frame).map(|(c, i)| &mut self.rows[c][i])
+    }
+
+    /// The tracker's annotation of frame `num`'s TCP segment, as last revised.
+    pub fn track(&self, num: u32) -> Option<TcpTrack> {
+        let p = self.row(num)?;
+        let mut t = p.track();
+        if p.irtt() {
+            t.irtt_ns = self.irtt.get(&p.stream()).copied();
+        }
+        if p.negotiated() {
+            t.negotiated = self.negotiated.get(&num).copied();
+        }
+        if p.dns_link() {
+            t.dns = self.dns_links.get(&num).cloned();
+        }
+        t.verdict = self.verdicts.get(&num).cloned();
+        Some(t)
+    }
+
+    /// The annotation of frame `num`, if it has one; `data` are the frame's bytes, which
+    /// Wireshark hands over again on each dissection (the TCP options are read from them).
+    pub fn anno(&self, num: u32, data: &[u8]) -> Option<FrameAnno> {
+        let track = self.track(num);
+        let dns = self.dns.get(&num);
+        let evicted = self.evicted.get(&num).copied().unwrap_or(0);
+        let mut options = self.options.get(&num).cloned();
+        if let Some((at, len)) = self.row(num).and_then(Packed::options_at) {
+            options = options_at(data, at, len);
+        }
+        if track.is_none() && dns.is_none() && options.is_none() && evicted == 0 {
+            return None;
+        }
+        Some(FrameAnno {
+            inferred_start: self.row(num).is_some_and(Packed::inferred_start),
+            track,
+            options,
+            dns: dns.map(|d| d.iter().map(|s| s.to_string()).collect()).unwrap_or_default(),
+            evicted,
+        })
     }
 
     /// The encapsulation synack does not decode that frame `num` was the first to carry, and
@@ -149,8 +217,8 @@ impl Store {
     /// later frames were seen (`synack.dns.used_by`).
     pub fn used_by(&self, num: u32) -> Vec<u32> {
         let mut late = Vec::new();
-        let (Some(a), Some(facts)) = (self.anno(num), self.dissector.late_facts()) else { return late };
-        for m in 0..a.dns_messages() {
+        let (Some(d), Some(facts)) = (self.dns.get(&num), self.dissector.late_facts()) else { return late };
+        for m in 0..u16::try_from(d.len()).unwrap_or(u16::MAX) {
             if let Some(u) = facts.used_by.get(&(num, m)) {
                 late.extend(u.iter().copied());
             }
@@ -158,13 +226,88 @@ impl Store {
         late
     }
 
-    /// Keep `a` as frame `num`'s annotation.
-    fn keep(&mut self, num: u32, a: FrameAnno) {
-        let (Ok(slot), Ok(at)) = (usize::try_from(num), u32::try_from(self.annos.len() + 1)) else { return };
-        if self.index.len() <= slot {
-            self.index.resize(slot + 1, 0);
+    /// What the store holds, for the memory tests and the benchmark.
+    pub fn footprint(&self) -> Footprint {
+        Footprint {
+            rows: self.rows.iter().map(Vec::len).sum(),
+            row_bytes: self.rows.iter().map(|c| c.capacity() * std::mem::size_of::<Packed>()).sum(),
+            options_kept: self.options.len(),
+            connections: self.irtt.len().max(self.verdict_at.len()),
+            dns_frames: self.dns.len(),
         }
-        self.index[slot] = at;
-        self.annos.push(a);
     }
+
+    /// Keep `a` as frame `num`'s annotation; `at`: where its TCP options can be read again.
+    fn keep(&mut self, num: u32, a: FrameAnno, at: Option<(u16, u8)>) {
+        if !a.dns.is_empty() {
+            self.dns.insert(num, a.dns.into_iter().map(String::into_boxed_str).collect());
+        }
+        if a.evicted > 0 {
+            self.evicted.insert(num, a.evicted);
+        }
+        let Some(t) = a.track else {
+            if let Some(o) = a.options {
+                self.options.insert(num, o);
+            }
+            return;
+        };
+        if let Some(o) = a.options.filter(|_| at.is_none()) {
+            self.options.insert(num, o);
+        }
+        if let Some(irtt) = t.irtt_ns {
+            self.irtt.insert(t.stream, irtt);
+        }
+        if let Some(n) = t.negotiated {
+            self.negotiated.insert(num, n);
+        }
+        if let Some(d) = &t.dns {
+            self.dns_links.insert(num, d.clone());
+        }
+        if let Some(v) = &t.verdict {
+            self.verdicts.insert(num, v.clone());
+        }
+        let p = Packed::new(num, &t, a.inferred_start, at);
+        match self.rows.last_mut() {
+            Some(c) if c.len() < CHUNK => c.push(p),
+            _ => {
+                let mut c = Vec::with_capacity(CHUNK);
+                c.push(p);
+                self.rows.push(c);
+            }
+        }
+    }
+}
+
+/// What a [`Store`] holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Footprint {
+    /// TCP frames with a row.
+    pub rows: usize,
+    /// Bytes the rows take, allocated (32 a row, and the last chunk's room).
+    pub row_bytes: usize,
+    /// Frames whose TCP options are kept (not read again from their bytes).
+    pub options_kept: usize,
+    /// Connections with a per-connection record (iRTT or verdict).
+    pub connections: usize,
+    /// DNS frames whose summaries are kept.
+    pub dns_frames: usize,
+}
+
+/// Where `pkt`'s TCP options area starts in `data` and its declared length, when reading them
+/// from there gives `kept` again (not when the segment came out of a reassembled datagram).
+fn options_in_frame(pkt: &Packet<'_>, data: &[u8], kept: &RawOptions) -> Option<(u16, u8)> {
+    let first = pkt.tcp()?.options.entries.first()?;
+    let at = (first.raw.as_ptr() as usize).checked_sub(data.as_ptr() as usize).filter(|&at| at < data.len())?;
+    let (at16, len) = (u16::try_from(at).ok()?, u8::try_from(kept.declared()).ok()?);
+    (options_at(data, at, kept.declared()).as_ref() == Some(kept)).then_some((at16, len))
+}
+
+/// The TCP options read from `data` at `at`, `declared` bytes long (as far as captured).
+fn options_at(data: &[u8], at: usize, declared: usize) -> Option<RawOptions> {
+    let area = data.get(at..)?;
+    let opts = parse_options(&area[..declared.min(area.len())], declared);
+    if opts.entries.is_empty() {
+        return None;
+    }
+    Some(RawOptions::new(opts.entries.iter().flat_map(|e| e.raw.iter().copied()), declared))
 }

@@ -375,7 +375,7 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
             st.finalize();
         }
         let undecoded = st.undecoded_at(f.num);
-        let Some(anno) = st.anno(f.num) else {
+        let Some(anno) = st.anno(f.num, data) else {
             if let Some(u) = undecoded {
                 show_undecoded(u, tvb, pinfo, tree);
             }
@@ -403,10 +403,10 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
         if tree.is_null() || unsafe { sys::synack_wanted(tree, ids.as_ptr(), ids.len() as c_int) } == 0 {
             // The expert infos still go to the expert tap, which asks for no tree: tshark -z
             // expert and Wireshark's Expert Information dialog (a retap without a tree).
-            experts(anno, pinfo, std::ptr::null_mut());
+            experts(&anno, pinfo, std::ptr::null_mut());
             return;
         }
-        show(anno, &late, tvb, pinfo, tree);
+        show(&anno, &late, tvb, pinfo, tree);
     });
     f.cap_len as c_int
 }
@@ -602,7 +602,7 @@ pub unsafe extern "C" fn synack_stats_cleanup(st: *mut sys::stats_tree) {
 pub unsafe extern "C" fn synack_stats_packet(st: *mut sys::stats_tree, num: u32) -> c_int {
     use crate::stats::{irtt_us, CONNECTIONS, IRTT, IRTT_RANGES};
     catch_unwind(|| {
-        let Some(track) = with_state(|s| s.as_ref()?.anno(num)?.track.clone()) else { return 0 };
+        let Some(track) = with_state(|s| s.as_ref()?.track(num)) else { return 0 };
         let mut trees = TREES.lock().unwrap_or_else(|e| e.into_inner());
         let Some(tree) = trees.iter_mut().find(|t| t.st == st as usize) else { return 0 };
         let (counts, irtt) = tree.stats.frame(&track);
