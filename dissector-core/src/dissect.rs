@@ -544,8 +544,9 @@ impl Dissector {
         let (lo, hi) = (h.src_port.min(h.dst_port), h.src_port.max(h.dst_port));
         let is_tunnel =
             |p: u16| matches!(p, tunnel::VXLAN_PORT | tunnel::GENEVE_PORT | tunnel::TEREDO_PORT | tunnel::GRE_UDP_PORT);
-        // The first port with a dissector decides (DNS's ports are registered too).
-        let first = [lo, hi].into_iter().find(|p| *p != 0 && registered(*p));
+        // The first port with a dissector decides, DNS's own ports included (a query from port
+        // 6081 to 53 is DNS for tshark, not Geneve).
+        let first = [lo, hi].into_iter().find(|p| *p != 0 && (registered(*p) || DNS_UDP_PORTS.contains(p)));
         if first == Some(tunnel::GTP_U_PORT) {
             return self.gtp_u(ctx, body);
         }
@@ -1176,6 +1177,36 @@ mod tunnel_tests {
             d.undecoded(),
             [("GRE version 1 with another protocol than PPP", 2), ("GRE with another protocol type", 1)]
         );
+    }
+
+    /// tshark offers a datagram to the lower port's dissector first, DNS's ports included: a
+    /// query from a tunnel's port to 53 (and its answer back) is DNS, not a cut-short tunnel.
+    #[test]
+    fn dns_on_the_lower_port_wins_over_a_tunnel_port() {
+        let query = [0x9d, 0x73, 1, 0, 0, 1, 0, 0, 0, 0, 0, 0, 1, b'a', 0, 0, 1, 0, 1];
+        for tunnel_port in [tunnel::GENEVE_PORT, tunnel::VXLAN_PORT, tunnel::GRE_UDP_PORT, tunnel::TEREDO_PORT] {
+            for (sp, dp) in [(tunnel_port, 53), (53, tunnel_port)] {
+                let ulen = 8 + query.len();
+                let mut f = vec![0x45, 0, 0, 20 + ulen as u8, 0, 0, 0x40, 0, 64, ip::PROTO_UDP, 0, 0];
+                f.extend_from_slice(&[10, 0, 0, 1, 8, 8, 8, 8]);
+                f.extend_from_slice(&sp.to_be_bytes());
+                f.extend_from_slice(&dp.to_be_bytes());
+                f.extend_from_slice(&[0, ulen as u8, 0, 0]);
+                f.extend_from_slice(&query);
+                let meta = FrameMeta {
+                    number: 1,
+                    ts_ns: 0,
+                    caplen: f.len() as u32,
+                    len: f.len() as u32,
+                    linktype: LINKTYPE_RAW,
+                };
+                let mut d = Dissector::new();
+                let mut scratch = Vec::new();
+                let p = d.dissect(meta, &f, &mut scratch);
+                assert!(p.layers.iter().any(|l| matches!(l, Layer::Dns(_))), "{sp} -> {dp}: {:?}", p.layers);
+                assert!(p.anomalies.is_empty(), "{sp} -> {dp}: {:?}", p.anomalies);
+            }
+        }
     }
 
     #[test]
