@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use dissector_core::conn::{DnsLink, Negotiated, TcpTrack, Verdict};
 use dissector_core::tcp::parse_options;
-use dissector_core::{Dissector, FrameMeta, Options, Packet};
+use dissector_core::{Dissector, FrameMeta, Options, Packet, Prepared};
 
 use crate::anno::{self, FrameAnno, RawOptions};
 use crate::packed::Packed;
@@ -33,7 +33,9 @@ pub struct Store {
     negotiated: HashMap<u32, Negotiated>,
     /// The DNS answer behind a connection, on its SYN.
     dns_links: HashMap<u32, DnsLink>,
-    /// `synack.dns.summary` of each DNS message taking part in a transaction, by frame.
+    /// `synack.dns.summary` of each DNS message taking part in a transaction, by frame, for
+    /// the frames where reading the bytes again would not give them (DNS over TCP, in a
+    /// tunnel; an empty list: none, though the bytes hold a DNS message).
     dns: HashMap<u32, Box<[Box<str>]>>,
     /// Connections evicted at the connection cap while dissecting a frame, by frame.
     evicted: HashMap<u32, u32>,
@@ -100,13 +102,21 @@ impl Store {
         self.finalized = false;
         let Store { dissector, scratch, inferred, undecoded_at, .. } = self;
         let kinds = dissector.undecoded().len();
-        let pkt = dissector.dissect(meta, data, scratch);
+        // The DNS message of a plain UDP datagram, parsed ahead (the core uses it as is): what
+        // reading the frame's bytes again shows, so that only other frames keep their summaries.
+        let prepared = dissector_core::prepare(meta.linktype, data);
+        let reread: Vec<String> = dns_in_datagram(&prepared).into_iter().collect();
+        let pkt = dissector.dissect_prepared(meta, data, scratch, prepared);
         let first_inferred = pkt.track.as_ref().is_some_and(|t| t.inferred && inferred.insert(t.stream));
         let a = anno::annotate(&pkt, first_inferred);
         let at = a.as_ref().and_then(|a| options_in_frame(&pkt, data, a.options.as_ref()?));
         drop(pkt);
         // A kind of encapsulation met for the first time: named on this frame.
         undecoded_at.extend(dissector.undecoded()[kinds..].iter().map(|&(what, _)| (meta.number, what)));
+        let shown_dns = a.as_ref().map_or(&[][..], |a| &a.dns[..]);
+        if shown_dns != reread {
+            self.dns.insert(meta.number, shown_dns.iter().map(|d| d.as_str().into()).collect());
+        }
         if let Some(a) = a {
             let closes = a.track.as_ref().filter(|t| t.verdict.is_some()).map(|t| t.stream);
             self.keep(meta.number, a, at);
@@ -183,24 +193,36 @@ impl Store {
         Some(t)
     }
 
-    /// The annotation of frame `num`, if it has one; `data` are the frame's bytes, which
-    /// Wireshark hands over again on each dissection (the TCP options are read from them).
-    pub fn anno(&self, num: u32, data: &[u8]) -> Option<FrameAnno> {
-        let track = self.track(num);
-        let dns = self.dns.get(&num);
-        let evicted = self.evicted.get(&num).copied().unwrap_or(0);
-        let mut options = self.options.get(&num).cloned();
-        if let Some((at, len)) = self.row(num).and_then(Packed::options_at) {
-            options = options_at(data, at, len);
+    /// The annotation of frame `meta.number`, if it has one; `data` are the frame's bytes,
+    /// which Wireshark hands over again on each dissection. `shown`: the subtree is wanted,
+    /// with the TCP options and DNS summaries, which are read from the bytes; otherwise only
+    /// what the expert infos and the tap need.
+    pub fn anno(&self, meta: FrameMeta, data: &[u8], shown: bool) -> Option<FrameAnno> {
+        let num = meta.number;
+        if num > self.last_seen {
+            return None;
         }
-        if track.is_none() && dns.is_none() && options.is_none() && evicted == 0 {
+        let track = self.track(num);
+        let evicted = self.evicted.get(&num).copied().unwrap_or(0);
+        let (mut options, mut dns) = (None, Vec::new());
+        if shown {
+            options = match self.row(num).and_then(Packed::options_at) {
+                Some((at, len)) => options_at(data, at, len),
+                None => self.options.get(&num).cloned(),
+            };
+            dns = match self.dns.get(&num) {
+                Some(kept) => kept.iter().map(|s| s.to_string()).collect(),
+                None => dns_in_datagram(&dissector_core::prepare(meta.linktype, data)).into_iter().collect(),
+            };
+        }
+        if track.is_none() && dns.is_empty() && options.is_none() && evicted == 0 {
             return None;
         }
         Some(FrameAnno {
             inferred_start: self.row(num).is_some_and(Packed::inferred_start),
             track,
             options,
-            dns: dns.map(|d| d.iter().map(|s| s.to_string()).collect()).unwrap_or_default(),
+            dns,
             evicted,
         })
     }
@@ -214,11 +236,11 @@ impl Store {
     }
 
     /// The streams that connected to an address a DNS answer in frame `num` gave, known once
-    /// later frames were seen (`synack.dns.used_by`).
-    pub fn used_by(&self, num: u32) -> Vec<u32> {
+    /// later frames were seen (`synack.dns.used_by`); `messages`: the frame's DNS messages.
+    pub fn used_by(&self, num: u32, messages: u16) -> Vec<u32> {
         let mut late = Vec::new();
-        let (Some(d), Some(facts)) = (self.dns.get(&num), self.dissector.late_facts()) else { return late };
-        for m in 0..u16::try_from(d.len()).unwrap_or(u16::MAX) {
+        let Some(facts) = self.dissector.late_facts() else { return late };
+        for m in 0..messages {
             if let Some(u) = facts.used_by.get(&(num, m)) {
                 late.extend(u.iter().copied());
             }
@@ -233,15 +255,12 @@ impl Store {
             row_bytes: self.rows.iter().map(|c| c.capacity() * std::mem::size_of::<Packed>()).sum(),
             options_kept: self.options.len(),
             connections: self.irtt.len().max(self.verdict_at.len()),
-            dns_frames: self.dns.len(),
+            dns_kept: self.dns.len(),
         }
     }
 
     /// Keep `a` as frame `num`'s annotation; `at`: where its TCP options can be read again.
     fn keep(&mut self, num: u32, a: FrameAnno, at: Option<(u16, u8)>) {
-        if !a.dns.is_empty() {
-            self.dns.insert(num, a.dns.into_iter().map(String::into_boxed_str).collect());
-        }
         if a.evicted > 0 {
             self.evicted.insert(num, a.evicted);
         }
@@ -289,8 +308,16 @@ pub struct Footprint {
     pub options_kept: usize,
     /// Connections with a per-connection record (iRTT or verdict).
     pub connections: usize,
-    /// DNS frames whose summaries are kept.
-    pub dns_frames: usize,
+    /// Frames whose DNS summaries are kept (not read again from their bytes).
+    pub dns_kept: usize,
+}
+
+/// The summary of the DNS message a plain UDP datagram carries (parsed by
+/// [`dissector_core::prepare`]), as the first pass shows it: a message cut short is not paired
+/// with its query or answer, and shows none.
+fn dns_in_datagram(prepared: &Prepared) -> Option<String> {
+    let m = prepared.message()?;
+    (!m.problem.is_some_and(|p| p.cut_short())).then(|| m.summary())
 }
 
 /// Where `pkt`'s TCP options area starts in `data` and its declared length, when reading them

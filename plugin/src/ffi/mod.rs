@@ -362,20 +362,28 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
     // dissects on one thread, and the shims let no exception longjmp out of show.
     with_state(|s| {
         let st = s.get_or_insert_with(Store::new);
+        let meta = FrameMeta {
+            number: f.num,
+            ts_ns: i128::from(f.secs) * 1_000_000_000 + i128::from(f.nsecs),
+            caplen: f.cap_len,
+            len: f.pkt_len,
+            linktype: u32::try_from(f.linktype).unwrap_or(u32::MAX),
+        };
         if f.visited == 0 {
-            let meta = FrameMeta {
-                number: f.num,
-                ts_ns: i128::from(f.secs) * 1_000_000_000 + i128::from(f.nsecs),
-                caplen: f.cap_len,
-                len: f.pkt_len,
-                linktype: u32::try_from(f.linktype).unwrap_or(u32::MAX),
-            };
             st.first_pass(meta, data);
         } else if !st.finalized() {
             st.finalize();
         }
+        // Nothing to add when there is no tree, or when it is tshark's pruned tree and no synack
+        // field is asked for (-T fields -e other.fields, a filter on other fields).
+        // Registration is over by the first dissection: the ids are read once.
+        static IDS: std::sync::OnceLock<Vec<c_int>> = std::sync::OnceLock::new();
+        let ids =
+            IDS.get_or_init(|| HF.iter().chain(EI.iter().map(|e| &e.hf)).map(|a| a.load(Ordering::Relaxed)).collect());
+        // SAFETY: the shim reads the tree's flags and asks about registered ids; it does not throw.
+        let shown = !tree.is_null() && unsafe { sys::synack_wanted(tree, ids.as_ptr(), ids.len() as c_int) } != 0;
         let undecoded = st.undecoded_at(f.num);
-        let Some(anno) = st.anno(f.num, data) else {
+        let Some(anno) = st.anno(meta, data, shown) else {
             if let Some(u) = undecoded {
                 show_undecoded(u, tvb, pinfo, tree);
             }
@@ -385,7 +393,6 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
             // SAFETY: the shim queues the number in the frame's pool, inside TRY.
             unsafe { sys::synack_tap_frame(TAP.load(Ordering::Relaxed), pinfo, f.num) };
         }
-        let late = if f.visited != 0 { st.used_by(f.num) } else { Vec::new() };
         if info_tags_on() {
             if let Some(stage) = anno.stage() {
                 let tag = CString::new(anno::info_tag(stage)).unwrap_or_default();
@@ -393,19 +400,13 @@ fn dissect_frame(tvb: *mut sys::tvbuff_t, pinfo: *mut sys::packet_info, tree: *m
                 unsafe { sys::synack_col_append(pinfo, tag.as_ptr()) };
             }
         }
-        // Nothing to add when there is no tree, or when it is tshark's pruned tree and no synack
-        // field is asked for (-T fields -e other.fields, a filter on other fields).
-        // Registration is over by the first dissection: the ids are read once.
-        static IDS: std::sync::OnceLock<Vec<c_int>> = std::sync::OnceLock::new();
-        let ids =
-            IDS.get_or_init(|| HF.iter().chain(EI.iter().map(|e| &e.hf)).map(|a| a.load(Ordering::Relaxed)).collect());
-        // SAFETY: the shim reads the tree's flags and asks about registered ids; it does not throw.
-        if tree.is_null() || unsafe { sys::synack_wanted(tree, ids.as_ptr(), ids.len() as c_int) } == 0 {
+        if !shown {
             // The expert infos still go to the expert tap, which asks for no tree: tshark -z
             // expert and Wireshark's Expert Information dialog (a retap without a tree).
             experts(&anno, pinfo, std::ptr::null_mut());
             return;
         }
+        let late = if f.visited != 0 { st.used_by(f.num, anno.dns_messages()) } else { Vec::new() };
         show(&anno, &late, tvb, pinfo, tree);
     });
     f.cap_len as c_int
