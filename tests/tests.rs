@@ -3,6 +3,7 @@
 //! the CLI's behaviour on good and bad input.
 
 mod cli;
+mod columnar;
 mod columns;
 mod corrupt;
 mod crosscheck;

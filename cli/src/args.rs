@@ -87,9 +87,13 @@ pub(crate) struct ConvArgs {
     #[arg(short = 'r', value_name = "FILE", required = true)]
     pub(crate) read: Vec<PathBuf>,
 
-    /// table for people, json or csv for programs.
+    /// table for people, json or csv for programs, parquet (with -w) for DuckDB, Spark, pandas.
     #[arg(short = 'T', value_name = "FORMAT", value_enum, default_value_t = conv::ConvFormat::Table)]
     pub(crate) format: conv::ConvFormat,
+
+    /// The Parquet file -T parquet writes.
+    #[arg(short = 'w', value_name = "FILE")]
+    pub(crate) write: Option<PathBuf>,
 
     /// Language of the verdict's sentence.
     #[arg(long = "lang", value_enum, default_value_t = Lang::En)]

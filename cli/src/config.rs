@@ -30,6 +30,8 @@ pub(crate) enum Mode {
     Jsonl,
     /// tshark's `-T ek`: Elasticsearch bulk lines.
     Ek,
+    /// A Parquet file (`-w`) with a column per field.
+    Parquet,
 }
 
 /// A validated run configuration.
@@ -60,6 +62,8 @@ pub struct Config {
     pub(crate) separator: String,
     pub(crate) aggregator: String,
     pub(crate) occurrence: Occurrence,
+    /// The Parquet file of `-T parquet`.
+    pub(crate) parquet: Option<PathBuf>,
     pub(crate) quote: Option<char>,
     pub(crate) count: Option<u32>,
     pub(crate) two_pass: bool,
@@ -121,9 +125,14 @@ fn sep_value(v: &str) -> String {
 }
 
 pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError> {
+    // With -T parquet, -w names the Parquet file (not a copy of what -i captured).
+    let parquet = args.format.as_deref() == Some("parquet");
+    if parquet && args.write.is_none() {
+        return Err(UsageError("-T parquet writes a file: name it with -w FILE".into()));
+    }
+    let save = args.write.clone().filter(|_| !parquet);
     let capture = if args.interfaces.is_empty() {
-        if args.write.is_some() || args.capture_filter.is_some() || !args.autostop.is_empty() || args.snaplen.is_some()
-        {
+        if save.is_some() || args.capture_filter.is_some() || !args.autostop.is_empty() || args.snaplen.is_some() {
             return Err(UsageError("-w, -f, -s and -a go with a live capture (-i IFACE)".into()));
         }
         None
@@ -141,7 +150,7 @@ pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError>
             filter: args.capture_filter.clone(),
             snaplen: args.snaplen,
             autostop: args.autostop.clone(),
-            save: args.write.clone(),
+            save,
         })
     };
     let files = crate::run::input_files(&args.read).map_err(|e| match e {
@@ -164,7 +173,10 @@ pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError>
         Some("json") => Mode::Json,
         Some("jsonl") => Mode::Jsonl,
         Some("ek") => Mode::Ek,
-        Some(other) => return Err(UsageError(format!("-T {other}: unknown format (text, fields, json, ek or jsonl)"))),
+        Some("parquet") => Mode::Parquet,
+        Some(other) => {
+            return Err(UsageError(format!("-T {other}: unknown format (text, fields, json, ek, jsonl or parquet)")))
+        }
     };
     let filter = match &args.filter {
         Some(text) => Some(filter::parse(text).map_err(|e| UsageError(e.render(text)))?),
@@ -185,8 +197,8 @@ pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError>
     if !bad.is_empty() {
         return Err(UsageError(format!("Some fields aren't valid:\n\t{}", bad.join("\n\t"))));
     }
-    if fields.is_empty() && mode == Mode::Fields {
-        return Err(UsageError("-T fields needs at least one -e FIELD".into()));
+    if fields.is_empty() && matches!(mode, Mode::Fields | Mode::Parquet) {
+        return Err(UsageError(format!("-T {} needs at least one -e FIELD", args.format.as_deref().unwrap_or(""))));
     }
     if fields.is_empty() && mode == Mode::Jsonl {
         fields = views::default_json_fields();
@@ -211,6 +223,7 @@ pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError>
         aggregator: ",".into(),
         occurrence: Occurrence::All,
         quote: None,
+        parquet: args.write.clone().filter(|_| parquet),
         count: args.count,
         two_pass: args.two_pass,
         limits: args.common.limits(),

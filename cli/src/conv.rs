@@ -18,6 +18,8 @@ pub enum ConvFormat {
     Json,
     /// CSV with a header line (RFC 4180).
     Csv,
+    /// A Parquet file (-w FILE): CSV's columns typed, and start_time as a timestamp.
+    Parquet,
 }
 
 /// `addr:port` (`[v6]:port`), appended to `out`.
@@ -90,6 +92,24 @@ const COLUMNS: [(&str, Option<&str>); 23] = [
 /// The table's columns: (position in [`COLUMNS`], heading).
 fn table_columns() -> impl Iterator<Item = (usize, &'static str)> {
     COLUMNS.iter().enumerate().filter_map(|(i, (_, head))| head.map(|h| (i, h)))
+}
+
+/// The Parquet file's columns: CSV's, typed, then the start as a timestamp.
+pub fn parquet_columns() -> Vec<(String, crate::parquet::Kind)> {
+    use crate::parquet::Kind;
+    let mut v: Vec<(String, Kind)> = COLUMNS
+        .iter()
+        .map(|(k, _)| {
+            let kind = match *k {
+                _ if NUMERIC.contains(k) => Kind::Int,
+                "start_s" | "duration_s" | "irtt_ms" | "refused_ms" => Kind::Float,
+                _ => Kind::Text,
+            };
+            (k.to_string(), kind)
+        })
+        .collect();
+    v.push(("start_time".into(), Kind::Time));
+    v
 }
 
 /// Columns JSON writes as numbers.
@@ -166,11 +186,20 @@ pub struct ConvWriter<'o> {
     lang: Lang,
     /// Colour for the table (states, verdicts, the sentences under the rows).
     style: Style,
+    /// The Parquet file, for [`ConvFormat::Parquet`].
+    table: Option<crate::parquet::Table>,
 }
 
 impl<'o> ConvWriter<'o> {
     /// A writer; `first_ns` is the capture's first timestamp.
-    pub fn new(out: &'o mut dyn Write, format: ConvFormat, first_ns: i128, lang: Lang, style: Style) -> Self {
+    pub fn new(
+        out: &'o mut dyn Write,
+        format: ConvFormat,
+        first_ns: i128,
+        lang: Lang,
+        style: Style,
+        table: Option<crate::parquet::Table>,
+    ) -> Self {
         ConvWriter {
             out,
             format,
@@ -182,6 +211,7 @@ impl<'o> ConvWriter<'o> {
             line: String::new(),
             lang,
             style,
+            table,
         }
     }
 
@@ -234,6 +264,7 @@ impl<'o> ConvWriter<'o> {
                 writeln!(self.out, "{}", names.join(","))?
             }
             ConvFormat::Json => self.out.write_all(b"[\n")?,
+            ConvFormat::Parquet => {}
             ConvFormat::Table => {
                 self.line.clear();
                 pad(&mut self.line, table_columns().map(|(_, h)| h), &widths, |_, c| c.to_string());
@@ -249,6 +280,26 @@ impl<'o> ConvWriter<'o> {
 
     fn write_row(&mut self, s: &ConnSummary) -> io::Result<()> {
         match self.format {
+            ConvFormat::Parquet => {
+                fill_row(&mut self.cells, s, self.first_ns, self.lang);
+                if let Some(t) = self.table.as_mut() {
+                    use crate::parquet::Kind;
+                    let columns = parquet_columns();
+                    for (i, v) in self.cells.iter().enumerate() {
+                        // "-" (no iRTT, no RST) and an empty DNS name are nulls.
+                        match columns[i].1 {
+                            Kind::Int => v.parse().map(|n| t.int(i, n)).unwrap_or(()),
+                            Kind::Float => v.parse().map(|x| t.float(i, x)).unwrap_or(()),
+                            _ if v.is_empty() => {}
+                            _ => t.text(i, v),
+                        }
+                    }
+                    if let Ok(ns) = i64::try_from(s.times_ns.0) {
+                        t.int(COLUMNS.len(), ns);
+                    }
+                    t.end_row()?;
+                }
+            }
             ConvFormat::Json => {
                 fill_row(&mut self.cells, s, self.first_ns, self.lang);
                 let line = &mut self.line;
@@ -347,6 +398,9 @@ impl<'o> ConvWriter<'o> {
         }
         if self.format == ConvFormat::Json {
             self.out.write_all(if self.rows == 0 { b"]\n" } else { b"\n]\n" })?;
+        }
+        if let Some(t) = self.table.take() {
+            t.finish()?;
         }
         Ok(())
     }

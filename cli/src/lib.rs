@@ -18,6 +18,7 @@ mod ladder;
 mod live;
 mod man;
 mod output;
+mod parquet;
 mod run;
 mod style;
 mod verdict;

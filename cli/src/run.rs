@@ -235,6 +235,13 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
         printer.header(out)?;
     }
     let mut json_first = true;
+    let mut parquet = match &c.parquet {
+        Some(path) => Some(
+            crate::parquet::FieldsTable::create(c, path)
+                .map_err(|e| RunError::Usage(format!("cannot write {}: {e}", path.display())))?,
+        ),
+        None => None,
+    };
     let progress = progress_bar(&c.input, err_is_tty);
     let mut undecoded_kinds = 0;
     // A pipe's packets are shown as they come: each line written out at once.
@@ -267,6 +274,11 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
         } else if shown && !c.quiet {
             match c.mode {
                 Mode::Fields => printer.packet(out, pkt)?,
+                Mode::Parquet => {
+                    if let Some(t) = parquet.as_mut() {
+                        t.packet(pkt, err)?;
+                    }
+                }
                 Mode::Text => {
                     if c.summary {
                         views::summary_line(out, pkt, &c.style)?;
@@ -317,6 +329,10 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
     if let Some(r) = running {
         r.finish(frames > 0, err)?;
     }
+    // Every good packet is kept: the file is completed even when reading stopped on an error.
+    if let Some(t) = parquet {
+        t.finish()?;
+    }
     let warning = read?;
     if c.mode == Mode::Json && !c.quiet {
         out.write_all(crate::json::end(!json_first).as_bytes())?;
@@ -362,7 +378,18 @@ pub(crate) fn run_conv(
         ..Options::with_limits(a.common.limits())
     });
     let style = Style::new(a.common.color, out_is_tty);
-    let mut w = conv::ConvWriter::new(out, a.format, 0, a.lang, style);
+    let table = match (a.format, &a.write) {
+        (conv::ConvFormat::Parquet, Some(path)) => Some(
+            crate::parquet::Table::create(path, &conv::parquet_columns())
+                .map_err(|e| RunError::Usage(format!("cannot write {}: {e}", path.display())))?,
+        ),
+        (conv::ConvFormat::Parquet, None) => {
+            return Err(RunError::Usage("-T parquet writes a file: name it with -w FILE".into()))
+        }
+        (_, Some(_)) => return Err(RunError::Usage("-w goes with -T parquet".into())),
+        _ => None,
+    };
+    let mut w = conv::ConvWriter::new(out, a.format, 0, a.lang, style, table);
     let warning = read_frames(input, first, more, is_live(first), progress, &mut d, |d, pkt, _| {
         if pkt.meta.number == 1 {
             w.set_first(pkt.meta.ts_ns);

@@ -28,6 +28,13 @@ if ! command -v cargo >/dev/null; then
   echo "setup: cargo not found; install a Rust toolchain (https://rustup.rs) and run again" >&2
   exit 1
 fi
+# DuckDB's Python package reads synack's Parquet files back in tests/columnar.rs.
+if ! python3 -c 'import duckdb' 2>/dev/null; then
+  echo "setup: installing DuckDB's Python package" >&2
+  python3 -m pip --version >/dev/null 2>&1 ||
+    $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-pip >/dev/null
+  python3 -m pip install --quiet duckdb 2>/dev/null || python3 -m pip install --quiet --break-system-packages duckdb
+fi
 # rustfmt and clippy for the checks .ci/run makes before the tests.
 for c in rustfmt clippy; do
   if ! cargo "${c/rustfmt/fmt}" --version >/dev/null 2>&1; then
