@@ -1,24 +1,33 @@
 #!/usr/bin/env python3
-"""synack against tshark, side by side on one machine (issue "Performance").
+"""synack against the read floor and against tshark, side by side on one machine.
 
-    python3 tests/scripts/bench_compare.py [--runs 3] [--packets 1000000] [--work target/bench]
+    python3 tests/scripts/bench_compare.py [--runs 5] [--packets 1000000] [--work target/bench]
+                                           [--only quiet,fields,...]
 
-Generates the 1,000,000-packet mix and a 100k one with ../shared/tools/gen_pcap.py (--seed 1),
-builds synack, the plugin and the bare read loop in release mode, then times, alternating runs:
+Generates the 1,000,000-packet mix and a 200k one with ../shared/tools/gen_pcap.py (--seed 1),
+and a capture of long connections (a few frames of handshake and close around many data
+segments), builds synack, the plugin and the bare read loop in release mode, then times each
+pair in alternating runs (A B A B ...) and prints medians, ratios, peak RSS (GNU time) and the
+targets (docs/performance.md):
 
-  fields   synack -T fields  vs  tshark -T fields, same 7 fields (outputs must be identical)
-  analysis the same with tshark's TCP sequence analysis fields (tcp.analysis.*, identical too)
-  conv     synack conv       vs  tshark -q -z conv,tcp
-  quiet    synack -q         vs  a bare pcap-parser read loop (cli/examples/read_loop.rs)
-  plugin   tshark + plugin   vs  tshark alone, on the 100k file
+  quiet       synack -q                        / the bare read loop (cli/examples/read_loop.rs)
+  fields      synack -T fields, the 7 fields   / the read loop
+  conv        synack conv                      / the read loop
+  analysis    synack -T fields with tshark's TCP-analysis fields / the read loop
+  vs-tshark   tshark -T fields / synack -T fields, the 7 fields (outputs must be identical)
+  plugin-cols tshark -r with / without the plugin (columns, no tree: what the GUI does on load)
+  plugin-own  tshark -T fields of tshark's own fields, with / without the plugin
+  plugin-all  tshark -T fields of every synack.* field with the plugin / frame.number without
+  plugin-mem  tshark -2 -r with / without the plugin: the RSS it adds, per TCP frame (mix and
+              long connections)
 
-and prints each median, the ratios, peak RSS (GNU time), and the targets.
 As root, tshark with the plugin runs under `unshare -U` (root ignores WIRESHARK_PLUGIN_DIR).
 """
 import argparse
 import os
 import shutil
 import statistics
+import struct
 import subprocess
 import sys
 import tempfile
@@ -31,6 +40,7 @@ FIELDS = ["frame.number", "tcp.flags.str", "tcp.options.mss_val", "tcp.options.w
 ANALYSIS = ["frame.number", "tcp.analysis.flags", "tcp.analysis.acks_frame", "tcp.analysis.ack_rtt",
             "tcp.analysis.bytes_in_flight", "tcp.analysis.push_bytes_sent", "tcp.analysis.retransmission",
             "tcp.analysis.duplicate_ack_num", "tcp.time_delta"]
+OWN = ["frame.number", "ip.src", "ip.dst", "tcp.srcport", "tcp.dstport", "tcp.flags.str", "tcp.stream"]
 
 
 def sh(cmd, **kw):
@@ -51,20 +61,72 @@ def timed(cmd, out_path=None, env=None):
         return wall, int(rss)
 
 
+def long_connections(path, conns=40, segments=5000):
+    """A pcap of `conns` connections on loopback, each a handshake, `segments` data segments
+    with their ACKs, and a FIN close: few connections, many TCP frames."""
+    def frame(src, dst, sport, dport, seq, ack, flags, payload=b""):
+        tcp = struct.pack("!HHIIBBHHH", sport, dport, seq, ack, 5 << 4, flags, 65535, 0, 0) + payload
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(tcp), 0, 0x4000, 64, 6, 0, src, dst)
+        return b"\x00" * 12 + b"\x08\x00" + ip + tcp
+    out = [struct.pack("<IHHiIII", 0xa1b2c3d4, 2, 4, 0, 0, 65535, 1)]
+    t = 0
+    def put(b):
+        nonlocal t
+        t += 100
+        out.append(struct.pack("<IIII", t // 1_000_000, t % 1_000_000, len(b), len(b)) + b)
+    for c in range(conns):
+        a, b = bytes([10, 0, c // 250, c % 250 + 1]), bytes([10, 1, 0, 1])
+        sp, cs, ss = 20000 + c, 1000, 5000
+        put(frame(a, b, sp, 80, cs, 0, 0x02))
+        put(frame(b, a, 80, sp, ss, cs + 1, 0x12))
+        put(frame(a, b, sp, 80, cs + 1, ss + 1, 0x10))
+        for i in range(segments // 2):
+            put(frame(a, b, sp, 80, cs + 1 + 100 * i, ss + 1, 0x18, b"x" * 100))
+            put(frame(b, a, 80, sp, ss + 1, cs + 1 + 100 * (i + 1), 0x10))
+        end = cs + 1 + 100 * (segments // 2)
+        put(frame(a, b, sp, 80, end, ss + 1, 0x11))
+        put(frame(b, a, 80, sp, ss + 1, end + 1, 0x11))
+        put(frame(a, b, sp, 80, end + 1, ss + 2, 0x10))
+    with open(path, "wb") as f:
+        f.write(b"".join(out))
+
+
+def alternate(runs, a, b, a_env, b_env, compare=None):
+    """Medians and peak RSS of a and b run alternately; `compare`: check outputs on run 0."""
+    at, bt, am, bm = [], [], [], []
+    for r in range(runs):
+        outs = (compare + ".a", compare + ".b") if compare and r == 0 else (None, None)
+        t, m = timed(b, outs[1], b_env)
+        bt.append(t)
+        bm.append(m)
+        t, m = timed(a, outs[0], a_env)
+        at.append(t)
+        am.append(m)
+        if outs[0] and open(outs[0], "rb").read() != open(outs[1], "rb").read():
+            sys.exit(f"outputs differ: {outs[0]} vs {outs[1]}")
+    return statistics.median(at), statistics.median(bt), max(am), max(bm)
+
+
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--packets", type=int, default=1_000_000)
     ap.add_argument("--work", default=os.path.join(ROOT, "target", "bench"))
     ap.add_argument("--gen", default=os.path.join(ROOT, "..", "shared", "tools", "gen_pcap.py"))
+    ap.add_argument("--only", default="")
     a = ap.parse_args()
+    only = set(filter(None, a.only.split(",")))
+    want = lambda name: not only or name in only
     os.makedirs(a.work, exist_ok=True)
     big = os.path.join(a.work, f"mix-{a.packets}.pcap")
-    small = os.path.join(a.work, "mix-100000.pcap")
-    for path, n in ((big, a.packets), (small, 100_000)):
+    small = os.path.join(a.work, "mix-200000.pcap")
+    flows = os.path.join(a.work, "long-connections.pcap")
+    for path, n in ((big, a.packets), (small, 200_000)):
         if not os.path.exists(path):
             print(f"generating {path}", file=sys.stderr)
             sh([sys.executable, a.gen, "--packets", str(n), "--seed", "1", "--out", path], stdout=subprocess.DEVNULL)
+    if not os.path.exists(flows):
+        long_connections(flows)
     sh(["cargo", "build", "--release", "-q", "-p", "synack", "--bin", "synack", "--example", "read_loop"], cwd=ROOT)
     sh(["cargo", "build", "--release", "-q", "-p", "synack-plugin", "--lib"], cwd=ROOT)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
@@ -75,53 +137,56 @@ def main():
     plugdir = os.path.join(a.work, "plugins")
     os.makedirs(os.path.join(plugdir, mm, "epan"), exist_ok=True)
     shutil.copy(os.path.join(target, "release", "libsynack_plugin.so"), os.path.join(plugdir, mm, "epan", "synack.so"))
-    root = os.geteuid() == 0
     home = tempfile.mkdtemp()
     env = dict(os.environ, HOME=home, LC_ALL="C.UTF-8")
     penv = dict(env, WIRESHARK_PLUGIN_DIR=plugdir)
-    wrap = ["unshare", "-U"] if root else []
-    efields = sum((["-e", f] for f in FIELDS), [])
-    afields = sum((["-e", f] for f in ANALYSIS), [])
+    nenv = dict(env, WIRESHARK_PLUGIN_DIR=os.path.join(a.work, "no-plugins"))
+    wrap = ["unshare", "-U"] if os.geteuid() == 0 else []
+    tshark = wrap + ["tshark"]
+    e = lambda fields: sum((["-e", f] for f in fields), [])
+    synack_fields = [l.split("\t")[0] for l in subprocess.run([synack, "--list-fields"], capture_output=True,
+                                                               text=True).stdout.splitlines()
+                     if l.startswith("synack.")]
 
-    cases = {
-        "fields": ([synack, "-r", big, "-T", "fields"] + efields, wrap + ["tshark", "-r", big, "-T", "fields"] + efields, env),
-        "analysis": ([synack, "-r", big, "-T", "fields"] + afields, wrap + ["tshark", "-r", big, "-T", "fields"] + afields, env),
-        "conv": ([synack, "conv", "-r", big], wrap + ["tshark", "-r", big, "-q", "-z", "conv,tcp"], env),
-        "quiet": ([synack, "-r", big, "-q"], [loop, big], env),
-        "plugin": (wrap + ["tshark", "-r", small, "-T", "fields", "-e", "frame.number"],
-                   wrap + ["tshark", "-r", small, "-T", "fields", "-e", "frame.number"], None),
-    }
-    results = {}
-    for name, (mine, theirs, e) in cases.items():
-        ours_t, theirs_t, ours_m, theirs_m = [], [], [], []
-        for r in range(a.runs):
-            compared = name in ("fields", "analysis") and r == 0
-            o_out = os.path.join(a.work, f"{name}.ours") if compared else None
-            t_out = os.path.join(a.work, f"{name}.theirs") if compared else None
-            te, tm = timed(theirs, t_out, env if name != "plugin" else env)
-            oe, om = timed(mine, o_out, e if e is not None else penv)
-            ours_t.append(oe)
-            ours_m.append(om)
-            theirs_t.append(te)
-            theirs_m.append(tm)
-            if o_out:
-                same = open(o_out, "rb").read() == open(t_out, "rb").read()
-                if not same:
-                    sys.exit(f"{name}: synack's output differs from tshark's ({o_out} vs {t_out})")
-                print(f"{name}: synack's and tshark's outputs are identical", file=sys.stderr)
-        results[name] = (statistics.median(ours_t), statistics.median(theirs_t), max(ours_m), max(theirs_m))
+    rows = []  # (case, a s, b s, ratio, a RSS, b RSS, how the ratio reads, target, ok)
+    floor = [loop, big]
+    for name, cmd in (("quiet", [synack, "-r", big, "-q"]),
+                      ("fields", [synack, "-r", big, "-T", "fields"] + e(FIELDS)),
+                      ("conv", [synack, "conv", "-r", big]),
+                      ("analysis", [synack, "-r", big, "-T", "fields"] + e(ANALYSIS))):
+        if want(name):
+            goal = {"quiet": 2.0, "fields": 2.5, "conv": 2.5, "analysis": 3.5}[name]
+            s, l, sm, lm = alternate(a.runs, cmd, floor, env, env)
+            rows.append((name, s, l, s / l, sm, lm, "synack/loop", f"<= {goal}", s / l <= goal and sm <= 32 * 1024))
+    if want("vs-tshark"):
+        s, t, sm, tm = alternate(a.runs, [synack, "-r", big, "-T", "fields"] + e(FIELDS),
+                                 tshark + ["-r", big, "-T", "fields"] + e(FIELDS), env, env,
+                                 compare=os.path.join(a.work, "vs-tshark"))
+        rows.append(("vs-tshark", s, t, t / s, sm, tm, "tshark/synack", ">= 50", t / s >= 50))
+    for name, with_args, without_args, goal in (
+            ("plugin-cols", ["-r", small], ["-r", small], 1.05),
+            ("plugin-own", ["-r", small, "-T", "fields"] + e(OWN), ["-r", small, "-T", "fields"] + e(OWN), 1.05),
+            ("plugin-all", ["-r", small, "-T", "fields"] + e(synack_fields),
+             ["-r", small, "-T", "fields", "-e", "frame.number"], 1.12)):
+        if want(name):
+            w, wo, wm, wom = alternate(a.runs, tshark + with_args, tshark + without_args, penv, nenv)
+            rows.append((name, w, wo, w / wo, wm, wom, "with/without", f"<= {goal}", w / wo <= goal))
 
-    n = a.packets
-    print(f"\n{'case':8} {'synack s':>9} {'other s':>9} {'ratio':>8} {'synack RSS':>11} {'other RSS':>10}  target")
-    targets = {"fields": ("tshark/synack", 100.0), "analysis": ("tshark/synack", 20.0), "conv": ("tshark/synack", 50.0), "quiet": ("loop/synack", 0.4), "plugin": ("with/without", 1.10)}
-    for name, (o, t, om, tm) in results.items():
-        label, goal = targets[name]
-        ratio = o / t if name == "plugin" else t / o
-        ok = ratio <= goal if name == "plugin" else ratio >= goal
-        print(f"{name:8} {o:9.2f} {t:9.2f} {ratio:8.2f} {om/1024:9.1f}MiB {tm/1024:8.1f}MiB  {label} {'<=' if name == 'plugin' else '>='} {goal} {'ok' if ok else 'MISSED'}")
-    rss_ok = max(results["fields"][2], results["conv"][2], results["quiet"][2]) <= 32 * 1024
-    print(f"peak RSS of synack on {n} packets: {max(results[k][2] for k in ('fields', 'conv', 'quiet'))/1024:.1f} MiB (target <= 32 MiB: {'ok' if rss_ok else 'MISSED'})")
-    print(f"throughput: synack fields {n/results['fields'][0]/1e6:.2f} M packets/s, tshark {n/results['fields'][1]/1e3:.0f} k packets/s")
+    print(f"\n{'case':12} {'A s':>8} {'B s':>8} {'ratio':>7} {'A RSS':>10} {'B RSS':>10}  target")
+    for name, x, y, r, xm, ym, how, goal, ok in rows:
+        print(f"{name:12} {x:8.3f} {y:8.3f} {r:7.2f} {xm/1024:8.1f}Mi {ym/1024:8.1f}Mi  {how} {goal} "
+              f"{'ok' if ok else 'MISSED'}")
+
+    if want("plugin-mem"):
+        print("\nplugin memory, tshark -2 -r (peak RSS with - without, over the TCP frames):")
+        for path in (big, flows):
+            tcp = int(subprocess.run(tshark + ["-r", path, "-Y", "tcp", "-T", "fields", "-e", "frame.number"],
+                                     capture_output=True, env=env).stdout.count(b"\n"))
+            _, wm = timed(tshark + ["-2", "-r", path], None, penv)
+            _, wom = timed(tshark + ["-2", "-r", path], None, nenv)
+            extra = (wm - wom) * 1024
+            print(f"  {os.path.basename(path):24} {tcp:8} TCP frames: +{extra/2**20:6.1f} MiB = {extra/tcp:6.1f} B "
+                  f"per TCP frame (the store's rows: 32 B; the rest is per connection)")
 
 
 if __name__ == "__main__":
