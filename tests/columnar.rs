@@ -99,3 +99,59 @@ fn parquet_conv_reads_back_equal_to_the_csv() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("-w FILE"), "{err}");
 }
+
+/// The Spark example (examples/spark) in local mode: every capture file a task, their Parquet
+/// files one dataset, whose rows are the per-file `conv` rows and whose report of failed
+/// handshakes per server is the one counted here from `conv -T csv`. Runs where Java and
+/// PySpark are installed (tests/scripts/setup.sh installs PySpark when Java is there).
+#[test]
+fn spark_job_in_local_mode_makes_one_dataset_of_the_files() {
+    let has = |cmd: &mut Command| cmd.output().is_ok_and(|o| o.status.success());
+    if !has(Command::new("java").arg("-version")) || !has(Command::new("python3").args(["-c", "import pyspark"])) {
+        eprintln!("Spark example skipped: Java or PySpark is not installed (the DuckDB tests above ran)");
+        return;
+    }
+    let synack_bin = crate::support::synack_binary();
+    let caps = crate::support::captures();
+    let out = Path::new(env!("CARGO_TARGET_TMPDIR")).join("spark-dataset");
+    let _ = std::fs::remove_dir_all(&out);
+    let run = Command::new("python3")
+        .arg(root().join("examples/spark/synack_job.py"))
+        .args(["--master", "local[2]", "--synack"])
+        .arg(&synack_bin)
+        .arg("--out")
+        .arg(&out)
+        .arg(root().join("tests/captures"))
+        .env("PYSPARK_PYTHON", "python3")
+        .output()
+        .expect("python3");
+    let said = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "{said}\n{}", String::from_utf8_lossy(&run.stderr));
+    // The union: as many rows as the files' conv outputs, and the same failed handshakes.
+    let mut rows = 0;
+    let mut failed = std::collections::BTreeMap::<String, u32>::new();
+    for c in &caps {
+        let (code, csv, err) = synack(&["conv", "-r", c.to_str().expect("utf-8 path"), "-T", "csv"]);
+        assert!(code == 0 || code == 1, "{}: {err}", c.display());
+        for line in csv.lines().skip(1) {
+            rows += 1;
+            // client, server, ..., handshake: the first ten columns are never quoted.
+            let cols: Vec<&str> = line.splitn(11, ',').collect();
+            if cols[9] != "complete" {
+                let host = cols[2].rsplit_once(':').map_or(cols[2], |(h, _)| h);
+                *failed.entry(host.to_string()).or_default() += 1;
+            }
+        }
+    }
+    assert!(said.contains(&format!("connections: {rows} from {} files", caps.len())), "{said}");
+    let report: std::collections::BTreeMap<String, u32> = said
+        .split("failed handshakes per server\n")
+        .nth(1)
+        .unwrap_or("")
+        .lines()
+        .take_while(|l| l.starts_with("  "))
+        .filter_map(|l| l.trim().split_once('\t').map(|(h, n)| (h.to_string(), n.parse().unwrap_or(0))))
+        .collect();
+    assert_eq!(report, failed, "{said}");
+    assert!(said.contains("iRTT (ms) per client /24") && said.contains(".0/24\t"), "{said}");
+}

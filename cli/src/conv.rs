@@ -294,9 +294,7 @@ impl<'o> ConvWriter<'o> {
                             _ => t.text(i, v),
                         }
                     }
-                    if let Ok(ns) = i64::try_from(s.times_ns.0) {
-                        t.int(COLUMNS.len(), ns);
-                    }
+                    t.time(COLUMNS.len(), s.times_ns.0);
                     t.end_row()?;
                 }
             }

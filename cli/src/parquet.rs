@@ -28,7 +28,7 @@ pub enum Kind {
     Bool,
     /// UTF-8 text (dictionary-encoded by the writer).
     Text,
-    /// Nanoseconds since the epoch, UTC (TIMESTAMP(NANOS)).
+    /// Microseconds since the epoch, UTC (TIMESTAMP(MICROS): Spark reads no finer unit).
     Time,
 }
 
@@ -72,7 +72,7 @@ impl Table {
                 Kind::Float => (Physical::DOUBLE, None),
                 Kind::Bool => (Physical::BOOLEAN, None),
                 Kind::Text => (Physical::BYTE_ARRAY, Some(LogicalType::String)),
-                Kind::Time => (Physical::INT64, Some(LogicalType::timestamp(true, TimeUnit::NANOS))),
+                Kind::Time => (Physical::INT64, Some(LogicalType::timestamp(true, TimeUnit::MICROS))),
             };
             let t = Type::primitive_type_builder(name, physical)
                 .with_repetition(Repetition::OPTIONAL)
@@ -110,10 +110,17 @@ impl Table {
         Some(col)
     }
 
-    /// An integer (or a timestamp's nanoseconds) in column `c` of the current row.
+    /// An integer in column `c` of the current row.
     pub fn int(&mut self, c: usize, v: i64) {
         if let Some(col) = self.mark(c) {
             col.ints.push(v);
+        }
+    }
+
+    /// A time (nanoseconds since the epoch) in column `c`, kept to the microsecond.
+    pub fn time(&mut self, c: usize, ns: i128) {
+        if let Ok(us) = i64::try_from(ns.div_euclid(1000)) {
+            self.int(c, us);
         }
     }
 
@@ -277,6 +284,7 @@ impl<'c> FieldsTable<'c> {
             };
             match (kind, first) {
                 (Kind::Float, Value::Time(ns)) => self.table.float(i, *ns as f64 / 1e9),
+                (Kind::Time, Value::Time(ns)) => self.table.time(i, *ns),
                 (Kind::Float, _) => {
                     if let Some(n) = as_int {
                         self.table.float(i, n as f64)

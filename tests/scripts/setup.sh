@@ -35,6 +35,12 @@ if ! python3 -c 'import duckdb' 2>/dev/null; then
     $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends python3-pip >/dev/null
   python3 -m pip install --quiet duckdb 2>/dev/null || python3 -m pip install --quiet --break-system-packages duckdb
 fi
+# PySpark for the Spark example's test (examples/spark), where Java 17+ is installed.
+if command -v java >/dev/null && ! python3 -c 'import pyspark' 2>/dev/null; then
+  echo "setup: installing PySpark" >&2
+  python3 -m pip install --quiet pyspark 2>/dev/null || python3 -m pip install --quiet --break-system-packages pyspark ||
+    echo "setup: PySpark did not install: the Spark example's test will say it skipped" >&2
+fi
 # rustfmt and clippy for the checks .ci/run makes before the tests.
 for c in rustfmt clippy; do
   if ! cargo "${c/rustfmt/fmt}" --version >/dev/null 2>&1; then
