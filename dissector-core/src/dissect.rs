@@ -1130,7 +1130,8 @@ mod tunnel_tests {
         p
     }
 
-    fn dissect(frame: &[u8]) -> (usize, bool, bool) {
+    /// `look` at a raw IP frame dissected alone.
+    fn with_packet<T>(frame: &[u8], look: impl FnOnce(&Packet<'_>) -> T) -> T {
         let meta = FrameMeta {
             number: 1,
             ts_ns: 0,
@@ -1140,9 +1141,14 @@ mod tunnel_tests {
         };
         let mut d = Dissector::new();
         let mut scratch = Vec::new();
-        let p = d.dissect(meta, frame, &mut scratch);
-        let ips = p.layers.iter().filter(|l| matches!(l, Layer::Ipv4(_))).count();
-        (ips, p.tcp().is_some(), p.anomalies.contains(&Anomaly::TooDeep))
+        look(&d.dissect(meta, frame, &mut scratch))
+    }
+
+    fn dissect(frame: &[u8]) -> (usize, bool, bool) {
+        with_packet(frame, |p| {
+            let ips = p.layers.iter().filter(|l| matches!(l, Layer::Ipv4(_))).count();
+            (ips, p.tcp().is_some(), p.anomalies.contains(&Anomaly::TooDeep))
+        })
     }
 
     /// IPv4 carrying GRE with `flags_version` and `proto`, then `inner`.
@@ -1193,18 +1199,10 @@ mod tunnel_tests {
                 f.extend_from_slice(&dp.to_be_bytes());
                 f.extend_from_slice(&[0, ulen as u8, 0, 0]);
                 f.extend_from_slice(&query);
-                let meta = FrameMeta {
-                    number: 1,
-                    ts_ns: 0,
-                    caplen: f.len() as u32,
-                    len: f.len() as u32,
-                    linktype: LINKTYPE_RAW,
-                };
-                let mut d = Dissector::new();
-                let mut scratch = Vec::new();
-                let p = d.dissect(meta, &f, &mut scratch);
-                assert!(p.layers.iter().any(|l| matches!(l, Layer::Dns(_))), "{sp} -> {dp}: {:?}", p.layers);
-                assert!(p.anomalies.is_empty(), "{sp} -> {dp}: {:?}", p.anomalies);
+                with_packet(&f, |p| {
+                    assert!(p.layers.iter().any(|l| matches!(l, Layer::Dns(_))), "{sp} -> {dp}: {:?}", p.layers);
+                    assert!(p.anomalies.is_empty(), "{sp} -> {dp}: {:?}", p.anomalies);
+                });
             }
         }
     }
