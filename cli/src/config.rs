@@ -21,6 +21,17 @@ pub enum Occurrence {
     Last,
 }
 
+impl Occurrence {
+    /// The occurrences of a field's `values` to print.
+    pub(crate) fn pick<T>(self, values: &[T]) -> &[T] {
+        match self {
+            Occurrence::All => values,
+            Occurrence::First => &values[..values.len().min(1)],
+            Occurrence::Last => &values[values.len().saturating_sub(1)..],
+        }
+    }
+}
+
 /// Packet output modes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Mode {

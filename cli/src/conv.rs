@@ -284,10 +284,9 @@ impl<'o> ConvWriter<'o> {
                 fill_row(&mut self.cells, s, self.first_ns, self.lang);
                 if let Some(t) = self.table.as_mut() {
                     use crate::parquet::Kind;
-                    let columns = parquet_columns();
                     for (i, v) in self.cells.iter().enumerate() {
                         // "-" (no iRTT, no RST) and an empty DNS name are nulls.
-                        match columns[i].1 {
+                        match t.kind(i) {
                             Kind::Int => v.parse().map(|n| t.int(i, n)).unwrap_or(()),
                             Kind::Float => v.parse().map(|x| t.float(i, x)).unwrap_or(()),
                             _ if v.is_empty() => {}

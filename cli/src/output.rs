@@ -5,7 +5,7 @@ use std::io::{self, Write};
 use dissector_core::fields::{values_indexed, write_value, LayerIndex, Value};
 use dissector_core::Packet;
 
-use crate::{Config, Occurrence};
+use crate::Config;
 
 /// Prints one line per packet with the configured fields.
 pub struct FieldsPrinter<'c> {
@@ -39,11 +39,7 @@ impl<'c> FieldsPrinter<'c> {
             }
             vals.clear();
             values_indexed(pkt, &index, f, &mut vals);
-            let chosen: &[Value<'_>] = match self.c.occurrence {
-                Occurrence::All => &vals,
-                Occurrence::First => &vals[..vals.len().min(1)],
-                Occurrence::Last => &vals[vals.len().saturating_sub(1)..],
-            };
+            let chosen = self.c.occurrence.pick(&vals);
             if let Some(q) = self.c.quote {
                 self.line.push(q);
             }

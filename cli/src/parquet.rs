@@ -241,11 +241,7 @@ impl<'c> FieldsTable<'c> {
         for (i, &f) in self.c.fields.iter().enumerate() {
             vals.clear();
             values_indexed(pkt, &index, f, &mut vals);
-            let chosen: &[Value<'_>] = match self.c.occurrence {
-                crate::Occurrence::All => &vals,
-                crate::Occurrence::First => &vals[..vals.len().min(1)],
-                crate::Occurrence::Last => &vals[vals.len().saturating_sub(1)..],
-            };
+            let chosen = self.c.occurrence.pick(&vals);
             let Some(first) = chosen.first() else { continue };
             let kind = self.table.kind(i);
             if kind == Kind::Text {

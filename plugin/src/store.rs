@@ -178,7 +178,12 @@ impl Store {
 
     /// The tracker's annotation of frame `num`'s TCP segment, as last revised.
     pub fn track(&self, num: u32) -> Option<TcpTrack> {
-        let p = self.row(num)?;
+        self.row(num).map(|p| self.track_of(p))
+    }
+
+    /// `p`'s annotation with what is kept beside the row.
+    fn track_of(&self, p: &Packed) -> TcpTrack {
+        let num = p.frame;
         let mut t = p.track();
         if p.irtt() {
             t.irtt_ns = self.irtt.get(&p.stream()).copied();
@@ -190,7 +195,7 @@ impl Store {
             t.dns = self.dns_links.get(&num).cloned();
         }
         t.verdict = self.verdicts.get(&num).cloned();
-        Some(t)
+        t
     }
 
     /// The annotation of frame `meta.number`, if it has one; `data` are the frame's bytes,
@@ -202,11 +207,12 @@ impl Store {
         if num > self.last_seen {
             return None;
         }
-        let track = self.track(num);
+        let row = self.row(num);
+        let track = row.map(|p| self.track_of(p));
         let evicted = self.evicted.get(&num).copied().unwrap_or(0);
         let (mut options, mut dns) = (None, Vec::new());
         if shown {
-            options = match self.row(num).and_then(Packed::options_at) {
+            options = match row.and_then(Packed::options_at) {
                 Some((at, len)) => options_at(data, at, len),
                 None => self.options.get(&num).cloned(),
             };
@@ -218,13 +224,7 @@ impl Store {
         if track.is_none() && dns.is_empty() && options.is_none() && evicted == 0 {
             return None;
         }
-        Some(FrameAnno {
-            inferred_start: self.row(num).is_some_and(Packed::inferred_start),
-            track,
-            options,
-            dns,
-            evicted,
-        })
+        Some(FrameAnno { inferred_start: row.is_some_and(Packed::inferred_start), track, options, dns, evicted })
     }
 
     /// The encapsulation synack does not decode that frame `num` was the first to carry, and
