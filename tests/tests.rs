@@ -17,6 +17,7 @@ mod package;
 mod plugin;
 mod properties;
 mod robustness;
+mod split;
 mod support;
 mod tracker;
 mod tunnels;

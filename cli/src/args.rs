@@ -101,6 +101,9 @@ pub(crate) struct ConvArgs {
 
     #[command(flatten)]
     pub(crate) common: Common,
+
+    #[command(flatten)]
+    pub(crate) split: Split,
 }
 
 #[derive(clap::Args, Debug)]
@@ -146,6 +149,30 @@ pub(crate) struct Common {
     /// Forget a TCP connection after this many seconds without a segment (capture time).
     #[arg(long = "idle-timeout", value_name = "SECONDS", default_value_t = 3600)]
     pub(crate) idle_timeout: u64,
+}
+
+/// How the work is split: between this machine's cores, and between machines.
+#[derive(clap::Args, Debug, Clone)]
+pub(crate) struct Split {
+    /// Dissectors to run side by side, each tracking and printing its share of the connections
+    /// (by server host; DNS by client); the output is the same for every N. Default: the
+    /// machine's cores. One for standard input, a live capture and -T parquet.
+    #[arg(long = "threads", value_name = "N")]
+    pub(crate) threads: Option<usize>,
+
+    /// Show only shard K of N (K from 1): the connections whose server host, the DNS messages
+    /// whose client host, hashes to K, and every Nth other frame. N workers, each given the
+    /// same files and its own K, split a capture with no coordination; their outputs together
+    /// are the whole run's.
+    #[arg(long = "shard", value_name = "K/N", value_parser = dissector_core::shard::Shard::parse)]
+    pub(crate) shard: Option<dissector_core::shard::Shard>,
+}
+
+impl Split {
+    /// The dissectors to run: as asked, else one per core.
+    pub(crate) fn threads(&self) -> usize {
+        self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).clamp(1, 256)
+    }
 }
 
 impl Common {
@@ -271,4 +298,7 @@ pub(crate) struct Args {
 
     #[command(flatten)]
     pub(crate) common: Common,
+
+    #[command(flatten)]
+    pub(crate) split: Split,
 }

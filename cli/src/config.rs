@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use dissector_core::shard::Shard;
 use dissector_core::{Field, Limits};
 
 use crate::args::Args;
@@ -79,6 +80,10 @@ pub struct Config {
     pub(crate) count: Option<u32>,
     pub(crate) two_pass: bool,
     pub(crate) limits: Limits,
+    /// `--threads`: dissectors run side by side (1 where the run cannot be split).
+    pub(crate) threads: usize,
+    /// `--shard K/N`: the share of the capture shown.
+    pub(crate) shard: Option<Shard>,
 }
 
 impl Config {
@@ -238,6 +243,8 @@ pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError>
         count: args.count,
         two_pass: args.two_pass,
         limits: args.common.limits(),
+        threads: args.split.threads(),
+        shard: args.split.shard,
     };
     for opt in &args.field_options {
         let (k, v) = opt.split_once('=').ok_or_else(|| UsageError(format!("invalid -E option \"{opt}\"")))?;

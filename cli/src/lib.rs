@@ -21,6 +21,7 @@ mod output;
 mod parquet;
 mod run;
 mod style;
+mod threads;
 mod verdict;
 mod views;
 mod watch;

@@ -40,6 +40,11 @@ fn first_pass(c: &Config, input: Box<dyn Read + Send>) -> Result<LateFacts, RunE
     Ok(dissector.into_late_facts())
 }
 
+/// [`first_pass`] over the capture `c` names (a file: read again for the second pass).
+pub(crate) fn learn_late(c: &Config) -> Result<LateFacts, RunError> {
+    first_pass(c, open(c)?)
+}
+
 /// Read every frame of `input` (the capture at `path`), then of each file of `more`, as one
 /// capture (frames numbered on across files), through `d`, handing each packet to `each` (which
 /// says whether to go on), advancing `progress` over the first file if there is one. Returns
@@ -203,6 +208,56 @@ mod tests {
 
 /// Run a configuration, writing to `out` and warnings to `err`.
 pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: bool) -> Result<(), RunError> {
+    if let Some(n) = crate::threads::split(c) {
+        return crate::threads::run(c, n, out, err);
+    }
+    let tail = run_part(c, Part { shard: c.shard, late: None, merged: None }, out, err, err_is_tty)?;
+    tail.print(err);
+    Ok(())
+}
+
+/// What one dissector of a run is given: its shard, the first pass's facts when they were
+/// learnt already, and, when its output is merged with others' ([`crate::threads`]), what to
+/// call after each frame.
+pub(crate) struct Part<'a> {
+    pub(crate) shard: Option<dissector_core::shard::Shard>,
+    pub(crate) late: Option<Option<LateFacts>>,
+    /// Called with each frame's number once its output is written. The run then writes no
+    /// header and no JSON brackets (each JSON object starts with its separator).
+    pub(crate) merged: Option<&'a mut dyn FnMut(u32) -> io::Result<()>>,
+}
+
+/// What a run says at its end: how reading ended, and what the limits and the undecoded
+/// encapsulations cost.
+#[derive(Debug, Default)]
+pub(crate) struct Tail {
+    pub(crate) warning: Option<String>,
+    pub(crate) evictions: dissector_core::Evictions,
+    pub(crate) undecoded: Vec<(&'static str, u64)>,
+}
+
+impl Tail {
+    fn of(warning: Option<String>, d: &Dissector) -> Tail {
+        Tail { warning, evictions: d.evictions(), undecoded: d.undecoded().to_vec() }
+    }
+
+    pub(crate) fn print(&self, err: &mut dyn Write) {
+        if let Some(w) = &self.warning {
+            let _ = writeln!(err, "synack: warning: {w}");
+        }
+        report_limits(&self.evictions, &self.undecoded, err);
+    }
+}
+
+/// [`run`] for one dissector: its shard's packets, printed to `out`.
+pub(crate) fn run_part(
+    c: &Config,
+    part: Part<'_>,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+    err_is_tty: bool,
+) -> Result<Tail, RunError> {
+    let Part { shard, late: given_late, mut merged } = part;
     // A live capture: dumpcap's output is the input, read as it comes.
     let (mut input, running) = match &c.capture {
         Some(cap) => {
@@ -213,8 +268,9 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
     };
     let tracking = c.needs_tracking();
     // What a first pass learns (dns.response_in, synack.dns.used_by) is the tracker's.
-    let mut late = None;
-    if c.two_pass && tracking {
+    let learnt = given_late.is_some();
+    let mut late = given_late.flatten();
+    if c.two_pass && tracking && !learnt {
         // Standard input can be read once only: keep it for the second pass.
         let mut stdin_copy = Vec::new();
         let first = if c.input.as_os_str() == "-" {
@@ -228,13 +284,19 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
     }
     let analysis = c.needs_analysis();
     let verdicts = c.needs_verdicts();
-    let mut dissector =
-        Dissector::with_options(Options { tracking, late, analysis, verdicts, ..Options::with_limits(c.limits) });
+    let mut dissector = Dissector::with_options(Options {
+        tracking,
+        late,
+        analysis,
+        verdicts,
+        shard,
+        ..Options::with_limits(c.limits)
+    });
     let mut printer = output::FieldsPrinter::new(c);
-    if c.header && c.mode == Mode::Fields && !c.quiet {
+    if c.header && c.mode == Mode::Fields && !c.quiet && merged.is_none() {
         printer.header(out)?;
     }
-    let mut json_first = true;
+    let mut json_first = merged.is_none();
     let mut parquet = match &c.parquet {
         Some(path) => Some(
             crate::parquet::FieldsTable::create(c, path)
@@ -242,7 +304,7 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
         ),
         None => None,
     };
-    let progress = progress_bar(&c.input, err_is_tty);
+    let progress = progress_bar(&c.input, err_is_tty && merged.is_none());
     let mut undecoded_kinds = 0;
     // A pipe's packets are shown as they come: each line written out at once.
     let live = running.is_some() || is_live(&c.input);
@@ -253,17 +315,19 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
         let meta = pkt.meta;
         let first_undecoded = d.undecoded().len() > undecoded_kinds;
         undecoded_kinds = d.undecoded().len();
-        if meta.caplen > meta.len {
+        // With the work split, a frame's warnings and output are its shard's alone.
+        let mine = d.owns_last();
+        if mine && meta.caplen > meta.len {
             let _ = writeln!(
                 err,
                 "synack: warning: frame {}: captured length {} is more than the packet's length {}",
                 meta.number, meta.caplen, meta.len
             );
         }
-        for a in &pkt.anomalies {
+        for a in pkt.anomalies.iter().filter(|_| mine) {
             let _ = writeln!(err, "synack: warning: frame {}: {a}", meta.number);
         }
-        let shown = c.filter.as_ref().is_none_or(|f| filter::matches(f, pkt, first_undecoded));
+        let shown = mine && c.filter.as_ref().is_none_or(|f| filter::matches(f, pkt, first_undecoded));
         if let Some(t) = table.as_mut() {
             if shown {
                 t.packet(pkt);
@@ -315,6 +379,9 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
         if live && shown && !c.quiet && table.is_none() {
             out.flush()?;
         }
+        if let Some(m) = merged.as_mut() {
+            m(meta.number)?;
+        }
         Ok(c.count.is_none_or(|n| meta.number < n))
     });
     if let Some(t) = table {
@@ -334,15 +401,11 @@ pub fn run(c: &Config, out: &mut dyn Write, err: &mut dyn Write, err_is_tty: boo
         t.finish()?;
     }
     let warning = read?;
-    if c.mode == Mode::Json && !c.quiet {
+    if c.mode == Mode::Json && !c.quiet && merged.is_none() {
         out.write_all(crate::json::end(!json_first).as_bytes())?;
     }
     out.flush()?;
-    if let Some(w) = warning {
-        let _ = writeln!(err, "synack: warning: {w}");
-    }
-    report_limits(&dissector, err);
-    Ok(())
+    Ok(Tail::of(warning, &dissector))
 }
 
 /// Why a run failed.
@@ -368,15 +431,7 @@ pub(crate) fn run_conv(
     err_is_tty: bool,
 ) -> Result<(), RunError> {
     let files = input_files(&a.read)?;
-    let Some((first, more)) = files.split_first() else { return Err(RunError::Usage("no input".into())) };
-    let progress = progress_bar(first, err_is_tty);
-    let input = open_path(first)?;
-    let mut d = Dissector::with_options(Options {
-        summaries: true,
-        analysis: false,
-        verdicts: false,
-        ..Options::with_limits(a.common.limits())
-    });
+    let Some(first) = files.first() else { return Err(RunError::Usage("no input".into())) };
     let style = Style::new(a.common.color, out_is_tty);
     let table = match (a.format, &a.write) {
         (conv::ConvFormat::Parquet, Some(path)) => Some(
@@ -390,29 +445,75 @@ pub(crate) fn run_conv(
         _ => None,
     };
     let mut w = conv::ConvWriter::new(out, a.format, 0, a.lang, style, table);
+    let threads = if first.as_os_str() == "-" || is_live(first) { 1 } else { a.split.threads() };
+    let tail = if threads > 1 {
+        crate::threads::conv(a, &files, threads, &mut w)?
+    } else {
+        conv_part(a, &files, a.split.shard, err_is_tty, &mut |row| match row {
+            ConvRow::First(ns) => {
+                w.set_first(ns);
+                Ok(())
+            }
+            ConvRow::Row(_, s) => w.push(*s),
+            ConvRow::Done(_) => Ok(()),
+        })?
+    };
+    w.finish()?;
+    out.flush()?;
+    tail.print(err);
+    Ok(())
+}
+
+/// What `conv` hands on as it reads.
+pub(crate) enum ConvRow {
+    /// The capture's first timestamp.
+    First(i128),
+    /// A connection's row, once its tracking ended with this frame (`u32::MAX`: at the end).
+    Row(u32, Box<dissector_core::conn::ConnSummary>),
+    /// This frame is dissected.
+    Done(u32),
+}
+
+/// `conv` over `files` for one dissector (its `shard`): rows in the order their connections
+/// ended, those ending at the same frame in stream order (so that shards merge to the same).
+pub(crate) fn conv_part(
+    a: &ConvArgs,
+    files: &[std::path::PathBuf],
+    shard: Option<dissector_core::shard::Shard>,
+    err_is_tty: bool,
+    each: &mut dyn FnMut(ConvRow) -> io::Result<()>,
+) -> Result<Tail, RunError> {
+    let Some((first, more)) = files.split_first() else { return Err(RunError::Usage("no input".into())) };
+    let progress = progress_bar(first, err_is_tty);
+    let input = open_path(first)?;
+    let mut d = Dissector::with_options(Options {
+        summaries: true,
+        analysis: false,
+        verdicts: false,
+        shard,
+        ..Options::with_limits(a.common.limits())
+    });
     let warning = read_frames(input, first, more, is_live(first), progress, &mut d, |d, pkt, _| {
-        if pkt.meta.number == 1 {
-            w.set_first(pkt.meta.ts_ns);
+        let n = pkt.meta.number;
+        if n == 1 {
+            each(ConvRow::First(pkt.meta.ts_ns))?;
         }
-        for s in d.take_summaries() {
-            w.push(s)?;
+        let mut rows = d.take_summaries();
+        rows.sort_by_key(|s| s.stream);
+        for s in rows {
+            each(ConvRow::Row(n, Box::new(s)))?;
         }
+        each(ConvRow::Done(n))?;
         Ok(true)
     })?;
     let mut failed = Ok(());
     d.finish_each(|s| {
         if failed.is_ok() {
-            failed = w.push(s);
+            failed = each(ConvRow::Row(u32::MAX, Box::new(s)));
         }
     });
     failed?;
-    w.finish()?;
-    out.flush()?;
-    if let Some(w) = warning {
-        let _ = writeln!(err, "synack: warning: {w}");
-    }
-    report_limits(&d, err);
-    Ok(())
+    Ok(Tail::of(warning, &d))
 }
 
 pub(crate) fn run_ladder(
@@ -456,17 +557,16 @@ pub(crate) fn run_ladder(
     if let Some(w) = warning {
         let _ = writeln!(err, "synack: warning: {w}");
     }
-    report_limits(&d, err);
+    report_limits(&d.evictions(), d.undecoded(), err);
     Ok(())
 }
 
-fn report_limits(d: &Dissector, err: &mut dyn Write) {
-    let ev = d.evictions();
+fn report_limits(ev: &dissector_core::Evictions, undecoded: &[(&'static str, u64)], err: &mut dyn Write) {
     if ev.any() {
         let _ = writeln!(err, "synack: limits reached: {ev} (raise --max-connections or --idle-timeout to keep more)");
     }
     // One line per encapsulation synack does not decode, not one per frame.
-    for (what, n) in d.undecoded() {
+    for (what, n) in undecoded {
         let frames = if *n == 1 { "1 frame carries" } else { "frames carry" };
         let count = if *n == 1 { String::new() } else { format!("{n} ") };
         let _ = writeln!(

@@ -15,6 +15,7 @@ use crate::ip::{self, IpPayload};
 use crate::limits::{Evictions, Limits};
 use crate::link::{self, LinkHeader, Next};
 use crate::packet::{Anomaly, DnsLayer, FrameMeta, Layer, Packet, TcpLayer, UdpLayer};
+use crate::shard::Shard;
 use crate::tcp::{self, TcpOptions};
 use crate::tunnel;
 use crate::udp::{self, UdpHeader};
@@ -96,6 +97,10 @@ pub struct Options {
     /// and stall findings read the sequence analysis's flags, worked out whether or not
     /// [`Options::analysis`] shows them.
     pub verdicts: bool,
+    /// Track and own only this share of the connections ([`crate::shard`]); every frame is
+    /// still parsed and numbered as without it, and [`Dissector::owns_last`] says whether the
+    /// frame just dissected is this shard's to show. `None` (the default): everything.
+    pub shard: Option<Shard>,
 }
 
 impl Default for Options {
@@ -109,6 +114,7 @@ impl Default for Options {
             revisions: false,
             analysis: true,
             verdicts: true,
+            shard: None,
         }
     }
 }
@@ -138,6 +144,9 @@ pub struct Dissector {
     late_verdicts: Option<Map<u32, Arc<Verdict>>>,
     /// Encapsulations met and not decoded, with how many frames carried each.
     undecoded: Vec<(&'static str, u64)>,
+    shard: Option<Shard>,
+    /// Whether the frame last dissected is this shard's.
+    owns_last: bool,
 }
 
 impl Default for Dissector {
@@ -169,6 +178,8 @@ struct Ctx<'a, 'p> {
     end: usize,
     /// Bytes of the frame the capture cut off (the snap length).
     missing: usize,
+    /// Whether the frame is this dissector's shard's, once its connection or DNS client says.
+    owner: Option<bool>,
 }
 
 /// Work on a frame that needs no per-capture state, so that a caller can do it ahead, on
@@ -288,6 +299,7 @@ impl Dissector {
                 options.analysis,
                 options.verdicts,
                 late_verdicts.is_none(),
+                options.shard,
             ),
             lookups,
             defrag: Reassembler::default(),
@@ -295,7 +307,16 @@ impl Dissector {
             rows,
             late_verdicts,
             undecoded: Vec::new(),
+            shard: options.shard,
+            owns_last: true,
         }
+    }
+
+    /// Whether the frame last dissected is this dissector's to show: always, unless
+    /// [`Options::shard`] splits the work. A frame belongs to the shard of its TCP connection
+    /// (the outermost one), else of its DNS message's client, else of its number.
+    pub fn owns_last(&self) -> bool {
+        self.owns_last
     }
 
     /// The rows of earlier frames that later evidence changed since the last call (with
@@ -416,6 +437,7 @@ impl Dissector {
             depth: 0,
             end: data.as_ptr() as usize + data.len(),
             missing: (meta.len as usize).saturating_sub(meta.caplen as usize),
+            owner: None,
         };
         let next = link::walk_link_cut(meta.linktype, data, ctx.missing, |l| ctx.layers.push(link_layer(l)));
         self.amsdu_check(&ctx);
@@ -424,6 +446,7 @@ impl Dissector {
             Err(p) => ctx.anomalies.push(Anomaly::Link(p)),
         }
         let evicted = self.conns.enforce_cap(self.tracking);
+        self.owns_last = ctx.owner.unwrap_or_else(|| self.shard.is_none_or(|s| s.owns_frame(meta.number)));
         let reassembled = ctx.reassembled;
         Packet { meta, rel_ns: meta.ts_ns - first, layers, anomalies, evicted, track, analysis, reassembled }
     }
@@ -827,8 +850,9 @@ impl Dissector {
         };
         let track = (!in_icmp && hl >= 20 && self.tracking).then_some(&mut *ctx.track);
         let lookups = &mut self.lookups;
-        let (view, analysis) =
+        let (view, analysis, owned) =
             self.conns.on_segment(&inp, track, |server, stream| lookups.link_for_connection(server, stream));
+        ctx.owner.get_or_insert(owned);
         if !in_icmp {
             *ctx.analysis = analysis;
         }
@@ -923,6 +947,13 @@ impl Dissector {
             return;
         }
         let Some((msg, multicast)) = dns_in_udp(&h, p.data, in_icmp) else { return };
+        if let (Some(s), None) = (self.shard, ctx.owner) {
+            // A DNS message is its client's: the sender of a query (QR 0), the receiver of a
+            // response (RFC 1035 §4.1.1).
+            let client = if msg.get(2).is_some_and(|b| b & 0x80 != 0) { dst } else { src };
+            let c = Endpoint::new(client, 0);
+            ctx.owner = Some(s.owns_host(c.family, &c.addr));
+        }
         // tshark matches requests and responses per conversation, but not inside ICMP errors.
         let conv = (!in_icmp)
             .then(|| DnsConv::Udp(ConnKey::new(Endpoint::new(src, h.src_port), Endpoint::new(dst, h.dst_port)).0));

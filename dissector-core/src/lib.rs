@@ -62,6 +62,7 @@ pub mod ip;
 pub mod limits;
 pub mod link;
 pub mod packet;
+pub mod shard;
 pub mod tcp;
 pub mod tunnel;
 pub mod udp;

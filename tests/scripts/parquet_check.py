@@ -4,6 +4,7 @@ same output as text (tests/columnar.rs).
 
     parquet_check.py fields PARQUET TSV     -T parquet against -T fields (same -e, -E occurrence=f)
     parquet_check.py conv PARQUET CSV       conv -T parquet against conv -T csv
+    parquet_check.py union WHOLE SHARD...   the shards' files together hold the whole file's rows
 
 Prints the number of rows compared, or the first difference (exit status 1).
 """
@@ -42,7 +43,26 @@ def same(kind, got, want):
     return want == got
 
 
+def union(whole, shards):
+    """Whether the shards' rows, together, are the whole file's (as a multiset)."""
+    con = duckdb.connect()
+    files = "[" + ", ".join(f"'{s}'" for s in shards) + "]"
+    a = f"SELECT * FROM read_parquet('{whole}')"
+    b = f"SELECT * FROM read_parquet({files})"
+    n_whole = con.execute(f"SELECT count(*) FROM ({a})").fetchone()[0]
+    n_shards = con.execute(f"SELECT count(*) FROM ({b})").fetchone()[0]
+    if n_whole != n_shards:
+        sys.exit(f"{n_whole} rows in the whole file, {n_shards} in the shards")
+    for x, y, what in ((a, b, "whole file"), (b, a, "shards")):
+        extra = con.execute(f"SELECT * FROM ({x} EXCEPT ALL {y}) LIMIT 1").fetchall()
+        if extra:
+            sys.exit(f"a row only in the {what}: {extra[0]!r}")
+    print(f"{n_whole} rows equal")
+
+
 def main():
+    if sys.argv[1] == "union":
+        return union(sys.argv[2], sys.argv[3:])
     mode, parquet, text = sys.argv[1:4]
     con = duckdb.connect()
     kinds = [r[1] for r in con.execute(f"DESCRIBE SELECT * FROM read_parquet('{parquet}')").fetchall()]

@@ -6,7 +6,7 @@
 use super::key::Endpoint;
 use super::state::{Segment, State};
 use super::track::{Anomalies, Negotiated, Stage, SynOptions};
-use crate::tcp::{SeqNumber, TcpHeader, TcpOption};
+use crate::tcp::{Flags, SeqNumber, TcpHeader, TcpOption};
 
 /// What one endpoint's segments told so far: the facts the rules read.
 #[derive(Debug, Clone, Default)]
@@ -39,6 +39,20 @@ pub(crate) fn client_by_ports(src: &Endpoint, dst: &Endpoint) -> bool {
         (true, false) => false,
         (false, true) => true,
         _ => src.port >= dst.port,
+    }
+}
+
+/// Whether the sender of a connection's first segment seen is its client, and whether that is
+/// inferred (mid-stream) rather than shown by the handshake: the first pure SYN's sender is the
+/// client, a SYN+ACK's receiver is (it answers a SYN the capture missed), and otherwise the
+/// ports decide ([`client_by_ports`]).
+pub(crate) fn first_sender_is_client(flags: Flags, src: &Endpoint, dst: &Endpoint) -> (bool, bool) {
+    if flags.syn() && !flags.ack() {
+        (true, false)
+    } else if flags.syn() {
+        (false, false)
+    } else {
+        (client_by_ports(src, dst), true)
     }
 }
 

@@ -16,12 +16,14 @@ use super::analysis::{flag, Analysis};
 use super::arrival::Revision;
 use super::key::{ConnKey, Endpoint};
 use super::lookup::DnsLink;
+use super::rules;
 use super::summary::ConnSummary;
 use super::track::TcpTrack;
 use super::tracker::{TcpInput, Track};
 use super::verdict::{HostAnswer, Verdict};
 use super::view::{FlowView, TcpView};
 use crate::limits::Limits;
+use crate::shard::Shard;
 
 /// A DNS-over-TCP message cut by a segment boundary, waiting for the rest of it.
 #[derive(Debug, Default)]
@@ -48,6 +50,8 @@ struct Connection {
     ended: u8,
     /// How many times its tracking started (again after expiring).
     trackings: u32,
+    /// Its server's host is this dissector's shard ([`crate::shard`]): it is tracked here.
+    owned: bool,
 }
 
 /// [`Connection::ended`]: a FIN from each side, or a RST.
@@ -55,7 +59,7 @@ const BOTH_FINS: u8 = 0b011;
 const RST_SEEN: u8 = 0b100;
 
 impl Connection {
-    fn new(key: ConnKey, next_stream: &mut u32) -> Box<Connection> {
+    fn new(key: ConnKey, next_stream: &mut u32, owned: bool) -> Box<Connection> {
         let c = Connection {
             key,
             stream: *next_stream,
@@ -65,6 +69,7 @@ impl Connection {
             referenced: true,
             ended: 0,
             trackings: 0,
+            owned,
         };
         *next_stream += 1;
         Box::new(c)
@@ -131,6 +136,8 @@ pub(crate) struct Connections {
     found: Vec<(u32, u32, Verdict)>,
     /// How each server's host answers SYNs (bounded: cleared when full), to weigh a refusal.
     hosts: crate::hash::Map<(u8, [u8; 16]), HostAnswer>,
+    /// This dissector's share of the connections, when the work is split.
+    shard: Option<Shard>,
 }
 
 /// Hosts remembered for [`Connections::hosts`].
@@ -146,9 +153,11 @@ impl Connections {
         analysis: bool,
         verdicts: bool,
         verdict_on_close: bool,
+        shard: Option<Shard>,
     ) -> Connections {
         Connections {
             limits,
+            shard,
             summarise,
             analysis,
             verdicts: verdicts || summarise,
@@ -211,13 +220,14 @@ impl Connections {
 
     /// Account for one TCP segment: tshark's view always; with `track`, the tracker's
     /// annotation too, written there in place (`dns_link` names the DNS answer behind a
-    /// client's SYN, given the server's address and the stream).
+    /// client's SYN, given the server's address and the stream), when the connection is this
+    /// shard's. The last value says whether it is.
     pub(crate) fn on_segment(
         &mut self,
         inp: &TcpInput<'_>,
         track: Option<&mut Option<TcpTrack>>,
         dns_link: impl FnOnce(&Endpoint, u32) -> Option<DnsLink>,
-    ) -> (FlowView, Option<Analysis>) {
+    ) -> (FlowView, Option<Analysis>, bool) {
         if track.is_some() {
             self.expire(inp.ts_ns);
         }
@@ -241,20 +251,30 @@ impl Connections {
             verdicts,
             found,
             hosts,
+            shard,
             ..
         } = self;
+        // A connection's shard is its server host's, as its first segment tells (the tracker
+        // picks the server by the same rule).
+        let owned = || {
+            shard.is_none_or(|s| {
+                let (client_is_src, _) = rules::first_sender_is_client(h.flags, &inp.src, &inp.dst);
+                let server = if client_is_src { &inp.dst } else { &inp.src };
+                s.owns_host(server.family, &server.addr)
+            })
+        };
         let mut reused_from = None;
         let conn: &mut Connection =
             match table.entry(hasher.hash_one(key), |c| c.key == key, |c| hasher.hash_one(c.key)) {
                 Entry::Vacant(v) => {
                     order.push_back(key);
-                    v.insert(Connection::new(key, next_stream)).into_mut()
+                    v.insert(Connection::new(key, next_stream, owned())).into_mut()
                 }
                 Entry::Occupied(o) => {
                     let c = o.into_mut();
                     if c.view.is_new_incarnation(fwd, h) {
                         reused_from = Some(c.stream);
-                        let old = std::mem::replace(c, Connection::new(key, next_stream));
+                        let old = std::mem::replace(c, Connection::new(key, next_stream, owned()));
                         *dns_buffers -= old.dns_tcp.iter().flatten().count();
                         if let Some(mut t) = old.track {
                             *tracked -= 1;
@@ -290,7 +310,8 @@ impl Connections {
         view.reused_from = reused_from;
         // The flags are always worked out (the verdict reads them), shown only when asked for.
         let shown = |seq: Option<Analysis>| seq.filter(|_| *analysis);
-        let Some(slot) = track else { return (view, shown(seq)) };
+        let owned = conn.owned;
+        let Some(slot) = track.filter(|_| owned) else { return (view, shown(seq), owned) };
         let trackings = &mut conn.trackings;
         let t = conn.track.get_or_insert_with(|| {
             *tracked += 1;
@@ -319,7 +340,7 @@ impl Connections {
                 tt.verdict = Some(std::sync::Arc::new(t.verdict(Self::host(hosts, t))));
             }
         }
-        (view, shown(seq))
+        (view, shown(seq), owned)
     }
 
     /// Retire the tracker state of connections closed for the linger time, and of connections
@@ -405,7 +426,8 @@ impl Connections {
                 continue;
             }
             let c = entry.remove().0;
-            if !c.is_finished(tracking) {
+            // Counted by the shard that owns it (each shard keeps every connection's entry).
+            if c.owned && !c.is_finished(tracking) {
                 self.dropped.cap += 1;
                 open += 1;
             }

@@ -99,16 +99,15 @@ impl Track {
         let f = inp.header.flags;
         let (src, dst) = (inp.src, inp.dst);
         // Who is the client, and where both stood before the first segment seen.
-        let (client_is_src, inferred, states) = if f.syn() && !f.ack() {
-            // The first SYN's sender is the client; the server listens (until its own
-            // segments show otherwise).
-            (true, false, [State::Closed, State::Listen])
+        let (client_is_src, inferred) = rules::first_sender_is_client(f, &src, &dst);
+        // Where both stood: after a SYN the server listens (until its own segments show
+        // otherwise); a SYN+ACK's receiver had sent a SYN; mid-stream, both were open.
+        let states = if f.syn() && !f.ack() {
+            [State::Closed, State::Listen]
         } else if f.syn() {
-            // A SYN+ACK answers a SYN the capture missed: its receiver is the client.
-            (false, false, [State::SynSent, State::Listen])
+            [State::SynSent, State::Listen]
         } else {
-            // Mid-stream: both were already open.
-            (rules::client_by_ports(&src, &dst), true, [State::Established, State::Established])
+            [State::Established, State::Established]
         };
         let (client, server) = if client_is_src { (src, dst) } else { (dst, src) };
         let itself = src == dst;
