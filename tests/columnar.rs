@@ -155,3 +155,67 @@ fn spark_job_in_local_mode_makes_one_dataset_of_the_files() {
     assert_eq!(report, failed, "{said}");
     assert!(said.contains("iRTT (ms) per client /24") && said.contains(".0/24\t"), "{said}");
 }
+
+/// The Spark example with `--shards 3` over a ring buffer (every capture end to end, cut into
+/// files of 700 frames by editcap -c): the dataset is the rows of `conv` over the files read
+/// as one capture, connections across file boundaries included.
+#[test]
+fn spark_job_in_shards_makes_the_dataset_of_the_whole_capture() {
+    let has = |cmd: &mut Command| cmd.output().is_ok_and(|o| o.status.success());
+    if !has(Command::new("java").arg("-version")) || !has(Command::new("python3").args(["-c", "import pyspark"])) {
+        eprintln!("Spark example skipped: Java or PySpark is not installed (the DuckDB tests above ran)");
+        return;
+    }
+    let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let ring = tmp.join("spark-ring");
+    let out = tmp.join("spark-shards");
+    let _ = std::fs::remove_dir_all(&ring);
+    let _ = std::fs::remove_dir_all(&out);
+    std::fs::create_dir_all(&ring).expect("a folder for the ring");
+    let st = Command::new("editcap")
+        .args(["-c", "700"])
+        .arg(all_captures())
+        .arg(ring.join("ring.pcapng"))
+        .status()
+        .expect("editcap");
+    assert!(st.success(), "editcap -c failed");
+    let run = Command::new("python3")
+        .arg(root().join("examples/spark/synack_job.py"))
+        .args(["--master", "local[2]", "--shards", "3", "--synack"])
+        .arg(crate::support::synack_binary())
+        .arg("--out")
+        .arg(&out)
+        .arg(&ring)
+        .env("PYSPARK_PYTHON", "python3")
+        .output()
+        .expect("python3");
+    let said = String::from_utf8_lossy(&run.stdout).into_owned();
+    assert!(run.status.success(), "{said}\n{}", String::from_utf8_lossy(&run.stderr));
+    let files = std::fs::read_dir(&ring).expect("the ring").count();
+    assert!(files > 3, "{files} files");
+    let (code, csv, err) = synack(&["conv", "-r", ring.to_str().expect("utf-8 path"), "-T", "csv"]);
+    assert!(code == 0 || code == 1, "{err}");
+    let rows = csv.lines().skip(1).count();
+    assert!(said.contains(&format!("connections: {rows} from {files} files")), "{said}");
+    // The dataset's rows are conv's, cell by cell (DuckDB against the CSV, in any order).
+    let whole = tmp.join("spark-whole.parquet");
+    let (code, _, err) = synack(&[
+        "conv",
+        "-r",
+        ring.to_str().expect("utf-8 path"),
+        "-T",
+        "parquet",
+        "-w",
+        whole.to_str().expect("utf-8"),
+    ]);
+    assert!(code == 0 || code == 1, "{err}");
+    let mut check = Command::new("python3");
+    check.arg(root().join("tests/scripts/parquet_check.py")).arg("union").arg(&whole);
+    for f in std::fs::read_dir(&out).expect("the dataset").flatten() {
+        if f.path().extension().is_some_and(|e| e == "parquet") {
+            check.arg(f.path());
+        }
+    }
+    let o = check.output().expect("python3");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+}

@@ -156,7 +156,10 @@ pub(crate) struct Common {
 pub(crate) struct Split {
     /// Dissectors to run side by side, each tracking and printing its share of the connections
     /// (by server host; DNS by client); the output is the same for every N. Default: the
-    /// machine's cores. One for standard input, a live capture and -T parquet.
+    /// machine's cores for the text, detail (-V) and JSON views, whose printing the dissectors
+    /// share; one for -q, -T fields and conv, where what every dissector repeats (reading and
+    /// numbering every frame) outweighs its share. One for standard input, a live capture
+    /// and -T parquet.
     #[arg(long = "threads", value_name = "N")]
     pub(crate) threads: Option<usize>,
 
@@ -169,9 +172,11 @@ pub(crate) struct Split {
 }
 
 impl Split {
-    /// The dissectors to run: as asked, else one per core.
-    pub(crate) fn threads(&self) -> usize {
-        self.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())).clamp(1, 256)
+    /// The dissectors asked for; `heavy`: the view prints much per frame (then one per core
+    /// by default, else one).
+    pub(crate) fn threads(&self, heavy: bool) -> usize {
+        let cores = || std::thread::available_parallelism().map_or(1, |n| n.get());
+        self.threads.unwrap_or_else(|| if heavy { cores() } else { 1 }).clamp(1, 256)
     }
 }
 

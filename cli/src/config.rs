@@ -243,9 +243,12 @@ pub(crate) fn config(args: Args, out_is_tty: bool) -> Result<Config, UsageError>
         count: args.count,
         two_pass: args.two_pass,
         limits: args.common.limits(),
-        threads: args.split.threads(),
+        threads: 1,
         shard: args.split.shard,
     };
+    // Printing a packet as text or JSON costs several times its dissection (docs/performance.md).
+    let heavy = !c.quiet && matches!(c.mode, Mode::Text | Mode::Json | Mode::Ek | Mode::Jsonl);
+    c.threads = args.split.threads(heavy);
     for opt in &args.field_options {
         let (k, v) = opt.split_once('=').ok_or_else(|| UsageError(format!("invalid -E option \"{opt}\"")))?;
         match (k, v) {

@@ -1,11 +1,15 @@
 #!/usr/bin/env python3
 """Many capture files, one Parquet dataset, one query: synack under Apache Spark.
 
-    spark-submit synack_job.py --synack /usr/bin/synack --out DATASET [--master local[2]] CAPTURE...
+    spark-submit synack_job.py --synack /usr/bin/synack --out DATASET [--master local[2]]
+                               [--shards N] CAPTURE...
 
 Each capture file (or each file of a folder given) becomes one Spark task, which runs
 `synack conv -r FILE -T parquet -w DATASET/part-N.parquet` where it runs: DATASET must be a folder
-every worker can write (a shared filesystem on a cluster; any folder in local mode). The driver
+every worker can write (a shared filesystem on a cluster; any folder in local mode). With
+`--shards N` the files are one capture (a dumpcap ring buffer: connections go on from one file
+into the next) split N ways instead: task K runs `synack conv -r FILE1 -r FILE2 ... --shard K/N`,
+reading every file and keeping the connections of its share of the server hosts. The driver
 then reads the dataset and prints two reports: failed handshakes per server, and iRTT
 percentiles per client /24 subnet. synack has to be installed on every worker (the Debian
 package, or `cargo install --path cli`).
@@ -36,11 +40,22 @@ def convert(task, synack, out):
     return path, done.returncode, done.stderr.strip().splitlines()[-1:] if done.stderr else []
 
 
+def convert_shard(task, synack, out, files, shards):
+    """Spark task: shard K of the files read as one capture, to one Parquet file."""
+    k = task
+    part = os.path.join(out, f"shard-{k:05d}-of-{shards:05d}.parquet")
+    reads = [arg for f in files for arg in ("-r", f)]
+    done = subprocess.run([synack, "conv", *reads, "-T", "parquet", "-w", part, "--shard", f"{k}/{shards}"],
+                          capture_output=True, text=True)
+    return f"shard {k}/{shards}", done.returncode, done.stderr.strip().splitlines()[-1:] if done.stderr else []
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--synack", default="synack")
     ap.add_argument("--out", required=True)
     ap.add_argument("--master", default=None)
+    ap.add_argument("--shards", type=int, default=0)
     ap.add_argument("captures", nargs="+")
     a = ap.parse_args()
     builder = SparkSession.builder.appName("synack")
@@ -51,8 +66,13 @@ def main():
     files = files_of(a.captures)
     os.makedirs(a.out, exist_ok=True)
     synack, out = a.synack, a.out
-    results = spark.sparkContext.parallelize(list(enumerate(files)), len(files)).map(
-        lambda t: convert(t, synack, out)).collect()
+    if a.shards > 0:
+        shards = a.shards
+        results = spark.sparkContext.parallelize(range(1, shards + 1), shards).map(
+            lambda k: convert_shard(k, synack, out, files, shards)).collect()
+    else:
+        results = spark.sparkContext.parallelize(list(enumerate(files)), len(files)).map(
+            lambda t: convert(t, synack, out)).collect()
     for path, code, said in results:
         if code != 0:
             print(f"{path}: synack exit status {code}: {' '.join(said)}")

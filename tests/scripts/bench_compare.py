@@ -20,6 +20,11 @@ targets (docs/performance.md):
   plugin-all  tshark -T fields of every synack.* field with the plugin / frame.number without
   plugin-mem  tshark -2 -r with / without the plugin: the RSS it adds, per TCP frame (mix and
               long connections)
+  threads     synack --threads 1 / --threads N (N: --threads, default 2), for -q, the 7 fields
+              and conv: the speed-up (outputs must be identical)
+
+The cases against the read loop run one dissector (--threads 1), as they were measured before
+--threads existed.
 
 As root, tshark with the plugin runs under `unshare -U` (root ignores WIRESHARK_PLUGIN_DIR).
 """
@@ -114,6 +119,7 @@ def main():
     ap.add_argument("--work", default=os.path.join(ROOT, "target", "bench"))
     ap.add_argument("--gen", default=os.path.join(ROOT, "..", "shared", "tools", "gen_pcap.py"))
     ap.add_argument("--only", default="")
+    ap.add_argument("--threads", type=int, default=2)
     a = ap.parse_args()
     only = set(filter(None, a.only.split(",")))
     want = lambda name: not only or name in only
@@ -150,16 +156,17 @@ def main():
 
     rows = []  # (case, a s, b s, ratio, a RSS, b RSS, how the ratio reads, target, ok)
     floor = [loop, big]
-    for name, cmd in (("quiet", [synack, "-r", big, "-q"]),
-                      ("fields", [synack, "-r", big, "-T", "fields"] + e(FIELDS)),
-                      ("conv", [synack, "conv", "-r", big]),
-                      ("analysis", [synack, "-r", big, "-T", "fields"] + e(ANALYSIS))):
+    one = ["--threads", "1"]
+    for name, cmd in (("quiet", [synack, "-r", big, "-q"] + one),
+                      ("fields", [synack, "-r", big, "-T", "fields"] + e(FIELDS) + one),
+                      ("conv", [synack, "conv", "-r", big] + one),
+                      ("analysis", [synack, "-r", big, "-T", "fields"] + e(ANALYSIS) + one)):
         if want(name):
             goal = {"quiet": 2.0, "fields": 2.5, "conv": 2.5, "analysis": 3.5}[name]
             s, l, sm, lm = alternate(a.runs, cmd, floor, env, env)
             rows.append((name, s, l, s / l, sm, lm, "synack/loop", f"<= {goal}", s / l <= goal and sm <= 32 * 1024))
     if want("vs-tshark"):
-        s, t, sm, tm = alternate(a.runs, [synack, "-r", big, "-T", "fields"] + e(FIELDS),
+        s, t, sm, tm = alternate(a.runs, [synack, "-r", big, "-T", "fields"] + e(FIELDS) + one,
                                  tshark + ["-r", big, "-T", "fields"] + e(FIELDS), env, env,
                                  compare=os.path.join(a.work, "vs-tshark"))
         rows.append(("vs-tshark", s, t, t / s, sm, tm, "tshark/synack", ">= 50", t / s >= 50))
@@ -171,6 +178,14 @@ def main():
         if want(name):
             w, wo, wm, wom = alternate(a.runs, tshark + with_args, tshark + without_args, penv, nenv)
             rows.append((name, w, wo, w / wo, wm, wom, "with/without", f"<= {goal}", w / wo <= goal))
+
+    n = ["--threads", str(a.threads)]
+    for name, cmd in (("threads-q", [synack, "-r", big, "-q"]),
+                      ("threads-fld", [synack, "-r", big, "-T", "fields"] + e(FIELDS)),
+                      ("threads-conv", [synack, "conv", "-r", big])):
+        if want("threads"):
+            m, o, mm, om = alternate(a.runs, cmd + n, cmd + one, env, env, compare=os.path.join(a.work, name))
+            rows.append((name, m, o, o / m, mm, om, f"speed-up 1 -> {a.threads} threads", "(measured)", True))
 
     print(f"\n{'case':12} {'A s':>8} {'B s':>8} {'ratio':>7} {'A RSS':>10} {'B RSS':>10}  target")
     for name, x, y, r, xm, ym, how, goal, ok in rows:
