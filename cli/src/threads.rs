@@ -4,7 +4,9 @@
 //!
 //! Each dissector sends what it printed in chunks: the bytes, where each frame's ends, and the
 //! last frame it has dissected. A frame is written once every dissector has gone past it, so
-//! no earlier frame can still come from another one.
+//! no earlier frame can still come from another one. Each dissector has a channel of its own
+//! and the merging side waits on the one furthest behind: one that runs ahead waits on its
+//! full channel, so memory stays bounded whatever the scheduling.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -21,6 +23,8 @@ use crate::run::{ConvRow, Part, RunError, Tail};
 /// A chunk is sent once it holds this much output, or this many frames went by.
 const CHUNK_BYTES: usize = 256 * 1024;
 const CHUNK_FRAMES: u32 = 16 * 1024;
+/// Chunks a dissector may have sent and not yet had merged.
+const AHEAD: usize = 4;
 
 /// How many dissectors `c` runs with, when more than one and the run can be split: a file
 /// read again by each (not standard input or a live capture), printed as a stream of packets
@@ -33,7 +37,6 @@ pub(crate) fn split(c: &Config) -> Option<usize> {
 /// What one dissector printed since its last chunk.
 #[derive(Default)]
 struct Chunk {
-    shard: usize,
     /// Every frame up to this one is dissected (`u32::MAX`: all of them).
     upto: u32,
     /// Each printed frame: its number, and where its output and warnings end in `out`, `err`.
@@ -87,7 +90,7 @@ impl Sink {
     fn send(&mut self) -> io::Result<()> {
         self.since = 0;
         let mut c = self.chunk.borrow_mut();
-        let next = Chunk { shard: c.shard, upto: c.upto, ..Chunk::default() };
+        let next = Chunk { upto: c.upto, ..Chunk::default() };
         let full = std::mem::replace(&mut *c, next);
         // The merging side is gone only when writing failed: stop too.
         self.tx.send(full).map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))
@@ -116,18 +119,18 @@ pub(crate) fn run(c: &Config, n: usize, out: &mut dyn Write, err: &mut dyn Write
     if c.header && c.mode == Mode::Fields && !c.quiet {
         crate::output::FieldsPrinter::new(c).header(out)?;
     }
-    let (tx, rx) = sync_channel::<Chunk>(4 * n);
     let (merged, results) = std::thread::scope(|scope| {
+        let mut rxs = Vec::with_capacity(n);
         let handles: Vec<_> = shards
             .iter()
-            .enumerate()
-            .map(|(i, &shard)| {
-                let (tx, late) = (tx.clone(), late.clone());
-                scope.spawn(move || one(c, i, shard, late, tx))
+            .map(|&shard| {
+                let (tx, rx) = sync_channel::<Chunk>(AHEAD);
+                rxs.push(rx);
+                let late = late.clone();
+                scope.spawn(move || one(c, shard, late, tx))
             })
             .collect();
-        drop(tx);
-        let merged = merge(n, rx, c.mode == Mode::Json && !c.quiet, out, err);
+        let merged = merge(rxs, c.mode == Mode::Json && !c.quiet, out, err);
         let results: Vec<Result<Tail, RunError>> = handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|_| Err(RunError::Io(io::Error::other("a dissecting thread stopped")))))
@@ -151,12 +154,11 @@ pub(crate) fn run(c: &Config, n: usize, out: &mut dyn Write, err: &mut dyn Write
 /// One dissector's run, its output sent in chunks on `tx`.
 fn one(
     c: &Config,
-    i: usize,
     shard: Shard,
     late: Option<Option<dissector_core::conn::LateFacts>>,
     tx: SyncSender<Chunk>,
 ) -> Result<Tail, RunError> {
-    let chunk = Rc::new(RefCell::new(Chunk { shard: i, ..Chunk::default() }));
+    let chunk = Rc::new(RefCell::new(Chunk::default()));
     let (mut out, mut err) = (Half(chunk.clone(), false), Half(chunk.clone(), true));
     let mut sink = Sink { chunk, tx, since: 0 };
     let mut frame = |n: u32| sink.frame(n);
@@ -204,19 +206,12 @@ impl Queue {
 
 /// Write the dissectors' frames in frame order as they become safe to. Returns whether any
 /// JSON object was written (the first one's separator becomes the array's opening).
-fn merge(
-    n: usize,
-    rx: Receiver<Chunk>,
-    json: bool,
-    out: &mut dyn Write,
-    err: &mut dyn Write,
-) -> Result<bool, RunError> {
-    let mut queues: Vec<Queue> = (0..n).map(|_| Queue::default()).collect();
+fn merge(rxs: Vec<Receiver<Chunk>>, json: bool, out: &mut dyn Write, err: &mut dyn Write) -> Result<bool, RunError> {
+    let mut queues: Vec<Queue> = rxs.iter().map(|_| Queue::default()).collect();
     let mut any = false;
-    let mut open = true;
     loop {
-        // Once every dissector has reported the end (or gone), everything left is safe.
-        let safe = if open { queues.iter().map(|q| q.upto).min().unwrap_or(u32::MAX) } else { u32::MAX };
+        // Nothing earlier than the dissector furthest behind can still come.
+        let safe = queues.iter().map(|q| q.upto).min().unwrap_or(u32::MAX);
         loop {
             let mut best: Option<(u32, usize)> = None;
             for (i, q) in queues.iter_mut().enumerate() {
@@ -244,24 +239,27 @@ fn merge(
             err.write_all(&c.err[e0..e1])?;
             q.at += 1;
         }
-        if !open {
-            return Ok(any);
-        }
-        match rx.recv() {
+        let Some(behind) = furthest_behind(queues.iter().map(|q| q.upto)) else { return Ok(any) };
+        match rxs[behind].recv() {
             Ok(c) => {
-                let q = &mut queues[c.shard];
+                let q = &mut queues[behind];
                 q.upto = c.upto;
                 q.chunks.push_back(c);
             }
-            Err(_) => open = false,
+            // Gone without its last chunk (it failed): nothing more comes from it.
+            Err(_) => queues[behind].upto = u32::MAX,
         }
     }
+}
+
+/// The dissector that has read least, among those not done (`None`: all are).
+fn furthest_behind(upto: impl Iterator<Item = u32>) -> Option<usize> {
+    upto.enumerate().filter(|&(_, u)| u != u32::MAX).min_by_key(|&(_, u)| u).map(|(i, _)| i)
 }
 
 /// Connection rows one `conv` dissector sends: those of connections that ended by `upto`.
 #[derive(Default)]
 struct Rows {
-    shard: usize,
     upto: u32,
     first: Option<i128>,
     rows: VecDeque<(u32, dissector_core::conn::ConnSummary)>,
@@ -275,15 +273,15 @@ pub(crate) fn conv(
     w: &mut crate::conv::ConvWriter<'_>,
 ) -> Result<Tail, RunError> {
     let shards = shards(a.split.shard, n);
-    let (tx, rx) = sync_channel::<Rows>(4 * n);
     let (merged, results) = std::thread::scope(|scope| {
+        let mut rxs = Vec::with_capacity(n);
         let handles: Vec<_> = shards
             .iter()
-            .enumerate()
-            .map(|(i, &shard)| {
-                let tx = tx.clone();
+            .map(|&shard| {
+                let (tx, rx) = sync_channel::<Rows>(AHEAD);
+                rxs.push(rx);
                 scope.spawn(move || {
-                    let mut batch = Rows { shard: i, ..Rows::default() };
+                    let mut batch = Rows::default();
                     let mut since = 0u32;
                     let r = crate::run::conv_part(a, files, Some(shard), false, &mut |row| {
                         match row {
@@ -294,7 +292,7 @@ pub(crate) fn conv(
                                 since += 1;
                                 if batch.rows.len() >= 256 || since >= CHUNK_FRAMES {
                                     since = 0;
-                                    let next = Rows { shard: i, upto: f, ..Rows::default() };
+                                    let next = Rows { upto: f, ..Rows::default() };
                                     tx.send(std::mem::replace(&mut batch, next))
                                         .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))?;
                                 }
@@ -308,8 +306,7 @@ pub(crate) fn conv(
                 })
             })
             .collect();
-        drop(tx);
-        let merged = merge_rows(n, rx, w);
+        let merged = merge_rows(rxs, w);
         let results: Vec<Result<Tail, RunError>> = handles
             .into_iter()
             .map(|h| h.join().unwrap_or_else(|_| Err(RunError::Io(io::Error::other("a dissecting thread stopped")))))
@@ -326,11 +323,10 @@ pub(crate) fn conv(
 
 /// Push the dissectors' rows into `w` as they become safe to: by the frame their connection
 /// ended at, then by stream.
-fn merge_rows(n: usize, rx: Receiver<Rows>, w: &mut crate::conv::ConvWriter<'_>) -> io::Result<()> {
-    let mut queues: Vec<Rows> = (0..n).map(|_| Rows::default()).collect();
-    let mut open = true;
+fn merge_rows(rxs: Vec<Receiver<Rows>>, w: &mut crate::conv::ConvWriter<'_>) -> io::Result<()> {
+    let mut queues: Vec<Rows> = rxs.iter().map(|_| Rows::default()).collect();
     loop {
-        let safe = if open { queues.iter().map(|q| q.upto).min().unwrap_or(u32::MAX) } else { u32::MAX };
+        let safe = queues.iter().map(|q| q.upto).min().unwrap_or(u32::MAX);
         loop {
             let mut best: Option<((u32, u32), usize)> = None;
             for (i, q) in queues.iter().enumerate() {
@@ -346,19 +342,17 @@ fn merge_rows(n: usize, rx: Receiver<Rows>, w: &mut crate::conv::ConvWriter<'_>)
                 w.push(s)?;
             }
         }
-        if !open {
-            return Ok(());
-        }
-        match rx.recv() {
+        let Some(behind) = furthest_behind(queues.iter().map(|q| q.upto)) else { return Ok(()) };
+        match rxs[behind].recv() {
             Ok(mut b) => {
                 if let Some(ns) = b.first.take() {
                     w.set_first(ns);
                 }
-                let q = &mut queues[b.shard];
+                let q = &mut queues[behind];
                 q.upto = b.upto;
                 q.rows.append(&mut b.rows);
             }
-            Err(_) => open = false,
+            Err(_) => queues[behind].upto = u32::MAX,
         }
     }
 }
