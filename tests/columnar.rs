@@ -100,15 +100,24 @@ fn parquet_conv_reads_back_equal_to_the_csv() {
     assert!(err.contains("-w FILE"), "{err}");
 }
 
+/// Whether Java and PySpark are there for the Spark example (tests/scripts/setup.sh installs
+/// PySpark when Java is); says so when not.
+fn spark_installed() -> bool {
+    let has = |cmd: &mut Command| cmd.output().is_ok_and(|o| o.status.success());
+    let ok = has(Command::new("java").arg("-version")) && has(Command::new("python3").args(["-c", "import pyspark"]));
+    if !ok {
+        eprintln!("Spark example skipped: Java or PySpark is not installed (the DuckDB tests above ran)");
+    }
+    ok
+}
+
 /// The Spark example (examples/spark) in local mode: every capture file a task, their Parquet
 /// files one dataset, whose rows are the per-file `conv` rows and whose report of failed
 /// handshakes per server is the one counted here from `conv -T csv`. Runs where Java and
 /// PySpark are installed (tests/scripts/setup.sh installs PySpark when Java is there).
 #[test]
 fn spark_job_in_local_mode_makes_one_dataset_of_the_files() {
-    let has = |cmd: &mut Command| cmd.output().is_ok_and(|o| o.status.success());
-    if !has(Command::new("java").arg("-version")) || !has(Command::new("python3").args(["-c", "import pyspark"])) {
-        eprintln!("Spark example skipped: Java or PySpark is not installed (the DuckDB tests above ran)");
+    if !spark_installed() {
         return;
     }
     let synack_bin = crate::support::synack_binary();
@@ -161,9 +170,7 @@ fn spark_job_in_local_mode_makes_one_dataset_of_the_files() {
 /// as one capture, connections across file boundaries included.
 #[test]
 fn spark_job_in_shards_makes_the_dataset_of_the_whole_capture() {
-    let has = |cmd: &mut Command| cmd.output().is_ok_and(|o| o.status.success());
-    if !has(Command::new("java").arg("-version")) || !has(Command::new("python3").args(["-c", "import pyspark"])) {
-        eprintln!("Spark example skipped: Java or PySpark is not installed (the DuckDB tests above ran)");
+    if !spark_installed() {
         return;
     }
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));

@@ -119,36 +119,49 @@ pub(crate) fn run(c: &Config, n: usize, out: &mut dyn Write, err: &mut dyn Write
     if c.header && c.mode == Mode::Fields && !c.quiet {
         crate::output::FieldsPrinter::new(c).header(out)?;
     }
-    let (merged, results) = std::thread::scope(|scope| {
-        let mut rxs = Vec::with_capacity(n);
-        let handles: Vec<_> = shards
-            .iter()
-            .map(|&shard| {
-                let (tx, rx) = sync_channel::<Chunk>(AHEAD);
-                rxs.push(rx);
-                let late = late.clone();
-                scope.spawn(move || one(c, shard, late, tx))
-            })
-            .collect();
-        let merged = merge(rxs, c.mode == Mode::Json && !c.quiet, out, err);
-        let results: Vec<Result<Tail, RunError>> = handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(RunError::Io(io::Error::other("a dissecting thread stopped")))))
-            .collect();
-        (merged, results)
-    });
+    let json = c.mode == Mode::Json && !c.quiet;
+    let (merged, tails) = side_by_side(
+        &shards,
+        |shard, tx| one(c, shard, late.clone(), tx),
+        |rxs| merge(rxs, json, &mut *out, &mut *err),
+    );
     // A failure to write is the first thing to report; then a dissector's own error.
     let any_json = merged?;
-    let mut tails = Vec::with_capacity(n);
-    for r in results {
-        tails.push(r?);
-    }
+    let tails = tails?;
     if c.mode == Mode::Json && !c.quiet {
         out.write_all(crate::json::end(any_json).as_bytes())?;
     }
     out.flush()?;
     whole_tail(tails).print(err);
     Ok(())
+}
+
+/// Run `work` for each shard on a thread of its own, each sending on a channel of its own,
+/// while `merge` takes the channels on this one. Returns what `merge` gave and the dissectors'
+/// tails (or the first one's error).
+fn side_by_side<T: Send, M>(
+    shards: &[Shard],
+    work: impl Fn(Shard, SyncSender<T>) -> Result<Tail, RunError> + Sync,
+    merge: impl FnOnce(Vec<Receiver<T>>) -> M,
+) -> (M, Result<Vec<Tail>, RunError>) {
+    std::thread::scope(|scope| {
+        let mut rxs = Vec::with_capacity(shards.len());
+        let work = &work;
+        let handles: Vec<_> = shards
+            .iter()
+            .map(|&shard| {
+                let (tx, rx) = sync_channel::<T>(AHEAD);
+                rxs.push(rx);
+                scope.spawn(move || work(shard, tx))
+            })
+            .collect();
+        let merged = merge(rxs);
+        let tails = handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|_| Err(RunError::Io(io::Error::other("a dissecting thread stopped")))))
+            .collect();
+        (merged, tails)
+    })
 }
 
 /// One dissector's run, its output sent in chunks on `tx`.
@@ -273,51 +286,33 @@ pub(crate) fn conv(
     w: &mut crate::conv::ConvWriter<'_>,
 ) -> Result<Tail, RunError> {
     let shards = shards(a.split.shard, n);
-    let (merged, results) = std::thread::scope(|scope| {
-        let mut rxs = Vec::with_capacity(n);
-        let handles: Vec<_> = shards
-            .iter()
-            .map(|&shard| {
-                let (tx, rx) = sync_channel::<Rows>(AHEAD);
-                rxs.push(rx);
-                scope.spawn(move || {
-                    let mut batch = Rows::default();
-                    let mut since = 0u32;
-                    let r = crate::run::conv_part(a, files, Some(shard), false, &mut |row| {
-                        match row {
-                            ConvRow::First(ns) => batch.first = Some(ns),
-                            ConvRow::Row(f, s) => batch.rows.push_back((f, *s)),
-                            ConvRow::Done(f) => {
-                                batch.upto = f;
-                                since += 1;
-                                if batch.rows.len() >= 256 || since >= CHUNK_FRAMES {
-                                    since = 0;
-                                    let next = Rows { upto: f, ..Rows::default() };
-                                    tx.send(std::mem::replace(&mut batch, next))
-                                        .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))?;
-                                }
-                            }
-                        }
-                        Ok(())
-                    });
-                    batch.upto = u32::MAX;
-                    let _ = tx.send(batch);
-                    r
-                })
-            })
-            .collect();
-        let merged = merge_rows(rxs, w);
-        let results: Vec<Result<Tail, RunError>> = handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|_| Err(RunError::Io(io::Error::other("a dissecting thread stopped")))))
-            .collect();
-        (merged, results)
-    });
+    let conv_shard = |shard, tx: SyncSender<Rows>| {
+        let mut batch = Rows::default();
+        let mut since = 0u32;
+        let r = crate::run::conv_part(a, files, Some(shard), false, &mut |row| {
+            match row {
+                ConvRow::First(ns) => batch.first = Some(ns),
+                ConvRow::Row(f, s) => batch.rows.push_back((f, *s)),
+                ConvRow::Done(f) => {
+                    batch.upto = f;
+                    since += 1;
+                    if batch.rows.len() >= 256 || since >= CHUNK_FRAMES {
+                        since = 0;
+                        let next = Rows { upto: f, ..Rows::default() };
+                        tx.send(std::mem::replace(&mut batch, next))
+                            .map_err(|_| io::Error::from(io::ErrorKind::BrokenPipe))?;
+                    }
+                }
+            }
+            Ok(())
+        });
+        batch.upto = u32::MAX;
+        let _ = tx.send(batch);
+        r
+    };
+    let (merged, tails) = side_by_side(&shards, conv_shard, |rxs| merge_rows(rxs, w));
     merged?;
-    let mut tails = Vec::with_capacity(n);
-    for r in results {
-        tails.push(r?);
-    }
+    let tails = tails?;
     Ok(whole_tail(tails))
 }
 
