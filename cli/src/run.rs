@@ -445,7 +445,7 @@ pub(crate) fn run_conv(
         _ => None,
     };
     let mut w = conv::ConvWriter::new(out, a.format, 0, a.lang, style, table);
-    let threads = if first.as_os_str() == "-" || is_live(first) { 1 } else { a.split.threads(false) };
+    let threads = if crate::threads::rereadable(first) { a.split.threads(false) } else { 1 };
     let tail = if threads > 1 {
         crate::threads::conv(a, &files, threads, &mut w)?
     } else {

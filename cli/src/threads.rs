@@ -30,8 +30,13 @@ const AHEAD: usize = 4;
 /// read again by each (not standard input or a live capture), printed as a stream of packets
 /// (not the watch table, not a Parquet file).
 pub(crate) fn split(c: &Config) -> Option<usize> {
-    let input_is_file = c.capture.is_none() && c.input.as_os_str() != "-" && !crate::run::is_live(&c.input);
+    let input_is_file = c.capture.is_none() && rereadable(&c.input);
     (c.threads > 1 && input_is_file && c.watch.is_none() && c.mode != Mode::Parquet).then_some(c.threads)
+}
+
+/// Whether each dissector can open `path` for itself: not standard input, not a pipe.
+pub(crate) fn rereadable(path: &std::path::Path) -> bool {
+    path.as_os_str() != "-" && !crate::run::is_live(path)
 }
 
 /// What one dissector printed since its last chunk.
@@ -43,6 +48,18 @@ struct Chunk {
     frames: Vec<(u32, usize, usize)>,
     out: Vec<u8>,
     err: Vec<u8>,
+}
+
+impl Chunk {
+    /// Frame `number` ends here: where its output and warnings end, if it wrote any.
+    fn end_frame(&mut self, number: u32) {
+        let (o0, e0) = self.frames.last().map_or((0, 0), |&(_, o, e)| (o, e));
+        if self.out.len() > o0 || self.err.len() > e0 {
+            let (o, e) = (self.out.len(), self.err.len());
+            self.frames.push((number, o, e));
+        }
+        self.upto = number;
+    }
 }
 
 /// One dissector's side: its output collects in a chunk, sent at frame boundaries.
@@ -72,12 +89,7 @@ impl Sink {
     fn frame(&mut self, number: u32) -> io::Result<()> {
         let full = {
             let mut c = self.chunk.borrow_mut();
-            let (out, err) = (c.out.len(), c.err.len());
-            let (o0, e0) = c.frames.last().map_or((0, 0), |&(_, o, e)| (o, e));
-            if out > o0 || err > e0 {
-                c.frames.push((number, out, err));
-            }
-            c.upto = number;
+            c.end_frame(number);
             self.since += 1;
             c.out.len() >= CHUNK_BYTES || c.err.len() >= CHUNK_BYTES || self.since >= CHUNK_FRAMES
         };
@@ -98,15 +110,7 @@ impl Sink {
 
     /// The dissector is done: what is left, with the mark that nothing more comes.
     fn finish(mut self) {
-        {
-            let mut c = self.chunk.borrow_mut();
-            let (o0, e0) = c.frames.last().map_or((0, 0), |&(_, o, e)| (o, e));
-            if c.out.len() > o0 || c.err.len() > e0 {
-                let (o, e) = (c.out.len(), c.err.len());
-                c.frames.push((u32::MAX, o, e));
-            }
-            c.upto = u32::MAX;
-        }
+        self.chunk.borrow_mut().end_frame(u32::MAX);
         let _ = self.send();
     }
 }
@@ -128,7 +132,7 @@ pub(crate) fn run(c: &Config, n: usize, out: &mut dyn Write, err: &mut dyn Write
     // A failure to write is the first thing to report; then a dissector's own error.
     let any_json = merged?;
     let tails = tails?;
-    if c.mode == Mode::Json && !c.quiet {
+    if json {
         out.write_all(crate::json::end(any_json).as_bytes())?;
     }
     out.flush()?;
