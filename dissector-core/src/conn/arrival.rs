@@ -144,13 +144,9 @@ pub(crate) struct Timeline {
 /// A row of the informed view that differs from the one handed out before: (frame, row).
 pub type Revision = (u32, Row);
 
-/// What a simulation of the kept segments gives.
-struct Simulated {
-    rows: Vec<Row>,
-    models: Vec<Model>,
-    arrivals: Vec<Arrival>,
-    server_start: State,
-}
+/// Kept segments at most when the rows are worked out: [`Timeline::commit`] trims to
+/// [`MAX_PENDING`] after each push, so this fits the arrivals on the stack.
+const ROOM: usize = MAX_PENDING + 1;
 
 impl Timeline {
     /// A connection whose endpoints stand in `start` (client, server) before its first
@@ -186,15 +182,8 @@ impl Timeline {
             return row;
         }
         self.pending.push(seg);
-        let mut sim = self.simulate(false);
-        let n = sim.rows.len();
-        // The newest row says why an endpoint is not where the previous row left it.
-        if n >= 2 {
-            sim.rows[n - 1].note = self.note(&sim.rows[n - 2], &sim.arrivals, sim.server_start);
-        }
-        self.reveal(&sim.rows, n - 1, revisions);
-        let newest = sim.rows[n - 1];
-        self.show(sim);
+        self.rework(false, revisions);
+        let newest = self.shown[self.shown.len() - 1];
         self.commit();
         newest
     }
@@ -206,32 +195,80 @@ impl Timeline {
         if self.pending.is_empty() {
             return;
         }
-        let sim = self.simulate(true);
-        self.reveal(&sim.rows, sim.rows.len(), revisions);
-        self.show(sim);
+        self.rework(true, revisions);
     }
 
-    fn show(&mut self, sim: Simulated) {
-        self.shown = sim.rows;
-        self.shown_models = sim.models;
-        self.shown_arrivals = sim.arrivals;
-        self.shown_server_start = sim.server_start;
-    }
-
-    /// Hand out the rows before `upto` that differ from those shown.
-    fn reveal(&self, rows: &[Row], upto: usize, revisions: Option<&mut Vec<Revision>>) {
-        let Some(out) = revisions else { return };
-        for (i, row) in rows.iter().enumerate().take(upto) {
-            if self.shown.get(i) != Some(row) {
-                out.push((self.pending[i].frame, *row));
+    /// Work out the rows of the kept segments again from what is known now, hand out in
+    /// `revisions` those shown before that change, and show them; without `final_`, the
+    /// newest segment's row is new and says why an endpoint moved.
+    ///
+    /// A row depends only on the model before the kept segments, the server's first state and
+    /// the arrivals up to its own; rows before the first arrival that changed stand as shown,
+    /// so a segment that changes nothing earlier costs one row.
+    fn rework(&mut self, final_: bool, revisions: Option<&mut Vec<Revision>>) {
+        let n = self.pending.len();
+        let shown_n = self.shown.len();
+        let (mut stack, mut heap) = ([Arrival::At; ROOM], Vec::new());
+        let arrivals: &mut [Arrival] = if n <= ROOM {
+            &mut stack[..n]
+        } else {
+            heap.resize(n, Arrival::At);
+            &mut heap
+        };
+        self.arrivals(final_, arrivals);
+        let server_start = self.server_start();
+        let from = if server_start == self.shown_server_start {
+            (0..shown_n).find(|&k| arrivals[k] != self.shown_arrivals[k]).unwrap_or(shown_n)
+        } else {
+            0
+        };
+        let mut out = revisions;
+        // A note belongs to the one-pass view of its frame only: the next rows take it back.
+        if let Some(last) = shown_n.checked_sub(1).filter(|&k| k < from && self.shown[k].note.is_some()) {
+            self.shown[last].note = None;
+            if let Some(out) = out.as_deref_mut() {
+                out.push((self.pending[last].frame, self.shown[last]));
             }
         }
+        let old_last = self.shown.last().copied();
+        let mut m = match from.checked_sub(1) {
+            Some(k) => self.shown_models[k],
+            None => {
+                let mut m = self.base;
+                m.eps[1].state = server_start;
+                m
+            }
+        };
+        for r in from..n {
+            let earlier = r.checked_sub(1).map(|prev| (prev, &self.pending[..r], &arrivals[..r]));
+            let row = self.row(&mut m, earlier, &self.pending[r], arrivals[r]);
+            if r < shown_n {
+                if self.shown[r] != row {
+                    if let Some(out) = out.as_deref_mut() {
+                        out.push((self.pending[r].frame, row));
+                    }
+                }
+                self.shown[r] = row;
+                self.shown_models[r] = m;
+            } else {
+                self.shown.push(row);
+                self.shown_models.push(m);
+            }
+        }
+        // The newest row says why an endpoint is not where the previous row left it.
+        if !final_ && n >= 2 {
+            let note = self.note(old_last.as_ref(), &self.shown[n - 2], arrivals, server_start);
+            self.shown[n - 1].note = note;
+        }
+        self.shown_arrivals.truncate(from);
+        self.shown_arrivals.extend_from_slice(&arrivals[from..]);
+        self.shown_server_start = server_start;
     }
 
     /// Why the endpoints before the newest row are not where the row before it, as handed out
     /// then, left them: the first endpoint corrected, and the evidence.
-    fn note(&self, previous: &Row, arrivals: &[Arrival], server_start: State) -> Option<Note> {
-        let old = self.shown.last()?;
+    fn note(&self, old: Option<&Row>, previous: &Row, arrivals: &[Arrival], server_start: State) -> Option<Note> {
+        let old = old?;
         let moved = [old.client != previous.client, old.server != previous.server];
         if !moved[0] && !moved[1] {
             return None;
@@ -297,6 +334,8 @@ impl Timeline {
         }
         self.base = self.shown_models[c - 1];
         self.at_start = false;
+        // What the kept rows start from: the server's state is no longer a matter of evidence.
+        self.shown_server_start = self.base.eps[1].state;
         self.pending.drain(..c);
         self.shown.drain(..c);
         self.shown_models.drain(..c);
@@ -320,13 +359,12 @@ impl Timeline {
         !s.seg.acks_peer_syn || later_peer.any(|j| !j.seg.syn)
     }
 
-    /// When each kept segment arrived.
-    fn arrivals(&self, final_: bool) -> Vec<Arrival> {
+    /// When each kept segment arrived, into `out` (one for each, all `At` on entry).
+    fn arrivals(&self, final_: bool, out: &mut [Arrival]) {
         let p = &self.pending;
         let n = p.len();
-        let mut out = vec![Arrival::At; n];
         if self.itself {
-            return out;
+            return;
         }
         // The latest delivery so far of each sender's segments (in sequence order).
         let mut last: [Option<usize>; 2] = [None, None];
@@ -393,7 +431,6 @@ impl Timeline {
                 }
             }
         }
-        out
     }
 
     /// The server's state before its first segment, by the evidence kept: CLOSED if it sends
@@ -412,22 +449,6 @@ impl Timeline {
             }
         }
         assumed
-    }
-
-    /// The rows of the kept segments, and what is behind them.
-    fn simulate(&self, final_: bool) -> Simulated {
-        let arrivals = self.arrivals(final_);
-        let server_start = self.server_start();
-        let mut m = self.base;
-        m.eps[1].state = server_start;
-        let n = self.pending.len();
-        let (mut rows, mut models) = (Vec::with_capacity(n), Vec::with_capacity(n));
-        for (r, s) in self.pending.iter().enumerate() {
-            let earlier = r.checked_sub(1).map(|prev| (prev, &self.pending[..r], &arrivals[..r]));
-            rows.push(self.row(&mut m, earlier, s, arrivals[r]));
-            models.push(m);
-        }
-        Simulated { rows, models, arrivals, server_start }
     }
 
     /// The row of segment `s`: the segments that arrive just after the previous one (`earlier`:
@@ -651,6 +672,81 @@ mod tests {
         let (_, informed) = run([Closed, Listen], &segs);
         let want = [(SynSent, Listen), (SynSent, SynReceived), (Established, SynReceived), (Established, Established)];
         assert_eq!(informed.iter().map(states).collect::<Vec<_>>(), want);
+    }
+
+    /// The rows of every kept segment worked out from the model before them (what the kept
+    /// rows must always equal).
+    fn from_scratch(t: &Timeline, final_: bool) -> Vec<Row> {
+        let n = t.pending.len();
+        let mut arrivals = vec![Arrival::At; n];
+        t.arrivals(final_, &mut arrivals);
+        let mut m = t.base;
+        m.eps[1].state = t.server_start();
+        (0..n)
+            .map(|r| {
+                let earlier = r.checked_sub(1).map(|prev| (prev, &t.pending[..r], &arrivals[..r]));
+                t.row(&mut m, earlier, &t.pending[r], arrivals[r])
+            })
+            .collect()
+    }
+
+    #[test]
+    fn reworking_only_the_changed_rows_equals_working_all_out_again() {
+        // Random exchanges (a fixed LCG): flags, numbers and what they acknowledge drawn from
+        // a handful near each side's ISN, so SYNs, FINs and RSTs meet their answers often.
+        let mut x: u64 = 0x2545_f491_4f6c_dd1d;
+        let mut next = |m: u64| {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            (x >> 33) % m
+        };
+        let kinds = ["S", "SA", "A", "A", "A", "FA", "RA", "R"];
+        for start in [[Closed, Listen], [SynSent, Listen], [Established, Established]] {
+            for _ in 0..400 {
+                let itself = next(20) == 0;
+                let start = if itself { [start[0]; 2] } else { start };
+                let mut t = Timeline::new(start, itself);
+                let mut view: Vec<Row> = Vec::new();
+                let len = 1 + next(12) as u32;
+                for frame in 1..=len {
+                    let from_client = next(2) == 0;
+                    let flags = kinds[next(kinds.len() as u64) as usize];
+                    let (isn, peer_isn) = if from_client { (100, 300) } else { (300, 100) };
+                    let mut s = seg(frame, from_client, flags, isn + next(3) as u32, peer_isn + next(3) as u32);
+                    s.seg.acks_peer_syn = s.seg.ack && next(2) == 0;
+                    s.seg.acks_peer_fin = s.seg.ack && next(3) == 0;
+                    s.seg.rst_in_window = s.seg.rst && next(2) == 0;
+                    s.has_data = next(3) == 0;
+                    if s.seg.fin {
+                        s.ctl_seq = Some(s.seq + u32::from(s.has_data));
+                    }
+                    let mut revisions = Vec::new();
+                    let row = t.push(s, Some(&mut revisions));
+                    view.push(row);
+                    for (f, r) in revisions {
+                        let old = &mut view[f as usize - 1];
+                        assert_ne!(*old, r, "a revision that changes nothing");
+                        *old = r;
+                    }
+                    let mut kept = t.shown.clone();
+                    if let Some(last) = kept.last_mut() {
+                        last.note = None;
+                    }
+                    assert_eq!(kept, from_scratch(&t, false));
+                    for (k, p) in t.pending.iter().enumerate() {
+                        assert_eq!(view[p.frame as usize - 1], t.shown[k]);
+                    }
+                }
+                let mut revisions = Vec::new();
+                t.finalize(Some(&mut revisions));
+                assert_eq!(t.shown, from_scratch(&t, true));
+                for (f, r) in revisions {
+                    view[f as usize - 1] = r;
+                }
+                for (k, p) in t.pending.iter().enumerate() {
+                    assert_eq!(view[p.frame as usize - 1], t.shown[k]);
+                }
+            }
+        }
     }
 
     #[test]
