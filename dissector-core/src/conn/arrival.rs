@@ -144,9 +144,9 @@ pub(crate) struct Timeline {
 /// A row of the informed view that differs from the one handed out before: (frame, row).
 pub type Revision = (u32, Row);
 
-/// Kept segments at most when the rows are worked out: [`Timeline::commit`] trims to
-/// [`MAX_PENDING`] after each push, so this fits the arrivals on the stack.
-const ROOM: usize = MAX_PENDING + 1;
+/// Kept segments whose arrivals are worked out on the stack; more (a long wait for evidence)
+/// take a vector.
+const ROOM: usize = 16;
 
 impl Timeline {
     /// A connection whose endpoints stand in `start` (client, server) before its first
