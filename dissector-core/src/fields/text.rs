@@ -36,20 +36,39 @@ pub fn write_value(out: &mut String, info: &FieldInfo, v: &Value<'_>) {
     }
 }
 
-/// Decimal digits without the formatting machinery (most values printed are integers).
+/// "00" to "99": two digits per division.
+const PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Decimal digits without the formatting machinery (most values printed are integers), two at
+/// a time and written as one string.
 fn push_decimal(out: &mut String, mut n: u64) {
     let mut buf = [0u8; 20];
     let mut i = buf.len();
-    loop {
+    while n >= 100 {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    }
+    if n >= 10 {
+        let d = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    } else {
         i -= 1;
-        buf[i] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
+        buf[i] = b'0' + n as u8;
     }
     // Only ASCII digits were written.
-    out.extend(buf[i..].iter().map(|&b| char::from(b)));
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 /// tshark shows a NUL inside a string as `\0`.
@@ -78,5 +97,23 @@ mod tests {
         s.push(' ');
         write_value(&mut s, Field::TcpFlags.info(), &Value::U(0x12));
         assert_eq!(s, "0x02e7 0x0012");
+    }
+
+    #[test]
+    fn decimals_read_as_rust_prints_them() {
+        let mut edges = vec![0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65_535, 4_294_967_295, u64::MAX];
+        edges.extend((0..19).map(|k| 10u64.pow(k) - 1).chain((0..20).map(|k| 10u64.pow(k))));
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            edges.push(x >> (x % 64));
+        }
+        for n in edges {
+            let mut s = String::from("x");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
     }
 }
