@@ -139,6 +139,8 @@ pub(crate) struct Timeline {
     shown_models: Vec<Model>,
     shown_arrivals: Vec<Arrival>,
     shown_server_start: State,
+    /// The rows shown were worked out as final (SYNs never answered taken as never arrived).
+    shown_final: bool,
 }
 
 /// A row of the informed view that differs from the one handed out before: (frame, row).
@@ -162,6 +164,7 @@ impl Timeline {
             shown_models: Vec::new(),
             shown_arrivals: Vec::new(),
             shown_server_start: start[1],
+            shown_final: false,
         }
     }
 
@@ -181,11 +184,50 @@ impl Timeline {
             self.base = model;
             return row;
         }
-        self.pending.push(seg);
-        self.rework(false, revisions);
-        let newest = self.shown[self.shown.len() - 1];
+        let newest = if self.changes_no_arrival(&seg) {
+            self.push_after(seg, revisions)
+        } else {
+            self.pending.push(seg);
+            self.rework(false, revisions);
+            self.shown[self.shown.len() - 1]
+        };
         self.commit();
         newest
+    }
+
+    /// Whether `seg`, added to the kept segments, leaves every earlier arrival and the server's
+    /// first state as they are and arrives itself at the capture position. A segment without
+    /// SYN, FIN or RST is evidence only about the peer's SYNs and FINs its ACK does not cover
+    /// (§3.4); the server's first state is read only from SYNs and RSTs (see `arrivals` and
+    /// `server_start`).
+    fn changes_no_arrival(&self, seg: &Seg) -> bool {
+        let s = &seg.seg;
+        !(self.shown_final || self.pending.is_empty() || s.syn || s.fin || s.rst)
+            && (self.itself
+                || self
+                    .pending
+                    .iter()
+                    .all(|k| k.from_client == seg.from_client || k.ctl_seq.is_none_or(|seq| seg.covers(seq))))
+    }
+
+    /// Add a segment that [`Timeline::changes_no_arrival`]: the rows shown stand (but for a
+    /// note, which the next row takes back), and its own follows from the last one's model.
+    fn push_after(&mut self, seg: Seg, revisions: Option<&mut Vec<Revision>>) -> Row {
+        let n = self.pending.len();
+        let mut m = self.shown_models[n - 1];
+        self.pending.push(seg);
+        let earlier = Some((n - 1, &self.pending[..n], &self.shown_arrivals[..n]));
+        let row = self.row(&mut m, earlier, &self.pending[n], Arrival::At);
+        if self.shown[n - 1].note.is_some() {
+            self.shown[n - 1].note = None;
+            if let Some(out) = revisions {
+                out.push((self.pending[n - 1].frame, self.shown[n - 1]));
+            }
+        }
+        self.shown.push(row);
+        self.shown_models.push(m);
+        self.shown_arrivals.push(Arrival::At);
+        row
     }
 
     /// The connection is over (or the capture): rows as everything known makes them, with
@@ -263,6 +305,7 @@ impl Timeline {
         self.shown_arrivals.truncate(from);
         self.shown_arrivals.extend_from_slice(&arrivals[from..]);
         self.shown_server_start = server_start;
+        self.shown_final = final_;
     }
 
     /// Why the endpoints before the newest row are not where the row before it, as handed out
@@ -744,6 +787,19 @@ mod tests {
                 }
                 for (k, p) in t.pending.iter().enumerate() {
                     assert_eq!(view[p.frame as usize - 1], t.shown[k]);
+                }
+                // A live capture: segments after the connection was taken as over.
+                for frame in len + 1..=len + 3 {
+                    let from_client = next(2) == 0;
+                    let (isn, peer_isn) = if from_client { (100, 300) } else { (300, 100) };
+                    let mut s = seg(frame, from_client, "A", isn + 1, peer_isn + next(3) as u32);
+                    s.seg.acks_peer_syn = next(2) == 0;
+                    t.push(s, None);
+                    let mut kept = t.shown.clone();
+                    if let Some(last) = kept.last_mut() {
+                        last.note = None;
+                    }
+                    assert_eq!(kept, from_scratch(&t, false));
                 }
             }
         }
