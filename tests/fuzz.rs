@@ -53,9 +53,9 @@ fn write_fuzz_seed_corpus() {
             let p = d.dissect(*meta, data, &mut scratch);
             for l in &p.layers {
                 match l {
-                    Layer::Tcp(t) if !t.options.entries.is_empty() && i < 12 => {
+                    Layer::Tcp(t) if !t.options.is_empty() && i < 12 => {
                         let mut o = vec![t.options_len as u8];
-                        for e in &t.options.entries {
+                        for e in t.options.entries() {
                             o.extend_from_slice(e.raw);
                         }
                         put("tcp_options", format!("{stem}-{i}"), &o);

@@ -200,6 +200,6 @@ fn a_64_kib_segment_without_options_is_dissected_whole() {
     let mut scratch = Vec::new();
     let p = d.dissect(meta, &f, &mut scratch);
     let t = p.tcp().expect("TCP");
-    assert_eq!((t.seglen, t.options.entries.len()), (Some(payload_len as u32), 0));
+    assert_eq!((t.seglen, t.options.entries().count()), (Some(payload_len as u32), 0));
     assert_eq!(p.track.map(|t| t.stage), Some(None));
 }

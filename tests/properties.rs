@@ -67,15 +67,36 @@ proptest! {
         }
         let parsed = parse_options(&wire, wire.len());
         prop_assert_eq!(parsed.problem, None);
-        let got: Vec<&TcpOption<'_>> = parsed.entries.iter().map(|e| &e.value).collect();
-        let mut want: Vec<&TcpOption<'_>> = opts.iter().collect();
+        let got: Vec<TcpOption<'_>> = parsed.entries().map(|e| e.value).collect();
+        let mut want: Vec<TcpOption<'_>> = opts.clone();
         if eol {
-            want.push(&TcpOption::Eol);
+            want.push(TcpOption::Eol);
         }
         prop_assert_eq!(got, want);
         // And each entry's raw bytes are exactly what was emitted for it.
-        let joined: Vec<u8> = parsed.entries.iter().flat_map(|e| e.raw.to_vec()).collect();
-        prop_assert_eq!(joined, wire);
+        let joined: Vec<u8> = parsed.entries().flat_map(|e| e.raw.to_vec()).collect();
+        prop_assert_eq!(&joined, &wire);
+        prop_assert_eq!(parsed.bytes(), &wire[..]);
+    }
+
+    #[test]
+    fn options_read_again_stop_where_parsing_stopped(area in prop::collection::vec(any::<u8>(), 0..44), declared in 0usize..44) {
+        let cut = &area[..declared.min(area.len())];
+        let parsed = parse_options(cut, declared);
+        // The entries tile the bytes kept, from the start, and end where a problem was found.
+        let mut at = 0;
+        for e in parsed.entries() {
+            prop_assert_eq!(e.offset, at);
+            prop_assert_eq!(e.raw, &cut[at..at + e.raw.len()]);
+            at += e.raw.len();
+        }
+        prop_assert_eq!(at, parsed.bytes().len());
+        prop_assert_eq!(parsed.problem.is_none(), at >= declared);
+        for k in [0u8, 1, 2, 3, 4, 5, 8, 30, 34, 254] {
+            let some: Vec<_> = parsed.of_kind(k).collect();
+            let all: Vec<_> = parsed.entries().filter(|e| e.kind == k).collect();
+            prop_assert_eq!(some, all);
+        }
     }
 
     #[test]

@@ -86,8 +86,7 @@ impl Collector {
         let f = h.flags;
         let sack = tcp
             .options
-            .entries
-            .iter()
+            .entries()
             .filter_map(|e| match &e.value {
                 TcpOption::Sack(d) => Some(
                     TcpOption::sack_blocks(d)
@@ -97,7 +96,7 @@ impl Collector {
             })
             .flatten()
             .collect();
-        let tfo = tcp.options.entries.iter().find(|e| e.kind == 34).map(|e| {
+        let tfo = tcp.options.entries().find(|e| e.kind == 34).map(|e| {
             if e.raw.len() <= 2 {
                 Tfo::CookieRequest
             } else {

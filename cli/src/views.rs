@@ -96,7 +96,7 @@ fn flag_names(bits: u64) -> String {
 /// value, then kind, length and the fields.
 fn options_block(t: &dissector_core::TcpLayer<'_>, sack_edges: &[(String, String)], lines: &mut Vec<String>) {
     use dissector_core::tcp::TcpOption as O;
-    if t.options.entries.is_empty() {
+    if t.options.is_empty() {
         return;
     }
     let title = |e: &dissector_core::tcp::OptionEntry<'_>| -> String {
@@ -113,9 +113,8 @@ fn options_block(t: &dissector_core::TcpLayer<'_>, sack_edges: &[(String, String
             O::Sack(d) => {
                 let skip: usize = t
                     .options
-                    .entries
-                    .iter()
-                    .take_while(|x| !std::ptr::eq(*x, e))
+                    .entries()
+                    .take_while(|x| x.offset != e.offset)
                     .map(|x| match x.value {
                         O::Sack(d) => d.len() / 8,
                         _ => 0,
@@ -135,21 +134,20 @@ fn options_block(t: &dissector_core::TcpLayer<'_>, sack_edges: &[(String, String
     };
     let names: Vec<String> = t
         .options
-        .entries
-        .iter()
+        .entries()
         .map(|e| match e.value {
             O::Sack(_) => "SACK".to_string(),
-            _ => title(e).split(':').next().unwrap_or("").to_string(),
+            _ => title(&e).split(':').next().unwrap_or("").to_string(),
         })
         .collect();
     lines.push(format!("    Options: ({} bytes), {}", t.options_len, names.join(", ")));
-    for e in &t.options.entries {
+    for e in t.options.entries() {
         match e.value {
             // tshark's MPTCP dissector titles its own block.
             O::Mptcp { subtype, .. } => {
                 lines.push(format!("        Multipath Transmission Control Protocol: subtype {subtype}"))
             }
-            _ => lines.push(format!("        TCP Option - {}", title(e))),
+            _ => lines.push(format!("        TCP Option - {}", title(&e))),
         }
         let kind = crate::filter::value_name(Field::TcpOptionKind, i128::from(e.kind)).unwrap_or("Unknown");
         lines.push(format!("            Kind: {kind} ({})", e.kind));

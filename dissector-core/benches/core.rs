@@ -59,7 +59,7 @@ fn bench(c: &mut Criterion) {
 
     let opts = &ipv4_syn()[40..];
     c.bench_function("tcp_options/linux_syn", |b| {
-        b.iter(|| black_box(dissector_core::tcp::parse_options(black_box(opts), 20).entries.len()))
+        b.iter(|| black_box(dissector_core::tcp::parse_options(black_box(opts), 20).entries().count()))
     });
     let dns = dns_response();
     c.bench_function("dns/response_cname_a_opt", |b| {

@@ -244,7 +244,7 @@ fn tcp_info(s: &mut String, t: &TcpLayer<'_>) {
     if let Some(l) = t.seglen {
         let _ = write!(s, " Len={l}");
     }
-    for e in &t.options.entries {
+    for e in t.options.entries() {
         match &e.value {
             TcpOption::Mss(m) => {
                 let _ = write!(s, " MSS={m}");

@@ -129,7 +129,7 @@ impl FrameAnno {
         if let Some(o) = &self.options {
             let opts = parse_options(o.raw(), o.declared());
             fields::each_option_value(&opts, o.declared(), |f| f != Field::SynackOptLayout, |f, v| put(f, &v));
-            if !opts.entries.is_empty() {
+            if !opts.is_empty() {
                 text.clear();
                 write_layout(text, &opts, o.declared());
                 put(Field::SynackOptLayout, &Value::Str(text));
@@ -176,10 +176,10 @@ pub fn annotate(pkt: &Packet<'_>, first_inferred: bool) -> Option<FrameAnno> {
         .collect();
     // synack.opt.* describe the frame's own TCP header (not one quoted in an ICMP error).
     let options = pkt.tcp().filter(|t| !t.in_icmp && t.header.is_some_and(|h| h.hdr_len >= 20)).and_then(|t| {
-        if t.options.entries.is_empty() {
+        if t.options.is_empty() {
             return None;
         }
-        Some(RawOptions::new(t.options.entries.iter().flat_map(|e| e.raw.iter().copied()), t.options_len))
+        Some(RawOptions::new(t.options.bytes().iter().copied(), t.options_len))
     });
     if pkt.track.is_none() && dns.is_empty() && options.is_none() && pkt.evicted == 0 {
         return None;

@@ -323,8 +323,11 @@ fn dns_in_datagram(prepared: &Prepared) -> Option<String> {
 /// Where `pkt`'s TCP options area starts in `data` and its declared length, when reading them
 /// from there gives `kept` again (not when the segment came out of a reassembled datagram).
 fn options_in_frame(pkt: &Packet<'_>, data: &[u8], kept: &RawOptions) -> Option<(u16, u8)> {
-    let first = pkt.tcp()?.options.entries.first()?;
-    let at = (first.raw.as_ptr() as usize).checked_sub(data.as_ptr() as usize).filter(|&at| at < data.len())?;
+    let first = pkt.tcp()?.options.bytes();
+    if first.is_empty() {
+        return None;
+    }
+    let at = (first.as_ptr() as usize).checked_sub(data.as_ptr() as usize).filter(|&at| at < data.len())?;
     let (at16, len) = (u16::try_from(at).ok()?, u8::try_from(kept.declared()).ok()?);
     (options_at(data, at, kept.declared()).as_ref() == Some(kept)).then_some((at16, len))
 }
@@ -333,8 +336,8 @@ fn options_in_frame(pkt: &Packet<'_>, data: &[u8], kept: &RawOptions) -> Option<
 fn options_at(data: &[u8], at: usize, declared: usize) -> Option<RawOptions> {
     let area = data.get(at..)?;
     let opts = parse_options(&area[..declared.min(area.len())], declared);
-    if opts.entries.is_empty() {
+    if opts.is_empty() {
         return None;
     }
-    Some(RawOptions::new(opts.entries.iter().flat_map(|e| e.raw.iter().copied()), declared))
+    Some(RawOptions::new(opts.bytes().iter().copied(), declared))
 }

@@ -13,9 +13,10 @@ fuzz_target!(|data: &[u8]| {
     let _ = layout(&opts, declared);
     // What parses re-emits to the same bytes.
     let mut wire = Vec::new();
-    for e in &opts.entries {
+    for e in opts.entries() {
         e.value.emit(&mut wire);
     }
-    let raw: Vec<u8> = opts.entries.iter().flat_map(|e| e.raw.iter().copied()).collect();
+    let raw: Vec<u8> = opts.entries().flat_map(|e| e.raw.iter().copied()).collect();
     assert_eq!(wire, raw);
+    assert_eq!(opts.bytes(), &raw[..]);
 });

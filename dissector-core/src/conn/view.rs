@@ -187,8 +187,8 @@ impl TcpView {
         if full {
             conv.seq.set_sack(
                 fwd,
-                opts.entries
-                    .iter()
+                opts
+                    .entries()
                     .filter_map(|e| match e.value {
                         TcpOption::Sack(d) => Some(d),
                         _ => None,
@@ -200,7 +200,7 @@ impl TcpView {
         let peer_base = conv.flows[rev].base_seq.unwrap_or(0);
         // Options are read after the window was computed: a WS option takes effect for later
         // segments.
-        for e in &opts.entries {
+        for e in opts.entries() {
             if let TcpOption::WindowScale(shift) = e.value {
                 conv.flows[fwd].win_scale = WinScale::Shift(TcpOption::ws_shift(shift));
             }

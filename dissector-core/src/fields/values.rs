@@ -435,10 +435,11 @@ fn tcp_values<'p>(t: &'p TcpLayer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
         F::TcpUrgentPointer => out.push(u(u32::from(h.urgent))),
         F::TcpTimeRelative => out.push(Value::Time(i128::from(v.time_relative_ns))),
         F::TcpTimeDelta => out.push(Value::Time(i128::from(v.time_delta_ns))),
-        F::TcpOptionKind => out.extend(t.options.entries.iter().map(|e| u(u32::from(e.kind)))),
-        F::TcpOptionLen => out.extend(t.options.entries.iter().filter_map(|e| e.len.map(|l| u(u32::from(l))))),
+        F::TcpOptionKind => out.extend(t.options.entries().map(|e| u(u32::from(e.kind)))),
+        F::TcpOptionLen => out.extend(t.options.entries().filter_map(|e| e.len.map(|l| u(u32::from(l))))),
         _ => {
-            for e in &t.options.entries {
+            let Some(k) = option_kind(field) else { return };
+            for e in t.options.of_kind(k) {
                 match (&e.value, field) {
                     (TcpOption::Mss(m), F::TcpOptionsMssVal) => out.push(u(u32::from(*m))),
                     (TcpOption::WindowScale(s), F::TcpOptionsWscaleShift) => out.push(u(u32::from(*s))),
@@ -460,6 +461,20 @@ fn tcp_values<'p>(t: &'p TcpLayer<'_>, field: Field, out: &mut Vec<Value<'p>>) {
             }
         }
     }
+}
+
+/// The option kind a `tcp.options.*` value field is read from.
+fn option_kind(field: Field) -> Option<u8> {
+    use crate::tcp::option::kind;
+    use Field as F;
+    Some(match field {
+        F::TcpOptionsMssVal => kind::MSS,
+        F::TcpOptionsWscaleShift | F::TcpOptionsWscaleMultiplier => kind::WS,
+        F::TcpOptionsSackPerm => kind::SACK_PERM,
+        F::TcpOptionsSackLe | F::TcpOptionsSackRe => kind::SACK,
+        F::TcpOptionsTsval | F::TcpOptionsTsecr => kind::TIMESTAMP,
+        _ => return None,
+    })
 }
 
 /// synack's own option decode (`synack.opt.*`): the first well-formed option of each kind.
@@ -509,7 +524,7 @@ pub fn each_option_value(
     if want(F::SynackOptTsecr) {
         put(F::SynackOptTsecr, ts.map(|(_, e)| u(e)));
     }
-    if want(F::SynackOptLayout) && !opts.entries.is_empty() {
+    if want(F::SynackOptLayout) && !opts.is_empty() {
         put(F::SynackOptLayout, Some(Value::String(crate::tcp::layout(opts, declared_len))));
     }
 }

@@ -5,5 +5,5 @@ pub mod option;
 pub mod seq;
 
 pub use header::{parse_header, Flags, TcpHeader};
-pub use option::{layout, parse_options, write_layout, OptionEntry, OptionProblem, TcpOption, TcpOptions};
+pub use option::{layout, parse_options, write_layout, Entries, OptionEntry, OptionProblem, TcpOption, TcpOptions};
 pub use seq::SeqNumber;

@@ -190,35 +190,121 @@ impl core::fmt::Display for OptionProblem {
 
 impl std::error::Error for OptionProblem {}
 
-/// The parsed options area of one segment.
+/// The parsed options area of one segment: the bytes of its whole options, read again into
+/// [`OptionEntry`]s when asked, so that a segment costs no allocation.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct TcpOptions<'a> {
-    /// Options in wire order.
-    pub entries: Vec<OptionEntry<'a>>,
+    /// The options area up to where parsing stopped: whole options only.
+    whole: &'a [u8],
     /// Set when parsing stopped before the end of the area.
     pub problem: Option<OptionProblem>,
 }
 
 impl<'a> TcpOptions<'a> {
+    /// Options in wire order.
+    pub fn entries(&self) -> Entries<'a> {
+        Entries { area: self.whole, off: 0, only: None }
+    }
+    /// The options of one kind, in wire order (the others are skipped, not decoded).
+    pub fn of_kind(&self, kind: u8) -> Entries<'a> {
+        Entries { area: self.whole, off: 0, only: Some(kind) }
+    }
+    /// No option was read (an empty area, or parsing stopped at the first).
+    pub fn is_empty(&self) -> bool {
+        self.whole.is_empty()
+    }
+    /// The bytes of the options read, in wire order (each entry's `raw`, one after another).
+    pub fn bytes(&self) -> &'a [u8] {
+        self.whole
+    }
     /// MSS value, if present and well-formed.
     pub fn mss(&self) -> Option<u16> {
-        self.entries.iter().find_map(|e| if let TcpOption::Mss(v) = e.value { Some(v) } else { None })
+        self.of_kind(kind::MSS).find_map(|e| if let TcpOption::Mss(v) = e.value { Some(v) } else { None })
     }
     /// Window-scale shift as sent, if present and well-formed.
     pub fn window_scale(&self) -> Option<u8> {
-        self.entries.iter().find_map(|e| if let TcpOption::WindowScale(v) = e.value { Some(v) } else { None })
+        self.of_kind(kind::WS).find_map(|e| if let TcpOption::WindowScale(v) = e.value { Some(v) } else { None })
     }
     /// SACK-permitted present.
     pub fn sack_permitted(&self) -> bool {
-        self.entries.iter().any(|e| e.value == TcpOption::SackPermitted)
+        self.of_kind(kind::SACK_PERM).any(|e| e.value == TcpOption::SackPermitted)
     }
     /// Timestamps, if present and well-formed.
     pub fn timestamps(&self) -> Option<(u32, u32)> {
-        self.entries.iter().find_map(|e| match e.value {
+        self.of_kind(kind::TIMESTAMP).find_map(|e| match e.value {
             TcpOption::Timestamps { tsval, tsecr } => Some((tsval, tsecr)),
             _ => None,
         })
     }
+}
+
+/// The options of a [`TcpOptions`], decoded one by one.
+#[derive(Debug, Clone)]
+pub struct Entries<'a> {
+    area: &'a [u8],
+    off: usize,
+    /// The one kind wanted, if only one is.
+    only: Option<u8>,
+}
+
+impl<'a> Iterator for Entries<'a> {
+    type Item = OptionEntry<'a>;
+
+    fn next(&mut self) -> Option<OptionEntry<'a>> {
+        // `area` holds whole options only (parse_options checked them), so this cannot fail.
+        let (k, len, end) = loop {
+            let (k, len, end) = step(self.area, self.area.len(), self.off, false).ok()??;
+            if self.only.is_none_or(|o| o == k) {
+                break (k, len, end);
+            }
+            self.off = end;
+        };
+        let raw = self.area.get(self.off..end)?;
+        let entry = OptionEntry {
+            kind: k,
+            len,
+            offset: self.off,
+            raw,
+            value: match k {
+                kind::EOL => TcpOption::Eol,
+                kind::NOP => TcpOption::Nop,
+                _ => decode(k, raw.get(2..).unwrap_or(&[])),
+            },
+        };
+        self.off = end;
+        Some(entry)
+    }
+}
+
+/// The option at `off` of an area whose header declares `declared_len` bytes: its kind, its
+/// length octet and where it ends; `None` at the end of the area.
+fn step(area: &[u8], declared_len: usize, off: usize, eol_seen: bool) -> Result<Option<(u8, Option<u8>, usize)>, OptionProblem> {
+    if off >= declared_len {
+        return Ok(None);
+    }
+    let &k = area.get(off).ok_or(OptionProblem::Truncated)?;
+    // RFC 9293 §3.2: after EOL only zero padding may follow.
+    if eol_seen && k != kind::EOL {
+        return Err(OptionProblem::DataAfterEol);
+    }
+    if k == kind::EOL || k == kind::NOP {
+        return Ok(Some((k, None, off + 1)));
+    }
+    if off + 1 >= declared_len {
+        return Err(OptionProblem::LengthPastEnd { kind: k });
+    }
+    let &len = area.get(off + 1).ok_or(OptionProblem::Truncated)?;
+    if len < 2 {
+        return Err(OptionProblem::LengthTooShort { kind: k, len });
+    }
+    let end = off + usize::from(len);
+    if end > declared_len {
+        return Err(OptionProblem::RunsPastEnd { kind: k, len });
+    }
+    if end > area.len() {
+        return Err(OptionProblem::Truncated);
+    }
+    Ok(Some((k, Some(len), end)))
 }
 
 fn decode<'a>(kind: u8, data: &'a [u8]) -> TcpOption<'a> {
@@ -248,55 +334,17 @@ fn decode<'a>(kind: u8, data: &'a [u8]) -> TcpOption<'a> {
 /// Parse an options area. `area` is the captured part; `declared_len` is what the data offset
 /// promises (more than `area.len()` when the capture is cut short).
 pub fn parse_options(area: &[u8], declared_len: usize) -> TcpOptions<'_> {
-    let mut out = TcpOptions::default();
-    if declared_len > 0 {
-        // A typical SYN has 5 options; one allocation instead of growing 1, 2, 4, 8.
-        out.entries.reserve(8);
+    let (mut off, mut eol_seen) = (0, false);
+    loop {
+        match step(area, declared_len, off, eol_seen) {
+            Ok(Some((k, _, end))) => {
+                eol_seen |= k == kind::EOL;
+                off = end;
+            }
+            Ok(None) => return TcpOptions { whole: area.get(..off).unwrap_or_default(), problem: None },
+            Err(p) => return TcpOptions { whole: area.get(..off).unwrap_or_default(), problem: Some(p) },
+        }
     }
-    let mut off = 0usize;
-    let mut eol_seen = false;
-    while off < declared_len {
-        let Some(&k) = area.get(off) else {
-            out.problem = Some(OptionProblem::Truncated);
-            break;
-        };
-        // RFC 9293 §3.2: after EOL only zero padding may follow.
-        if eol_seen && k != kind::EOL {
-            out.problem = Some(OptionProblem::DataAfterEol);
-            break;
-        }
-        if k == kind::EOL || k == kind::NOP {
-            let value = if k == kind::EOL { TcpOption::Eol } else { TcpOption::Nop };
-            out.entries.push(OptionEntry { kind: k, len: None, offset: off, raw: &area[off..off + 1], value });
-            eol_seen |= k == kind::EOL;
-            off += 1;
-            continue;
-        }
-        if off + 1 >= declared_len {
-            out.problem = Some(OptionProblem::LengthPastEnd { kind: k });
-            break;
-        }
-        let Some(&len) = area.get(off + 1) else {
-            out.problem = Some(OptionProblem::Truncated);
-            break;
-        };
-        if len < 2 {
-            out.problem = Some(OptionProblem::LengthTooShort { kind: k, len });
-            break;
-        }
-        let end = off + usize::from(len);
-        if end > declared_len {
-            out.problem = Some(OptionProblem::RunsPastEnd { kind: k, len });
-            break;
-        }
-        let Some(raw) = area.get(off..end) else {
-            out.problem = Some(OptionProblem::Truncated);
-            break;
-        };
-        out.entries.push(OptionEntry { kind: k, len: Some(len), offset: off, raw, value: decode(k, &raw[2..]) });
-        off = end;
-    }
-    out
 }
 
 /// p0f-style option layout: `mss,sok,ts,nop,ws`; `sack`, `eol+N` (N padding bytes after EOL),
@@ -309,7 +357,7 @@ pub fn layout(opts: &TcpOptions<'_>, declared_len: usize) -> String {
 
 /// [`layout`] appended to `s`.
 pub fn write_layout(s: &mut String, opts: &TcpOptions<'_>, declared_len: usize) {
-    for (i, e) in opts.entries.iter().enumerate() {
+    for (i, e) in opts.entries().enumerate() {
         if i > 0 {
             s.push(',');
         }
@@ -349,7 +397,7 @@ mod tests {
         assert_eq!(o.timestamps(), Some((383844212, 0)));
         assert_eq!(o.window_scale(), Some(10));
         assert_eq!(layout(&o, 20), "mss,sok,ts,nop,ws");
-        assert_eq!(o.entries.iter().filter_map(|e| e.len).collect::<Vec<_>>(), vec![4, 2, 10, 3]);
+        assert_eq!(o.entries().filter_map(|e| e.len).collect::<Vec<_>>(), vec![4, 2, 10, 3]);
     }
 
     #[test]
@@ -357,7 +405,7 @@ mod tests {
         // An option with length 0 would loop forever if trusted.
         let o = parse_options(&[1, 0x42, 0, 1, 1], 5);
         assert_eq!(o.problem, Some(OptionProblem::LengthTooShort { kind: 0x42, len: 0 }));
-        assert_eq!(o.entries.len(), 1);
+        assert_eq!(o.entries().count(), 1);
     }
 
     #[test]
@@ -372,15 +420,15 @@ mod tests {
     #[test]
     fn empty_sack_and_wrong_mss_length_are_kept() {
         let o = parse_options(&[5, 2, 2, 3, 0xff, 1], 6);
-        assert_eq!(o.entries[0].value, TcpOption::Sack(&[]));
-        assert_eq!(o.entries[1].value, TcpOption::BadLength { kind: 2, data: &[0xff] });
+        assert_eq!(o.entries().next().unwrap().value, TcpOption::Sack(&[]));
+        assert_eq!(o.entries().nth(1).unwrap().value, TcpOption::BadLength { kind: 2, data: &[0xff] });
         assert_eq!(o.mss(), None);
     }
 
     #[test]
     fn unknown_kind_kept_raw_and_eol_padding() {
         let o = parse_options(&[27, 4, 0xaa, 0xbb, 0, 0, 0, 0], 8);
-        assert_eq!(o.entries[0].value, TcpOption::Unknown { kind: 27, data: &[0xaa, 0xbb] });
+        assert_eq!(o.entries().next().unwrap().value, TcpOption::Unknown { kind: 27, data: &[0xaa, 0xbb] });
         assert_eq!(layout(&o, 8), "?27,eol+3");
         let o = parse_options(&[0, 1], 2);
         assert_eq!(o.problem, Some(OptionProblem::DataAfterEol));
