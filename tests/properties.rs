@@ -92,7 +92,7 @@ proptest! {
         }
         prop_assert_eq!(at, parsed.bytes().len());
         prop_assert_eq!(parsed.problem.is_none(), at >= declared);
-        for k in [0u8, 1, 2, 3, 4, 5, 8, 30, 34, 254] {
+        for k in [0u8, 1, 2, 3, 4, 5, 8, 30, 34, 62, 63, 64, 172, 174, 254] {
             let some: Vec<_> = parsed.of_kind(k).collect();
             let all: Vec<_> = parsed.entries().filter(|e| e.kind == k).collect();
             prop_assert_eq!(some, all);

@@ -139,7 +139,7 @@ pub(crate) struct FactSeg<'a> {
 }
 
 fn tfo_cookie(opts: &TcpOptions<'_>) -> Option<u8> {
-    opts.entries().find_map(|e| {
+    opts.of_kind(crate::tcp::option::kind::TFO).find_map(|e| {
         if let TcpOption::FastOpen(d) = e.value {
             Some(u8::try_from(d.len()).unwrap_or(u8::MAX))
         } else {

@@ -10,6 +10,7 @@
 
 use super::analysis::{flag, Analysis, Context, Segment, SeqAnalysis};
 use crate::tcp::{Flags, TcpHeader, TcpOption, TcpOptions};
+use crate::tcp::option::kind;
 
 /// Window scaling known for one direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,7 +189,7 @@ impl TcpView {
             conv.seq.set_sack(
                 fwd,
                 opts
-                    .entries()
+                    .of_kind(kind::SACK)
                     .filter_map(|e| match e.value {
                         TcpOption::Sack(d) => Some(d),
                         _ => None,
@@ -200,14 +201,14 @@ impl TcpView {
         let peer_base = conv.flows[rev].base_seq.unwrap_or(0);
         // Options are read after the window was computed: a WS option takes effect for later
         // segments.
-        for e in opts.entries() {
+        for e in opts.of_kind(kind::WS) {
             if let TcpOption::WindowScale(shift) = e.value {
                 conv.flows[fwd].win_scale = WinScale::Shift(TcpOption::ws_shift(shift));
             }
-            // AccECN options (kinds 172 and 174) show the peer speaks AccECN.
-            if matches!(e.kind, 172 | 174) {
-                conv.acc_option = true;
-            }
+        }
+        // AccECN options (kinds 172 and 174) show the peer speaks AccECN.
+        if opts.of_kind(172).next().is_some() || opts.of_kind(174).next().is_some() {
+            conv.acc_option = true;
         }
         if flags.0 & (Flags::SYN | Flags::ACK) == Flags::SYN {
             conv.mru_syn_ns = Some(ts_ns);

@@ -196,6 +196,8 @@ impl std::error::Error for OptionProblem {}
 pub struct TcpOptions<'a> {
     /// The options area up to where parsing stopped: whole options only.
     whole: &'a [u8],
+    /// The kinds among them, one bit each ([`kind_bit`]), to skip a walk for a kind not there.
+    kinds: u64,
     /// Set when parsing stopped before the end of the area.
     pub problem: Option<OptionProblem>,
 }
@@ -207,7 +209,8 @@ impl<'a> TcpOptions<'a> {
     }
     /// The options of one kind, in wire order (the others are skipped, not decoded).
     pub fn of_kind(&self, kind: u8) -> Entries<'a> {
-        Entries { area: self.whole, off: 0, only: Some(kind) }
+        let area = if self.kinds & kind_bit(kind) != 0 { self.whole } else { &[] };
+        Entries { area, off: 0, only: Some(kind) }
     }
     /// No option was read (an empty area, or parsing stopped at the first).
     pub fn is_empty(&self) -> bool {
@@ -334,17 +337,24 @@ fn decode<'a>(kind: u8, data: &'a [u8]) -> TcpOption<'a> {
 /// Parse an options area. `area` is the captured part; `declared_len` is what the data offset
 /// promises (more than `area.len()` when the capture is cut short).
 pub fn parse_options(area: &[u8], declared_len: usize) -> TcpOptions<'_> {
-    let (mut off, mut eol_seen) = (0, false);
-    loop {
+    let (mut off, mut eol_seen, mut kinds) = (0, false, 0);
+    let problem = loop {
         match step(area, declared_len, off, eol_seen) {
             Ok(Some((k, _, end))) => {
                 eol_seen |= k == kind::EOL;
+                kinds |= kind_bit(k);
                 off = end;
             }
-            Ok(None) => return TcpOptions { whole: area.get(..off).unwrap_or_default(), problem: None },
-            Err(p) => return TcpOptions { whole: area.get(..off).unwrap_or_default(), problem: Some(p) },
+            Ok(None) => break None,
+            Err(p) => break Some(p),
         }
-    }
+    };
+    TcpOptions { whole: area.get(..off).unwrap_or_default(), kinds, problem }
+}
+
+/// A kind's bit in [`TcpOptions`]' set of kinds: kinds from 63 up share the last one.
+fn kind_bit(kind: u8) -> u64 {
+    1 << kind.min(63)
 }
 
 /// p0f-style option layout: `mss,sok,ts,nop,ws`; `sack`, `eol+N` (N padding bytes after EOL),
