@@ -98,6 +98,8 @@ fn read_one(
         stopped = !go_on;
         if ahead {
             spent.extend(dissector_core::Prepared::reclaim(pkt));
+        } else {
+            d.recycle(pkt);
         }
         if let Some(p) = &progress {
             p.inc(u64::from(meta.caplen) + 16);

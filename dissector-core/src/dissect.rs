@@ -147,6 +147,8 @@ pub struct Dissector {
     shard: Option<Shard>,
     /// Whether the frame last dissected is this shard's.
     owns_last: bool,
+    /// The room of the last packet's layers, given back by [`Dissector::recycle`].
+    spare: Vec<Layer<'static>>,
 }
 
 impl Default for Dissector {
@@ -309,6 +311,7 @@ impl Dissector {
             undecoded: Vec::new(),
             shard: options.shard,
             owns_last: true,
+            spare: Vec::new(),
         }
     }
 
@@ -317,6 +320,19 @@ impl Dissector {
     /// (the outermost one), else of its DNS message's client, else of its number.
     pub fn owns_last(&self) -> bool {
         self.owns_last
+    }
+
+    /// Take back a packet once it has been shown: the room of its layers serves the next frame,
+    /// one allocation fewer per frame. (A packet dissected with a [`Prepared`] goes back
+    /// through [`Prepared::reclaim`] instead.)
+    pub fn recycle(&mut self, pkt: Packet<'_>) {
+        let mut layers = pkt.layers;
+        layers.clear();
+        // An empty vector of the same layout: collected in place, the allocation is kept. The
+        // filter_map is what changes the borrowed frame's lifetime to 'static (no layer left).
+        #[allow(clippy::unnecessary_filter_map)]
+        let spare = layers.into_iter().filter_map(|_| None).collect();
+        self.spare = spare;
     }
 
     /// The rows of earlier frames that later evidence changed since the last call (with
@@ -419,7 +435,8 @@ impl Dissector {
         let first = *self.first_ts.get_or_insert(meta.ts_ns);
         // Most frames have 3 or 4 layers. Four stay under glibc's 1 KiB: five 208-byte layers
         // took its large-bin path, consolidating the fast bins each frame (docs/performance.md).
-        let mut layers = Vec::with_capacity(4);
+        let mut layers: Vec<Layer<'a>> = std::mem::take(&mut self.spare);
+        layers.reserve(4);
         let mut anomalies = Vec::new();
         let mut track = None;
         let mut analysis = None;
@@ -1159,6 +1176,30 @@ mod tunnel_tests {
             p = h;
         }
         p
+    }
+
+    #[test]
+    fn a_recycled_packet_lends_its_room_to_the_next_frame() {
+        let meta = |n: u32, len: usize| FrameMeta {
+            number: n,
+            ts_ns: 0,
+            caplen: len as u32,
+            len: len as u32,
+            linktype: LINKTYPE_RAW,
+        };
+        let (mut d, mut scratch) = (Dissector::new(), Vec::new());
+        let syn = nested(1);
+        let pkt = d.dissect(meta(1, syn.len()), &syn, &mut scratch);
+        let room = pkt.layers.as_ptr() as usize;
+        d.recycle(pkt);
+        assert!(d.spare.is_empty() && d.spare.capacity() >= 3);
+        let again = d.dissect(meta(2, syn.len()), &syn, &mut scratch);
+        assert_eq!(again.layers.as_ptr() as usize, room);
+        // The same packet as without recycling.
+        let (mut fresh, mut scratch2) = (Dissector::new(), Vec::new());
+        drop(fresh.dissect(meta(1, syn.len()), &syn, &mut scratch2));
+        let want = format!("{:?}", fresh.dissect(meta(2, syn.len()), &syn, &mut scratch2));
+        assert_eq!(format!("{again:?}"), want);
     }
 
     /// `look` at a raw IP frame dissected alone.

@@ -55,7 +55,10 @@ impl TcpLayer<'_> {
     /// ends the TCP dissection before the SEQ/ACK analysis is shown.
     pub fn sack_throws(&self) -> bool {
         let Some(v) = &self.view else { return false };
-        let empty_sack = self.options.of_kind(crate::tcp::option::kind::SACK).any(|e| matches!(e.value, TcpOption::Sack(d) if d.len() < 8));
+        let empty_sack = self
+            .options
+            .of_kind(crate::tcp::option::kind::SACK)
+            .any(|e| matches!(e.value, TcpOption::Sack(d) if d.len() < 8));
         empty_sack && 0u32.wrapping_sub(v.ack) as i32 <= 0
     }
 }

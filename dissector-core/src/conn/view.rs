@@ -9,8 +9,8 @@
 //! announced, but only if both sides announced one; SYN segments are never scaled.
 
 use super::analysis::{flag, Analysis, Context, Segment, SeqAnalysis};
-use crate::tcp::{Flags, TcpHeader, TcpOption, TcpOptions};
 use crate::tcp::option::kind;
+use crate::tcp::{Flags, TcpHeader, TcpOption, TcpOptions};
 
 /// Window scaling known for one direction.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -188,8 +188,7 @@ impl TcpView {
         if full {
             conv.seq.set_sack(
                 fwd,
-                opts
-                    .of_kind(kind::SACK)
+                opts.of_kind(kind::SACK)
                     .filter_map(|e| match e.value {
                         TcpOption::Sack(d) => Some(d),
                         _ => None,

@@ -281,7 +281,12 @@ impl<'a> Iterator for Entries<'a> {
 
 /// The option at `off` of an area whose header declares `declared_len` bytes: its kind, its
 /// length octet and where it ends; `None` at the end of the area.
-fn step(area: &[u8], declared_len: usize, off: usize, eol_seen: bool) -> Result<Option<(u8, Option<u8>, usize)>, OptionProblem> {
+fn step(
+    area: &[u8],
+    declared_len: usize,
+    off: usize,
+    eol_seen: bool,
+) -> Result<Option<(u8, Option<u8>, usize)>, OptionProblem> {
     if off >= declared_len {
         return Ok(None);
     }
