@@ -32,8 +32,27 @@ pub fn write_value(out: &mut String, info: &FieldInfo, v: &Value<'_>) {
         Value::Ipv6(a) => out.push_str(&format::ipv6(a)),
         Value::Ether(a) => out.push_str(&format::ether(a)),
         Value::Bytes(b) => out.push_str(&format::hex(b)),
-        Value::Time(ns) => out.push_str(&format::seconds_ns(*ns)),
+        Value::Time(ns) => push_seconds_ns(out, *ns),
     }
+}
+
+/// [`format::seconds_ns`] without the formatting machinery (a time is the costliest value
+/// printed otherwise: a 128-bit division and a new string each).
+fn push_seconds_ns(out: &mut String, ns: i128) {
+    let a = ns.unsigned_abs();
+    let Ok(a) = u64::try_from(a) else { return out.push_str(&format::seconds_ns(ns)) };
+    if ns < 0 {
+        out.push('-');
+    }
+    push_decimal(out, a / 1_000_000_000);
+    let mut frac = *b".000000000";
+    let mut f = a % 1_000_000_000;
+    for d in frac[1..].iter_mut().rev() {
+        *d = b'0' + (f % 10) as u8;
+        f /= 10;
+    }
+    // Only ASCII was written.
+    out.push_str(std::str::from_utf8(&frac).unwrap_or_default());
 }
 
 /// "00" to "99": two digits per division.
@@ -114,6 +133,26 @@ mod tests {
             let mut s = String::from("x");
             push_decimal(&mut s, n);
             assert_eq!(s, format!("x{n}"));
+        }
+    }
+
+    #[test]
+    fn times_read_as_the_formatted_seconds() {
+        let mut times: Vec<i128> =
+            vec![0, 1, -1, 999_999_999, 1_000_000_000, -1_000_000_001, 1_795_701_824_725_511_000];
+        times.extend([i128::from(u64::MAX), i128::from(u64::MAX) + 1, -i128::from(u64::MAX) - 1, i128::MAX, i128::MIN]);
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = i128::from(x >> (x % 64));
+            times.extend([v, -v]);
+        }
+        for ns in times {
+            let mut s = String::from("x");
+            push_seconds_ns(&mut s, ns);
+            assert_eq!(s, format!("x{}", format::seconds_ns(ns)), "{ns}");
         }
     }
 }

@@ -43,18 +43,22 @@ pub fn values<'p>(pkt: &'p Packet<'_>, field: Field, out: &mut Vec<Value<'p>>) {
 
 /// Which of a packet's layers belong to which protocol, found once for the values
 /// of several fields ([`values_indexed`]).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct LayerIndex {
     /// Bit i: layer i is of that kind (by `Home as usize`). `None` past 64 layers (a long VLAN
     /// stack): the layers are then looked at one by one.
     masks: Option<[u64; 6]>,
+    /// Whether the packet's sequence analysis is shown ([`Packet::tcp_analysis`]), once a
+    /// field asked.
+    seq: std::cell::OnceCell<bool>,
 }
 
 impl LayerIndex {
     /// The index of `pkt`'s layers.
     pub fn new(pkt: &Packet<'_>) -> LayerIndex {
+        let seq = std::cell::OnceCell::new();
         if pkt.layers.len() > 64 {
-            return LayerIndex { masks: None };
+            return LayerIndex { masks: None, seq };
         }
         let mut masks = [0u64; 6];
         for (i, l) in pkt.layers.iter().enumerate() {
@@ -62,7 +66,7 @@ impl LayerIndex {
                 masks[h as usize] |= 1 << i;
             }
         }
-        LayerIndex { masks: Some(masks) }
+        LayerIndex { masks: Some(masks), seq }
     }
 }
 
@@ -94,7 +98,7 @@ pub fn values_indexed<'p>(pkt: &'p Packet<'_>, index: &LayerIndex, field: Field,
             return;
         }
         Group::TcpSeq => {
-            if let Some(a) = pkt.tcp_analysis() {
+            if let Some(a) = pkt.analysis.as_ref().filter(|_| *index.seq.get_or_init(|| pkt.tcp_analysis().is_some())) {
                 analysis_values(a, field, out);
             }
             return;
