@@ -33,9 +33,15 @@ impl<'c> FieldsPrinter<'c> {
         // Reuse the allocation (Vec is covariant: 'static values stand in for the packet's).
         let mut vals: Vec<Value<'_>> = std::mem::take(&mut self.spare);
         let index = LayerIndex::new(pkt);
+        // A one-character separator (a tab unless -E separator= says) is pushed, not copied.
+        let sep = &self.c.separator;
+        let one = if sep.len() == 1 { sep.chars().next() } else { None };
         for (i, &f) in self.c.fields.iter().enumerate() {
             if i > 0 {
-                self.line.push_str(&self.c.separator);
+                match one {
+                    Some(c) => self.line.push(c),
+                    None => self.line.push_str(sep),
+                }
             }
             vals.clear();
             values_indexed(pkt, &index, f, &mut vals);
