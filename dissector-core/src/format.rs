@@ -106,9 +106,67 @@ pub fn ether(a: &[u8; 6]) -> String {
 
 /// Format a signed nanosecond count as seconds with nine decimals (`-0.000001000`).
 pub fn seconds_ns(ns: i128) -> String {
-    let sign = if ns < 0 { "-" } else { "" };
+    let mut s = String::with_capacity(24);
+    push_seconds_ns(&mut s, ns);
+    s
+}
+
+/// [`seconds_ns`] appended to `out`, without the formatting machinery (a time is the costliest
+/// value printed otherwise: a 128-bit division and a new string each).
+pub fn push_seconds_ns(out: &mut String, ns: i128) {
     let a = ns.unsigned_abs();
-    format!("{sign}{}.{:09}", a / 1_000_000_000, a % 1_000_000_000)
+    if ns < 0 {
+        out.push('-');
+    }
+    let Ok(a) = u64::try_from(a) else {
+        // Past 584 years from the epoch: only a damaged timestamp gets here.
+        let _ = write!(out, "{}.{:09}", a / 1_000_000_000, a % 1_000_000_000);
+        return;
+    };
+    push_decimal(out, a / 1_000_000_000);
+    let mut frac = *b".000000000";
+    let mut f = a % 1_000_000_000;
+    for d in frac[1..].iter_mut().rev() {
+        *d = b'0' + (f % 10) as u8;
+        f /= 10;
+    }
+    // Only ASCII was written.
+    out.push_str(std::str::from_utf8(&frac).unwrap_or_default());
+}
+
+/// "00" to "99": two digits per division.
+const PAIRS: [u8; 200] = {
+    let mut t = [0u8; 200];
+    let mut i = 0;
+    while i < 100 {
+        t[2 * i] = b'0' + (i / 10) as u8;
+        t[2 * i + 1] = b'0' + (i % 10) as u8;
+        i += 1;
+    }
+    t
+};
+
+/// Decimal digits appended without the formatting machinery (most values printed are
+/// integers), two at a time and written as one string.
+pub fn push_decimal(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    while n >= 100 {
+        let d = (n % 100) as usize * 2;
+        n /= 100;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    }
+    if n >= 10 {
+        let d = n as usize * 2;
+        i -= 2;
+        buf[i..i + 2].copy_from_slice(&PAIRS[d..d + 2]);
+    } else {
+        i -= 1;
+        buf[i] = b'0' + n as u8;
+    }
+    // Only ASCII digits were written.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 #[cfg(test)]
@@ -134,5 +192,47 @@ mod tests {
         assert_eq!(seconds_ns(17_000), "0.000017000");
         assert_eq!(seconds_ns(-1_000), "-0.000001000");
         assert_eq!(seconds_ns(1_795_697_951_067_153_000), "1795697951.067153000");
+    }
+
+    #[test]
+    fn decimals_read_as_rust_prints_them() {
+        let mut edges = vec![0, 1, 9, 10, 11, 99, 100, 101, 999, 1000, 65_535, 4_294_967_295, u64::MAX];
+        edges.extend((0..19).map(|k| 10u64.pow(k) - 1).chain((0..20).map(|k| 10u64.pow(k))));
+        let mut x = 0x9e37_79b9_7f4a_7c15u64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            edges.push(x >> (x % 64));
+        }
+        for n in edges {
+            let mut s = String::from("x");
+            push_decimal(&mut s, n);
+            assert_eq!(s, format!("x{n}"));
+        }
+    }
+
+    #[test]
+    fn times_read_as_the_formatting_machinery_prints_them() {
+        let mut times: Vec<i128> =
+            vec![0, 1, -1, 999_999_999, 1_000_000_000, -1_000_000_001, 1_795_701_824_725_511_000];
+        times.extend([i128::from(u64::MAX), i128::from(u64::MAX) + 1, -i128::from(u64::MAX) - 1, i128::MAX, i128::MIN]);
+        let mut x = 0x2545_f491_4f6c_dd1du64;
+        for _ in 0..10_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let v = i128::from(x >> (x % 64));
+            times.extend([v, -v]);
+        }
+        for ns in times {
+            let sign = if ns < 0 { "-" } else { "" };
+            let a = ns.unsigned_abs();
+            let want = format!("x{sign}{}.{:09}", a / 1_000_000_000, a % 1_000_000_000);
+            let mut s = String::from("x");
+            push_seconds_ns(&mut s, ns);
+            assert_eq!(s, want, "{ns}");
+            assert_eq!(format!("x{}", seconds_ns(ns)), want, "{ns}");
+        }
     }
 }
