@@ -573,13 +573,14 @@ fn statistics_tree_counts_connections_as_the_fields_do() {
 /// The plugin's store keeps 32 bytes per TCP frame (in chunks, so the last chunk's room is
 /// the only slack) and nothing for other frames: the TCP options and the DNS summaries are read
 /// back from the frame's bytes, except where those alone do not give them (a segment from a
-/// reassembled IP datagram, DNS over TCP or in a tunnel). On every capture, what it shows is
+/// reassembled IP datagram, DNS over TCP or in a tunnel; a response's request frame and time). On every capture, what it shows is
 /// what a plain dissection of the frame showed.
 #[test]
 fn plugin_store_keeps_32_bytes_per_tcp_frame_and_rereads_the_rest() {
     use dissector_core::{Dissector, Options};
     use synack_plugin::store::Store;
     let (mut tcp, mut rows, mut with_options, mut with_dns, mut dns_kept, mut frames_seen) = (0, 0, 0, 0, 0, 0);
+    let mut dns_answered = 0;
     for path in crate::support::captures() {
         let frames = crate::support::frames(&path);
         let mut store = Store::new();
@@ -608,11 +609,17 @@ fn plugin_store_keeps_32_bytes_per_tcp_frame_and_rereads_the_rest() {
         assert!(f.row_bytes <= 32 * f.rows + 32 * 4096, "{}: {f:?}", path.display());
         rows += f.rows;
         dns_kept += f.dns_kept;
+        dns_answered += f.dns_answered;
         frames_seen += frames.len();
     }
-    eprintln!("store: {rows} rows for {frames_seen} frames; options of {with_options}, DNS of {with_dns} frames shown, {dns_kept} DNS kept");
+    eprintln!(
+        "store: {rows} rows for {frames_seen} frames; options of {with_options}, DNS of {with_dns} frames shown, \
+         {dns_kept} DNS kept, {dns_answered} read again with their request's frame and time"
+    );
     assert_eq!(rows, tcp, "one row per tracked TCP frame, none for others");
     assert!(with_options > 1000 && with_dns > 300, "{with_options} {with_dns}");
     // Kept: DNS over TCP and in tunnels, and datagrams whose DNS the first pass did not show.
-    assert!(dns_kept * 4 < with_dns, "{dns_kept} of {with_dns} DNS frames kept ({frames_seen} frames)");
+    // A plain datagram's response keeps only its request's frame and time.
+    assert!(dns_kept * 10 < with_dns, "{dns_kept} of {with_dns} DNS frames kept ({frames_seen} frames)");
+    assert!(dns_answered * 10 > with_dns, "{dns_answered} of {with_dns}");
 }

@@ -73,7 +73,7 @@ pub mod wlan;
 pub use dissect::{prepare, Dissector, Options, Prepared};
 pub use fields::{Field, FieldInfo, FieldType, FIELDS};
 pub use limits::{Evictions, Limits};
-pub use packet::{Anomaly, DnsLayer, FrameMeta, Layer, Packet, TcpLayer, UdpLayer};
+pub use packet::{push_answered, Anomaly, DnsLayer, FrameMeta, Layer, Packet, TcpLayer, UdpLayer};
 
 /// A fixed-size header cut short: the error of the parsers that need a whole header and
 /// nothing else (TCP, UDP).

@@ -144,13 +144,32 @@ impl DnsLayer {
     /// earlier`.
     pub fn summary(&self) -> String {
         let mut s = self.message.summary();
-        if let Some(Transaction { response_to: Some(f), time_ns: Some(ns), .. }) = &self.transaction {
-            if self.message.header.is_response() {
-                s.push_str(&format!(" · request in frame {f}, {} s earlier", crate::format::seconds_ns(*ns)));
-            }
+        if let Some(answered) = self.answered() {
+            push_answered(&mut s, answered);
         }
         s
     }
+
+    /// On a response paired with its request: the request's frame and the time since it, as
+    /// [`DnsLayer::summary`] shows them.
+    pub fn answered(&self) -> Option<(u32, i128)> {
+        match &self.transaction {
+            Some(Transaction { response_to: Some(f), time_ns: Some(ns), .. }) if self.message.header.is_response() => {
+                Some((*f, *ns))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What [`DnsLayer::summary`] adds to a message's own summary for a response paired with its
+/// request ([`DnsLayer::answered`]): ` · request in frame 1, 0.000140000 s earlier`.
+pub fn push_answered(s: &mut String, (frame, ns): (u32, i128)) {
+    s.push_str(" · request in frame ");
+    crate::format::push_decimal(s, u64::from(frame));
+    s.push_str(", ");
+    crate::format::push_seconds_ns(s, ns);
+    s.push_str(" s earlier");
 }
 
 /// Something wrong with a frame that did not stop the rest of it from being read.

@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use dissector_core::conn::{DnsLink, Negotiated, TcpTrack, Verdict};
 use dissector_core::tcp::parse_options;
-use dissector_core::{Dissector, FrameMeta, Options, Packet, Prepared};
+use dissector_core::{push_answered, Dissector, FrameMeta, Layer, Options, Packet, Prepared};
 
 use crate::anno::{self, FrameAnno, RawOptions};
 use crate::packed::Packed;
@@ -37,6 +37,9 @@ pub struct Store {
     /// the frames where reading the bytes again would not give them (DNS over TCP, in a
     /// tunnel; an empty list: none, though the bytes hold a DNS message).
     dns: HashMap<u32, Box<[Box<str>]>>,
+    /// A plain datagram's response paired with its request: the request's frame and the time
+    /// since, all its summary adds to what reading the bytes again gives.
+    dns_answered: HashMap<u32, (u32, i64)>,
     /// Connections evicted at the connection cap while dissecting a frame, by frame.
     evicted: HashMap<u32, u32>,
     /// TCP options that cannot be read again from the frame's bytes alone (a reassembled IP
@@ -82,6 +85,7 @@ impl Store {
             negotiated: HashMap::new(),
             dns_links: HashMap::new(),
             dns: HashMap::new(),
+            dns_answered: HashMap::new(),
             evicted: HashMap::new(),
             options: HashMap::new(),
             verdicts: HashMap::new(),
@@ -108,6 +112,14 @@ impl Store {
         let reread: Vec<String> = dns_in_datagram(&prepared).into_iter().collect();
         let pkt = dissector.dissect_prepared(meta, data, scratch, prepared);
         let first_inferred = pkt.track.as_ref().is_some_and(|t| t.inferred && inferred.insert(t.stream));
+        let mut paired = pkt.layers.iter().filter_map(|l| match l {
+            Layer::Dns(m) if m.transaction.is_some() => Some(m),
+            _ => None,
+        });
+        let answered = match (paired.next(), paired.next()) {
+            (Some(m), None) => m.answered(),
+            _ => None,
+        };
         let a = anno::annotate(&pkt, first_inferred);
         let at = a.as_ref().and_then(|a| options_in_frame(&pkt, data, a.options.as_ref()?));
         drop(pkt);
@@ -115,7 +127,10 @@ impl Store {
         undecoded_at.extend(dissector.undecoded()[kinds..].iter().map(|&(what, _)| (meta.number, what)));
         let shown_dns = a.as_ref().map_or(&[][..], |a| &a.dns[..]);
         if shown_dns != reread {
-            self.dns.insert(meta.number, shown_dns.iter().map(|d| d.as_str().into()).collect());
+            match answered_only(&reread, shown_dns, answered) {
+                Some(a) => _ = self.dns_answered.insert(meta.number, a),
+                None => _ = self.dns.insert(meta.number, shown_dns.iter().map(|d| d.as_str().into()).collect()),
+            }
         }
         if let Some(a) = a {
             let closes = a.track.as_ref().filter(|t| t.verdict.is_some()).map(|t| t.stream);
@@ -218,7 +233,13 @@ impl Store {
             };
             dns = match self.dns.get(&num) {
                 Some(kept) => kept.iter().map(|s| s.to_string()).collect(),
-                None => dns_in_datagram(&dissector_core::prepare(meta.linktype, data)).into_iter().collect(),
+                None => {
+                    let mut d = dns_in_datagram(&dissector_core::prepare(meta.linktype, data));
+                    if let (Some(s), Some(&(f, ns))) = (d.as_mut(), self.dns_answered.get(&num)) {
+                        push_answered(s, (f, i128::from(ns)));
+                    }
+                    d.into_iter().collect()
+                }
             };
         }
         if track.is_none() && dns.is_empty() && options.is_none() && evicted == 0 {
@@ -256,6 +277,7 @@ impl Store {
             options_kept: self.options.len(),
             connections: self.irtt.len().max(self.verdict_at.len()),
             dns_kept: self.dns.len(),
+            dns_answered: self.dns_answered.len(),
         }
     }
 
@@ -310,6 +332,19 @@ pub struct Footprint {
     pub connections: usize,
     /// Frames whose DNS summaries are kept (not read again from their bytes).
     pub dns_kept: usize,
+    /// Frames whose DNS summary is read again, with the request's frame and time kept.
+    pub dns_answered: usize,
+}
+
+/// What to keep of a plain datagram's response whose summary `shown` is the message read
+/// again (`reread`) plus the request's frame and time (`answered`): those two, when adding them
+/// to `reread` gives `shown` exactly.
+fn answered_only(reread: &[String], shown: &[String], answered: Option<(u32, i128)>) -> Option<(u32, i64)> {
+    let ([again], [shown], Some((f, ns))) = (reread, shown, answered) else { return None };
+    let ns = i64::try_from(ns).ok()?;
+    let mut s = again.clone();
+    push_answered(&mut s, (f, i128::from(ns)));
+    (s == *shown).then_some((f, ns))
 }
 
 /// The summary of the DNS message a plain UDP datagram carries (parsed by
