@@ -14,6 +14,9 @@ targets (docs/performance.md):
   fields      synack -T fields, the 7 fields   / the read loop
   conv        synack conv                      / the read loop
   analysis    synack -T fields with tshark's TCP-analysis fields / the read loop
+  floor       the least tracker (cli/examples/track_floor.rs: the same reading, then only
+              Ethernet, IPv4, TCP's ports, numbers and flags and one hash-map entry per
+              connection) / the read loop: what no tracker gets below, for reading the others
   vs-tshark   tshark -T fields / synack -T fields, the 7 fields (outputs must be identical)
   plugin-cols tshark -r with / without the plugin (columns, no tree: what the GUI does on load)
   plugin-own  tshark -T fields of tshark's own fields, with / without the plugin
@@ -133,11 +136,13 @@ def main():
             sh([sys.executable, a.gen, "--packets", str(n), "--seed", "1", "--out", path], stdout=subprocess.DEVNULL)
     if not os.path.exists(flows):
         long_connections(flows)
-    sh(["cargo", "build", "--release", "-q", "-p", "synack", "--bin", "synack", "--example", "read_loop"], cwd=ROOT)
+    sh(["cargo", "build", "--release", "-q", "-p", "synack", "--bin", "synack", "--example", "read_loop",
+        "--example", "track_floor"], cwd=ROOT)
     sh(["cargo", "build", "--release", "-q", "-p", "synack-plugin", "--lib"], cwd=ROOT)
     target = os.environ.get("CARGO_TARGET_DIR", os.path.join(ROOT, "target"))
     synack = os.path.join(target, "release", "synack")
     loop = os.path.join(target, "release", "examples", "read_loop")
+    least = os.path.join(target, "release", "examples", "track_floor")
     ver = subprocess.run(["pkg-config", "--modversion", "wireshark"], capture_output=True, text=True).stdout.strip()
     mm = ".".join(ver.split(".")[:2])
     plugdir = os.path.join(a.work, "plugins")
@@ -165,6 +170,9 @@ def main():
             goal = {"quiet": 2.0, "fields": 2.5, "conv": 2.5, "analysis": 3.5}[name]
             s, l, sm, lm = alternate(a.runs, cmd, floor, env, env)
             rows.append((name, s, l, s / l, sm, lm, "synack/loop", f"<= {goal}", s / l <= goal and sm <= 32 * 1024))
+    if want("floor"):
+        t, l, tm, lm = alternate(a.runs, [least, big], floor, env, env)
+        rows.append(("floor", t, l, t / l, tm, lm, "least tracker/loop", "(measured)", True))
     if want("vs-tshark"):
         s, t, sm, tm = alternate(a.runs, [synack, "-r", big, "-T", "fields"] + e(FIELDS) + one,
                                  tshark + ["-r", big, "-T", "fields"] + e(FIELDS), env, env,
