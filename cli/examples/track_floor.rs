@@ -7,10 +7,10 @@
 //!   cargo run --release -p synack --example track_floor -- FILE
 
 use std::collections::HashMap;
-use std::fs::File;
 use std::hash::{BuildHasherDefault, Hasher};
 
-use pcap_parser::{create_reader, PcapBlockOwned, PcapError};
+#[path = "shared/records.rs"]
+mod records;
 
 /// A multiply-rotate hash of the one u64 key: cheaper than any keyed hash.
 #[derive(Default)]
@@ -83,33 +83,9 @@ fn frame(d: &[u8], map: &mut HashMap<u64, Conn, BuildHasherDefault<Fnv>>) -> Opt
 
 fn main() {
     let path = std::env::args().nth(1).expect("usage: track_floor FILE");
-    let mut reader = create_reader(1 << 22, File::open(&path).expect("open")).expect("a capture");
     let mut map = HashMap::default();
-    let mut frames = 0u64;
-    loop {
-        match reader.next() {
-            Ok((offset, block)) => {
-                match block {
-                    PcapBlockOwned::Legacy(b) => {
-                        frames += 1;
-                        let _ = frame(b.data, &mut map);
-                    }
-                    PcapBlockOwned::NG(pcap_parser::pcapng::Block::EnhancedPacket(b)) => {
-                        frames += 1;
-                        let _ = frame(b.data, &mut map);
-                    }
-                    _ => {}
-                }
-                reader.consume(offset);
-            }
-            Err(PcapError::Eof) => break,
-            Err(PcapError::Incomplete(_)) => {
-                if reader.refill().is_err() {
-                    break;
-                }
-            }
-            Err(_) => break,
-        }
-    }
+    let frames = records::each_packet(&path, |data| {
+        let _ = frame(data, &mut map);
+    });
     println!("{frames} frames, {} open", map.len());
 }
