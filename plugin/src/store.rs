@@ -110,6 +110,7 @@ impl Store {
         // reading the frame's bytes again shows, so that only other frames keep their summaries.
         let prepared = dissector_core::prepare(meta.linktype, data);
         let reread: Vec<String> = dns_in_datagram(&prepared).into_iter().collect();
+        let ahead = !prepared.is_empty();
         let pkt = dissector.dissect_prepared(meta, data, scratch, prepared);
         let first_inferred = pkt.track.as_ref().is_some_and(|t| t.inferred && inferred.insert(t.stream));
         let mut paired = pkt.layers.iter().filter_map(|l| match l {
@@ -122,7 +123,10 @@ impl Store {
         };
         let a = anno::annotate(&pkt, first_inferred);
         let at = a.as_ref().and_then(|a| options_in_frame(&pkt, data, a.options.as_ref()?));
-        drop(pkt);
+        // The layers' room serves the next frame, unless it holds a message parsed ahead.
+        if !ahead {
+            dissector.recycle(pkt);
+        }
         // A kind of encapsulation met for the first time: named on this frame.
         undecoded_at.extend(dissector.undecoded()[kinds..].iter().map(|&(what, _)| (meta.number, what)));
         let shown_dns = a.as_ref().map_or(&[][..], |a| &a.dns[..]);
@@ -178,6 +182,11 @@ impl Store {
     }
 
     fn position(&self, frame: u32) -> Option<(usize, usize)> {
+        // The first pass reads back the row it has just kept: the last one.
+        let last = self.rows.len().checked_sub(1)?;
+        if self.rows[last].last().is_some_and(|p| p.frame == frame) {
+            return Some((last, self.rows[last].len() - 1));
+        }
         let c = self.rows.partition_point(|c| c.first().is_some_and(|p| p.frame <= frame)).checked_sub(1)?;
         let i = self.rows[c].binary_search_by_key(&frame, |p| p.frame).ok()?;
         Some((c, i))
