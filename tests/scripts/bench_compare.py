@@ -25,6 +25,9 @@ targets (docs/performance.md):
               long connections)
   threads     synack --threads 1 / --threads N (N: --threads, default 2), for -q, the 7 fields
               and conv: the speed-up (outputs must be identical)
+  instr       instructions per frame (valgrind's callgrind, the 200k mix, --threads 1) of the
+              read loop, the least tracker, -q, the 7 fields, conv and the analysis fields: a
+              measure that, unlike the times, does not move with the machine or its load
 
 The cases against the read loop run one dissector (--threads 1), as they were measured before
 --threads existed.
@@ -67,6 +70,16 @@ def timed(cmd, out_path=None, env=None):
             out.close()
         _, rss = tf.read().split()[-2:]
         return wall, int(rss)
+
+
+def instructions(cmd, env=None):
+    """Instructions cmd executes, every thread counted (callgrind); None without valgrind."""
+    if not shutil.which("valgrind"):
+        return None
+    r = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null"] + cmd,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env, check=True)
+    counts = [int(l.split(":")[-1].replace(",", "")) for l in r.stderr.splitlines() if "Collected :" in l]
+    return sum(counts) if counts else None
 
 
 def long_connections(path, conns=40, segments=5000):
@@ -199,6 +212,28 @@ def main():
     for name, x, y, r, xm, ym, how, goal, ok in rows:
         print(f"{name:12} {x:8.3f} {y:8.3f} {r:7.2f} {xm/1024:8.1f}Mi {ym/1024:8.1f}Mi  {how} {goal} "
               f"{'ok' if ok else 'MISSED'}")
+
+    if want("instr"):
+        print("\ninstructions per frame (callgrind, mix-200000.pcap, --threads 1):")
+        base = {}
+        for name, cmd in (("read loop", [loop, small]),
+                          ("least tracker", [least, small]),
+                          ("synack -q", [synack, "-r", small, "-q"] + one),
+                          ("-T fields (7)", [synack, "-r", small, "-T", "fields"] + e(FIELDS) + one),
+                          ("conv", [synack, "conv", "-r", small] + one),
+                          ("analysis fields", [synack, "-r", small, "-T", "fields"] + e(ANALYSIS) + one)):
+            n = instructions(cmd, env)
+            if n is None:
+                print("  (valgrind not found: skipped)")
+                break
+            base.setdefault("loop", n)
+            if name == "least tracker":
+                base["least"] = n
+            per = n / 200_000
+            rel = f"{n / base['loop']:6.2f}x the loop"
+            if "least" in base and name != "least tracker":
+                rel += f", {n / base['least']:5.2f}x the least tracker"
+            print(f"  {name:16} {per:8.0f}  {rel}")
 
     if want("plugin-mem"):
         print("\nplugin memory, tshark -2 -r (peak RSS with - without, over the TCP frames):")
