@@ -13,12 +13,16 @@ pub struct FieldsPrinter<'c> {
     line: String,
     /// Storage for one field's values, kept between packets (emptied, never read across them).
     spare: Vec<Value<'static>>,
+    /// The separator when it is one character (a tab unless -E separator= says): pushed, not
+    /// copied.
+    sep_char: Option<char>,
 }
 
 impl<'c> FieldsPrinter<'c> {
     /// A printer for `c`.
     pub fn new(c: &'c Config) -> Self {
-        FieldsPrinter { c, line: String::with_capacity(512), spare: Vec::with_capacity(8) }
+        let sep_char = Some(&c.separator).filter(|s| s.len() == 1).and_then(|s| s.chars().next());
+        FieldsPrinter { c, line: String::with_capacity(512), spare: Vec::with_capacity(8), sep_char }
     }
 
     /// The header line: the field names.
@@ -33,14 +37,11 @@ impl<'c> FieldsPrinter<'c> {
         // Reuse the allocation (Vec is covariant: 'static values stand in for the packet's).
         let mut vals: Vec<Value<'_>> = std::mem::take(&mut self.spare);
         let index = LayerIndex::new(pkt);
-        // A one-character separator (a tab unless -E separator= says) is pushed, not copied.
-        let sep = &self.c.separator;
-        let one = if sep.len() == 1 { sep.chars().next() } else { None };
         for (i, &f) in self.c.fields.iter().enumerate() {
             if i > 0 {
-                match one {
+                match self.sep_char {
                     Some(c) => self.line.push(c),
-                    None => self.line.push_str(sep),
+                    None => self.line.push_str(&self.c.separator),
                 }
             }
             vals.clear();
