@@ -7,7 +7,7 @@
 use dissector_core::conn::{Anomalies, Stage, TcpTrack};
 use dissector_core::fields::{self, Field, FieldInfo, FieldType, Value, FIELDS};
 use dissector_core::tcp::{parse_options, write_layout};
-use dissector_core::{Layer, Packet};
+use dissector_core::{DnsLayer, Layer, Packet};
 
 /// What the subtree is, at the start of its title (not "SYN/ACK", which reads as TCP's flag pair).
 pub const TITLE: &str = "TCP handshake and states";
@@ -163,17 +163,18 @@ pub fn is_late(f: Field) -> bool {
     f == Field::SynackDnsUsedBy
 }
 
+/// The DNS messages of `pkt` taking part in a transaction: those `synack.dns.summary` shows.
+pub fn in_transactions<'p>(pkt: &'p Packet<'_>) -> impl Iterator<Item = &'p DnsLayer> {
+    pkt.layers.iter().filter_map(|l| match l {
+        Layer::Dns(m) if m.transaction.is_some() => Some(&**m),
+        _ => None,
+    })
+}
+
 /// What to keep of a dissected frame, or `None` when synack has nothing to say about it.
 /// `first_inferred`: this is the first segment of a stream picked up mid-stream.
 pub fn annotate(pkt: &Packet<'_>, first_inferred: bool) -> Option<FrameAnno> {
-    let dns: Vec<String> = pkt
-        .layers
-        .iter()
-        .filter_map(|l| match l {
-            Layer::Dns(m) if m.transaction.is_some() => Some(m.summary()),
-            _ => None,
-        })
-        .collect();
+    let dns: Vec<String> = in_transactions(pkt).map(DnsLayer::summary).collect();
     // synack.opt.* describe the frame's own TCP header (not one quoted in an ICMP error).
     let options = pkt.tcp().filter(|t| !t.in_icmp && t.header.is_some_and(|h| h.hdr_len >= 20)).and_then(|t| {
         if t.options.is_empty() {

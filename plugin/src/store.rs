@@ -10,7 +10,7 @@ use std::sync::Arc;
 
 use dissector_core::conn::{DnsLink, Negotiated, TcpTrack, Verdict};
 use dissector_core::tcp::parse_options;
-use dissector_core::{push_answered, Dissector, FrameMeta, Layer, Options, Packet, Prepared};
+use dissector_core::{push_answered, Dissector, FrameMeta, Options, Packet, Prepared};
 
 use crate::anno::{self, FrameAnno, RawOptions};
 use crate::packed::Packed;
@@ -113,13 +113,12 @@ impl Store {
         let ahead = !prepared.is_empty();
         let pkt = dissector.dissect_prepared(meta, data, scratch, prepared);
         let first_inferred = pkt.track.as_ref().is_some_and(|t| t.inferred && inferred.insert(t.stream));
-        let mut paired = pkt.layers.iter().filter_map(|l| match l {
-            Layer::Dns(m) if m.transaction.is_some() => Some(m),
-            _ => None,
-        });
-        let answered = match (paired.next(), paired.next()) {
-            (Some(m), None) => m.answered(),
-            _ => None,
+        let answered = {
+            let mut paired = anno::in_transactions(&pkt);
+            match (paired.next(), paired.next()) {
+                (Some(m), None) => m.answered(),
+                _ => None,
+            }
         };
         let a = anno::annotate(&pkt, first_inferred);
         let at = a.as_ref().and_then(|a| options_in_frame(&pkt, data, a.options.as_ref()?));
